@@ -1,0 +1,46 @@
+# Alliance Hub: the two commands a newcomer needs are `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
+.PHONY: demo test install lint format check e2e bench clean
+
+$(BIN)/.installed: requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	touch $@
+
+install: $(BIN)/.installed
+
+## demo: install, migrate, load demo content and serve on SQLite at http://$(HOST):$(PORT)
+demo: install
+	env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=cms.settings.dev $(BIN)/python manage.py migrate --noinput
+	env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=cms.settings.dev $(BIN)/python manage.py load_demo
+	@echo ""
+	@echo "Alliance Hub is running at http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
+	@echo "Press Ctrl+C to stop."
+	env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=cms.settings.dev $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
+
+## test: the whole suite (SQLite by default; PostgreSQL and Redis when DATABASE_URL and REDIS_URL are set)
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## check: Django's checks, missing migrations and the linter
+check: install
+	DJANGO_SETTINGS_MODULE=cms.settings.test $(BIN)/python manage.py check
+	DJANGO_SETTINGS_MODULE=cms.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+lint: install
+	$(BIN)/ruff check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) staticfiles media-test db.sqlite3

@@ -1,0 +1,3 @@
+"""Non-page URLs of the editorial site (replies, feeds, calendars)."""
+
+urlpatterns: list = []

@@ -1,0 +1,66 @@
+"""StreamField blocks shared by the editorial pages. Each has a template and an icon."""
+
+from django.utils.text import slugify
+from wagtail import blocks
+from wagtail.images.blocks import ImageChooserBlock
+
+
+class HeadingBlock(blocks.StructBlock):
+    text = blocks.CharBlock(max_length=120)
+    level = blocks.ChoiceBlock(
+        choices=[("h2", "Section heading"), ("h3", "Sub-heading")], default="h2"
+    )
+
+    class Meta:
+        icon = "title"
+        template = "cms/blocks/heading.html"
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context)
+        context["anchor"] = slugify(value["text"])
+        return context
+
+
+class ImageBlock(blocks.StructBlock):
+    image = ImageChooserBlock()
+    alt_text = blocks.CharBlock(
+        max_length=200, required=False, help_text="Describe the image for people who cannot see it."
+    )
+    caption = blocks.CharBlock(max_length=250, required=False)
+
+    class Meta:
+        icon = "image"
+        template = "cms/blocks/image.html"
+
+
+class PullQuoteBlock(blocks.StructBlock):
+    quote = blocks.TextBlock()
+    attribution = blocks.CharBlock(max_length=120, required=False)
+
+    class Meta:
+        icon = "openquote"
+        template = "cms/blocks/pull_quote.html"
+
+
+class CallToActionBlock(blocks.StructBlock):
+    text = blocks.CharBlock(max_length=200)
+    link_page = blocks.PageChooserBlock(required=False)
+    link_url = blocks.CharBlock(required=False, help_text="Used when no page is chosen.")
+    button_label = blocks.CharBlock(max_length=40, default="Find out more")
+
+    class Meta:
+        icon = "link"
+        template = "cms/blocks/call_to_action.html"
+
+
+PARAGRAPH_FEATURES = ["bold", "italic", "link", "ol", "ul", "document-link"]
+
+
+class BodyBlock(blocks.StreamBlock):
+    """The one stream most pages share."""
+
+    heading = HeadingBlock()
+    paragraph = blocks.RichTextBlock(features=PARAGRAPH_FEATURES, icon="pilcrow")
+    image = ImageBlock()
+    pull_quote = PullQuoteBlock()
+    call_to_action = CallToActionBlock()

@@ -1,0 +1,30 @@
+"""Demo content: the site a newcomer sees after `make demo`.
+
+`load_demo_site()` is idempotent: every object is found by a natural key
+(slug or email) before it is created, so running it twice changes nothing.
+Each feature app may provide `<app>.demo.load(home)`; it is called in turn.
+"""
+
+import importlib
+
+from cms.demo.people import DEMO_PASSWORD, load_people
+from cms.demo.site import load_editorial_site
+
+FEATURE_APPS = ["manifesto", "crowdfund", "stories"]
+
+__all__ = ["DEMO_PASSWORD", "load_demo_site"]
+
+
+def load_demo_site() -> list[tuple[str, str]]:
+    """Create everything; return (role, email) pairs for the demo logins."""
+    logins = load_people()
+    home = load_editorial_site()
+    for app in FEATURE_APPS:
+        try:
+            module = importlib.import_module(f"{app}.demo")
+        except ModuleNotFoundError as error:
+            if error.name != f"{app}.demo":
+                raise
+            continue
+        module.load(home)
+    return logins

@@ -1,0 +1,62 @@
+"""Site-wide settings editors change in the admin: the main menu and the footer."""
+
+from django.db import models
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, InlinePanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.models import Orderable
+
+
+class LinkFields(models.Model):
+    """A link to a page on this site or to another address."""
+
+    label = models.CharField(max_length=60)
+    page = models.ForeignKey(
+        "wagtailcore.Page", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    url = models.CharField(
+        max_length=300, blank=True, help_text="Used when no page is chosen, e.g. /search/."
+    )
+
+    panels = [FieldPanel("label"), FieldPanel("page"), FieldPanel("url")]
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def href(self) -> str:
+        if self.page_id:
+            return self.page.url or "#"
+        return self.url or "#"
+
+
+class MenuItem(Orderable, LinkFields):
+    setting = ParentalKey("NavigationSettings", related_name="menu_items")
+
+
+class FooterLink(Orderable, LinkFields):
+    setting = ParentalKey("NavigationSettings", related_name="footer_links")
+
+
+@register_setting(icon="list-ul")
+class NavigationSettings(BaseSiteSetting, ClusterableModel):
+    """The main menu and footer, editable under Settings."""
+
+    footer_text = models.TextField(
+        blank=True,
+        default="Alliance Hub is run by supporters of many parties and of none.",
+        help_text="A short line shown in the footer of every page.",
+    )
+
+    panels = [
+        InlinePanel("menu_items", label="Main menu"),
+        FieldPanel("footer_text"),
+        InlinePanel("footer_links", label="Footer links"),
+    ]
+
+    class Meta:
+        verbose_name = "navigation"

@@ -1,0 +1,25 @@
+"""The test suite: SQLite in memory unless DATABASE_URL points at PostgreSQL.
+
+Celery runs eagerly here even when REDIS_URL is set, so each test sees its
+task's effects; the tests that need a real worker start one themselves.
+"""
+
+from .base import *  # noqa: F403
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+CELERY_TASK_ALWAYS_EAGER = True
+EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = BASE_DIR / "media-test"
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    CACHES["default"]["KEY_PREFIX"] = f"hub-test-{env('PYTEST_XDIST_WORKER', default='0')}"
+WAGTAILADMIN_BASE_URL = "http://testserver"
+AXES_FAILURE_LIMIT = 5
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"null": {"class": "logging.NullHandler"}},
+    "root": {"handlers": ["null"]},
+}

@@ -1,0 +1,1 @@
+"""Crowdfunds: Stripe Checkout donations applied from verified webhooks to a ledger."""

@@ -1,0 +1,1 @@
+"""The crowd-sourced manifesto: clauses, amendments, votes, rankings and versions."""

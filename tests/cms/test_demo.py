@@ -1,0 +1,29 @@
+"""Testing that the demo loader builds the site and changes nothing the second time."""
+
+from io import StringIO
+
+from django.apps import apps
+from django.core.management import call_command
+
+
+def row_counts():
+    return {
+        model._meta.label: model.objects.count()
+        for model in apps.get_models()
+        if not model._meta.label.startswith(("sessions.", "axes.", "admin."))
+    }
+
+
+def test_demo_loader_is_idempotent(db, client):
+    call_command("load_demo", stdout=StringIO())
+    first = row_counts()
+    call_command("load_demo", stdout=StringIO())
+    assert row_counts() == first
+    assert client.get("/").status_code == 200
+
+
+def test_demo_loader_prints_the_logins(db, capsys):
+    call_command("load_demo")
+    out = capsys.readouterr().out
+    assert "editor@alliancehub.example" in out
+    assert "supporter@alliancehub.example" in out

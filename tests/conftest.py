@@ -1,0 +1,102 @@
+"""Fixtures shared by every app's tests: people in each role, the home page, mail."""
+
+import os
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+
+from cms.models import HomePage, Party, User
+from cms.roles import EDITORS, MODERATORS, SUPPORTERS
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache_and_media(settings, tmp_path):
+    """Each test starts with an empty cache (rate limits, cached pages) and its own media folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def mail_via_celery(django_capture_on_commit_callbacks, mailoutbox):
+    """Run on-commit callbacks so email handed to Celery (eager in tests) lands in the outbox.
+
+    Use as a context manager:  with mail_via_celery(): client.post(...)
+    """
+
+    def capture():
+        return django_capture_on_commit_callbacks(execute=True)
+
+    capture.outbox = mailoutbox
+    return capture
+
+
+@pytest.fixture(autouse=True)
+def _email_through_celery(settings):
+    """Tests send email the way production does: our backend -> Celery task -> delivery."""
+    settings.EMAIL_BACKEND = "cms.mail.CeleryEmailBackend"
+    settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+def make_user(email, *roles, party_slug=None, verified=True, **fields):
+    user = User.objects.create_user(
+        email=email,
+        password=PASSWORD,
+        party=Party.objects.filter(slug=party_slug).first() if party_slug else None,
+        **fields,
+    )
+    EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
+    if roles:
+        user.groups.add(*Group.objects.filter(name__in=roles))
+    if EDITORS in roles or MODERATORS in roles:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    return user
+
+
+@pytest.fixture
+def unverified(db):
+    return make_user("unverified@example.com", verified=False, display_name="Una")
+
+
+@pytest.fixture
+def supporter(db):
+    return make_user("supporter@example.com", SUPPORTERS, party_slug="green", display_name="Sam")
+
+
+@pytest.fixture
+def other_supporter(db):
+    return make_user("other@example.com", SUPPORTERS, party_slug="labour", display_name="Lee")
+
+
+@pytest.fixture
+def moderator(db):
+    return make_user("moderator@example.com", MODERATORS, SUPPORTERS, display_name="Mo")
+
+
+@pytest.fixture
+def editor(db):
+    return make_user("editor@example.com", EDITORS, SUPPORTERS, display_name="Ed")
+
+
+@pytest.fixture
+def superuser(db):
+    user = User.objects.create_superuser(email="admin@example.com", password=PASSWORD)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
+
+
+@pytest.fixture
+def home(db):
+    return HomePage.objects.get()
+
+
+ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "pgsql"))
+
+# For tests of behaviour only PostgreSQL has (row locks, real concurrency).
+postgres_only = pytest.mark.skipif(not ON_POSTGRES, reason="needs PostgreSQL (set DATABASE_URL)")
