@@ -215,6 +215,12 @@ RATELIMIT_VIEW = "cms.views.rate_limited"
 # Replies on pages: how many one account may post per hour.
 REPLY_RATE = env("REPLY_RATE", default="10/h")
 
+# --- Manifesto -------------------------------------------------------------------
+
+# --- Crowdfund -------------------------------------------------------------------
+
+# --- Stories ---------------------------------------------------------------------
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
