@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Turns django-ratelimit's Ratelimited exception into the friendly 429 page.
+    "django_ratelimit.middleware.RatelimitMiddleware",
     # Last, so a locked-out login answers before anything else runs.
     "axes.middleware.AxesMiddleware",
 ]
