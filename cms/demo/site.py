@@ -11,11 +11,15 @@ def load_editorial_site() -> HomePage:
         home.hero_title = "Together we are stronger"
         home.hero_text = HOME_HERO_TEXT
         home.save_revision().publish()
-    site = Site.objects.get(is_default_site=True)
-    navigation = NavigationSettings.for_site(site)
-    if not navigation.menu_items.exists():
-        navigation.menu_items.create(label="Search", url="/search/", sort_order=99)
+    add_menu_link("Search", url="/search/", sort_order=99)
     return home
+
+
+def add_menu_link(label, page=None, url="", sort_order=10):
+    """Put a link in the main menu once (matched by label), for each app's demo content."""
+    navigation = NavigationSettings.for_site(Site.objects.get(is_default_site=True))
+    if not navigation.menu_items.filter(label=label).exists():
+        navigation.menu_items.create(label=label, page=page, url=url, sort_order=sort_order)
 
 
 HOME_HERO_TEXT = (
