@@ -44,3 +44,7 @@ format: install
 
 clean:
 	rm -rf $(VENV) staticfiles media-test db.sqlite3
+
+## bench: page benchmark against the stack's limits (needs PostgreSQL, Redis and wrk); BENCH_QUICK=1 for a short run
+bench: install
+	$(BIN)/python bench/run.py
