@@ -6,6 +6,7 @@ class CmsConfig(AppConfig):
     verbose_name = "Site"
 
     def ready(self):
-        from cms import roles, signals  # noqa: F401
+        from cms import cache, roles, signals  # noqa: F401
 
         roles.connect()
+        cache.connect()

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from cms.cache import purge_page_cache
+
 
 class ModerationStatus(models.TextChoices):
     PENDING = "pending", "Awaiting moderation"
@@ -75,6 +77,7 @@ class ModeratedText(models.Model):
         self.moderated_by = moderator
         self.moderated_at = timezone.now()
         self.save(update_fields=["status", "moderated_by", "moderated_at"])
+        purge_page_cache()
 
     def approve(self, moderator) -> None:
         self.moderate(ModerationStatus.APPROVED, moderator)

@@ -1,0 +1,146 @@
+"""The shared page cache for anonymous visitors.
+
+Anonymous GET requests for public pages are answered from the shared cache
+(Redis in production, memory in the demo). What may never enter it: anything
+for a visitor with a session (signed in, or with personal state), any response
+that sets a cookie (so never a CSRF token), anything but a 200, the admin,
+account pages, documents (which may be private) and previews.
+
+Invalidation is by generation: publishing, unpublishing, moving or deleting a
+page, approving public text, or changing site settings bumps one counter that
+is part of every key, so every cached page is dropped at once. Content edits are
+rare next to reads, so a coarse purge is correct and cheap. A response may ask
+for a shorter life with `Cache-Control: max-age=N` (pages with live figures use
+a few seconds).
+"""
+
+import hashlib
+import re
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.utils.cache import get_max_age
+
+GENERATION_KEY = "pagecache:generation"
+EXCLUDED_PREFIXES = ("/admin/", "/django-admin/", "/accounts/", "/account/", "/documents/")
+
+
+def purge_page_cache(**kwargs) -> None:
+    """Drop every cached page (signal receivers may call this with any arguments)."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:
+        cache.set(GENERATION_KEY, 2, timeout=None)
+
+
+def current_generation() -> int:
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, 1, timeout=None)
+        generation = cache.get(GENERATION_KEY, 1)
+    return generation
+
+
+def page_cache_key(request) -> str:
+    location = f"{request.get_host()}{request.get_full_path()}"
+    digest = hashlib.sha256(location.encode()).hexdigest()
+    return f"pagecache:{current_generation()}:{digest}"
+
+
+def request_is_cacheable(request) -> bool:
+    return (
+        settings.PAGE_CACHE_SECONDS > 0
+        and request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and not request.path.startswith(EXCLUDED_PREFIXES)
+        and "preview" not in request.GET
+    )
+
+
+NO_STORE = re.compile(r"\b(private|no-store|no-cache)\b")
+
+
+def response_lifetime(request, response) -> int:
+    """Seconds to keep this response, or 0 when it must not be shared."""
+    user = getattr(request, "user", None)
+    if (
+        response.status_code != 200
+        or response.streaming
+        or response.cookies
+        or (user is not None and user.is_authenticated)
+        or NO_STORE.search(response.get("Cache-Control", ""))
+    ):
+        return 0
+    limits = [settings.PAGE_CACHE_SECONDS]
+    max_age = get_max_age(response)
+    if max_age is not None:
+        limits.append(max_age)
+    page_limit = getattr(request, "page_cache_seconds", None)
+    if page_limit is not None:
+        limits.append(page_limit)
+    return min(limits)
+
+
+def note_page_cache_seconds(page, request, serve_args, serve_kwargs):
+    """Wagtail hook: a page type with live figures sets `page_cache_seconds` (e.g. 5)."""
+    seconds = getattr(page, "page_cache_seconds", None)
+    if seconds is not None:
+        request.page_cache_seconds = seconds
+
+
+class AnonymousPageCacheMiddleware:
+    """Serve and store anonymous pages in the shared cache (see the module docstring)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request_is_cacheable(request):
+            return self.get_response(request)
+        key = page_cache_key(request)
+        stored = cache.get(key)
+        if stored is not None:
+            status, headers, content = stored
+            response = HttpResponse(content, status=status)
+            for name, value in headers:
+                response[name] = value
+            response["X-Page-Cache"] = "hit"
+            return response
+        response = self.get_response(request)
+        lifetime = response_lifetime(request, response)
+        if lifetime:
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+            headers = [(name, value) for name, value in response.items()]
+            cache.set(key, (response.status_code, headers, response.content), lifetime)
+            response["X-Page-Cache"] = "miss"
+        return response
+
+
+def connect() -> None:
+    """Purge on every change the public could see."""
+    from wagtail import hooks
+
+    hooks.register("before_serve_page", note_page_cache_seconds)
+    from django.db.models.signals import post_delete, post_save
+    from wagtail.signals import page_published, page_unpublished, post_page_move
+
+    from cms.models import FooterLink, MenuItem, NavigationSettings
+
+    page_published.connect(purge_page_cache, dispatch_uid="pagecache.published")
+    page_unpublished.connect(purge_page_cache, dispatch_uid="pagecache.unpublished")
+    post_page_move.connect(purge_page_cache, dispatch_uid="pagecache.moved")
+    for model in (NavigationSettings, MenuItem, FooterLink, *extra_purge_models()):
+        post_save.connect(purge_page_cache, sender=model, dispatch_uid=f"pagecache.save.{model}")
+        post_delete.connect(purge_page_cache, sender=model, dispatch_uid=f"pagecache.del.{model}")
+    from wagtail.models import Page
+
+    post_delete.connect(purge_page_cache, sender=Page, dispatch_uid="pagecache.page_deleted")
+
+
+def extra_purge_models():
+    """Models whose changes show on public pages: snippets listed in settings."""
+    from django.apps import apps
+
+    return [apps.get_model(label) for label in getattr(settings, "PAGE_CACHE_PURGE_ON", [])]

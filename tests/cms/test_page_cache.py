@@ -1,0 +1,90 @@
+"""Testing that anonymous pages come from the shared cache and nothing personal ever does."""
+
+import pytest
+from django.test import Client
+from wagtail.models import Page
+
+from cms.cache import purge_page_cache
+from cms.models import MenuItem, NavigationSettings, StandardPage
+
+
+@pytest.fixture(autouse=True)
+def page_cache_on(settings, home):
+    settings.PAGE_CACHE_SECONDS = 600
+    # Site settings are created on first use, which itself purges: do it before the tests.
+    NavigationSettings.for_site(home.get_site())
+
+
+@pytest.fixture
+def about(home):
+    page = StandardPage(title="About us", slug="about", introduction="Who we are.")
+    home.add_child(instance=page)
+    page.save_revision().publish()
+    return page
+
+
+def test_second_anonymous_visit_is_served_from_the_cache(client, about):
+    first = client.get("/about/")
+    second = client.get("/about/")
+    assert first["X-Page-Cache"] == "miss"
+    assert second["X-Page-Cache"] == "hit"
+    assert second.content == first.content
+    assert "Who we are." in second.content.decode()
+
+
+def test_publishing_a_change_purges_the_cached_page(client, about):
+    client.get("/about/")
+    about.introduction = "Who we are now."
+    about.save_revision().publish()
+    response = client.get("/about/")
+    assert response["X-Page-Cache"] == "miss"
+    assert "Who we are now." in response.content.decode()
+
+
+def test_unpublishing_purges_so_the_page_is_gone(client, about):
+    assert client.get("/about/").status_code == 200
+    Page.objects.get(pk=about.pk).specific.unpublish()
+    assert client.get("/about/").status_code == 404
+
+
+def test_changing_the_menu_purges_every_page(client, about, home):
+    assert client.get("/")["X-Page-Cache"] == "miss"
+    assert client.get("/")["X-Page-Cache"] == "hit"
+    navigation = NavigationSettings.for_site(home.get_site())
+    MenuItem.objects.create(setting=navigation, label="Our new menu link", url="/new/")
+    assert "Our new menu link" in client.get("/").content.decode()
+
+
+def test_signed_in_visitors_never_get_or_fill_the_shared_cache(client, about, supporter):
+    client.force_login(supporter)
+    personal = client.get("/about/")
+    assert "X-Page-Cache" not in personal
+    assert supporter.public_name in personal.content.decode()
+    anonymous = Client().get("/about/")
+    assert supporter.public_name not in anonymous.content.decode()
+    assert 'name="csrfmiddlewaretoken"' not in anonymous.content.decode()
+
+
+def test_a_response_that_sets_a_cookie_is_never_stored(client, db):
+    # The sign-in page carries a CSRF token and sets its cookie: it must not be shared.
+    client.get("/accounts/login/")
+    response = Client().get("/accounts/login/")
+    assert "X-Page-Cache" not in response
+
+
+def test_errors_and_drafts_are_not_cached(client, home):
+    draft = StandardPage(title="Secret plan", slug="secret-plan", live=False)
+    home.add_child(instance=draft)
+    assert client.get("/secret-plan/").status_code == 404
+    assert "X-Page-Cache" not in client.get("/secret-plan/")
+
+
+def test_a_page_may_ask_for_a_short_life(client, about, settings, monkeypatch):
+    monkeypatch.setattr(StandardPage, "page_cache_seconds", 0, raising=False)
+    client.get("/about/")
+    assert "X-Page-Cache" not in client.get("/about/")
+
+
+def test_purge_works_on_an_empty_cache(db):
+    purge_page_cache()
+    purge_page_cache()
