@@ -28,6 +28,10 @@ demo: install
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## e2e: the browser journeys alone (needs Debian's chromium package)
+e2e: install
+	$(BIN)/python -m pytest -m e2e $(PYTEST_ARGS)
+
 ## check: Django's checks, missing migrations and the linter
 check: install
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(BIN)/python manage.py check
