@@ -88,12 +88,20 @@ class ReplyForm(HoneypotFormMixin, forms.Form):
         self.fields["parent"].queryset = PageReply.objects.visible().filter(page=page)
         self.helper = FormHelper()
         self.helper.form_tag = False  # the template wraps it, posting back to the page
+        self.helper.disable_csrf = True  # the template's form tag has the token
         self.helper.layout = Layout(
             "body",
             "parent",
             Div("website", css_class="honeypot", aria_hidden="true"),
             Submit("send", "Send reply"),
         )
+
+    def clean(self):
+        cleaned_data = super().clean()
+        # The honeypot is hidden, so say why the form failed where a person would see it.
+        if self.has_error("website"):
+            self.add_error(None, self._errors.pop("website"))
+        return cleaned_data
 
     @property
     def replying_to(self):
