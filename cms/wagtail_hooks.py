@@ -66,6 +66,13 @@ class PageReplyViewSet(SnippetViewSet):
         return PageReply.objects.select_related("author", "page", "moderated_by")
 
 
+@hooks.register("after_edit_snippet")
+def record_who_moderated_a_reply(request, instance):
+    """Changing a reply's status on its edit screen is a moderation decision: record it."""
+    if isinstance(instance, PageReply) and instance.status != ModerationStatus.PENDING:
+        instance.moderate(instance.status, request.user)
+
+
 register_snippet(PartyViewSet)
 register_snippet(AuthorViewSet)
 register_snippet(PageReplyViewSet)

@@ -1,10 +1,15 @@
 """Testing event listings (upcoming, past, region filter) and the iCalendar files."""
 
+import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
+
+from cms.models import EventPage
 
 
 def section(html, heading_id):
@@ -95,3 +100,19 @@ def test_home_page_shows_latest_posts_and_upcoming_events(client, home, make_pos
     assert "Fresh news" in html
     assert "Soon in Surrey" in html
     assert "Long gone" not in html
+
+
+def test_event_cannot_end_before_it_starts(event_index):
+    start = timezone.now()
+    event = EventPage(
+        title="Backwards",
+        slug="backwards",
+        start=start,
+        end=start - datetime.timedelta(hours=1),
+        summary="S",
+        region="london",
+        organiser="Us",
+    )
+    with pytest.raises(ValidationError) as error:
+        event.full_clean()
+    assert "end" in error.value.message_dict

@@ -1,5 +1,8 @@
 """Testing that a paper's contents list and footnote numbers follow its headings and markers."""
 
+from django.core.files.base import ContentFile
+from wagtail.documents.models import Document
+
 from cms.models import PaperPage
 from tests.cms.conftest import publish_child, rich_text
 
@@ -98,3 +101,13 @@ def test_rendered_paper_lists_notes_at_the_end_with_back_links(client, paper_ind
     # The note text is listed once, at the end, not where the block stood.
     assert html.count("See the evidence.") == 1
     assert html.index("See the evidence.") > html.index('<h2 id="next-steps">')
+
+
+def test_paper_offers_its_pdf_copy(client, paper):
+    paper.pdf = Document.objects.create(
+        title="PDF copy", file=ContentFile(b"%PDF-1.4 demo", name="paper.pdf")
+    )
+    paper.save_revision().publish()
+    html = client.get(paper.url).content.decode()
+    assert f'href="{paper.pdf.url}"' in html
+    assert "Download the PDF" in html

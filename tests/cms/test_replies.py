@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from cms.models import PageReply
@@ -214,3 +215,20 @@ def test_supporter_cannot_bulk_approve(client, supporter, blog_post):
     client.post(f"{url}?id={reply.pk}")
     reply.refresh_from_db()
     assert reply.status == ModerationStatus.PENDING
+
+
+def test_moderator_approving_on_the_edit_screen_is_recorded(client, supporter, moderator, paper):
+    reply = PageReply.objects.create(page=paper, author=supporter, body="Edit me")
+    client.force_login(moderator)
+    url = reverse("wagtailsnippets_cms_pagereply:edit", args=[reply.pk])
+    response = client.post(url, {"status": ModerationStatus.APPROVED})
+    assert response.status_code == 302
+    reply.refresh_from_db()
+    assert (reply.status, reply.moderated_by, reply.body) == ("approved", moderator, "Edit me")
+
+
+def test_reply_form_needs_a_csrf_token(supporter, blog_post):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(supporter)
+    assert client.post(blog_post.url, reply_data()).status_code == 403
+    assert not PageReply.objects.exists()
