@@ -74,7 +74,7 @@ def test_rss_feed_is_valid_and_lists_latest_posts(client, make_post, author):
     make_post("Newer post", date=datetime.date(2026, 4, 1), tags=["news"])
     response = client.get(reverse("blog_rss"))
     assert response["Content-Type"].startswith("application/rss+xml")
-    channel = ET.fromstring(response.content)  # noqa: S314 (our own feed).find("channel")
+    channel = ET.fromstring(response.content).find("channel")  # noqa: S314 (our own feed)
     titles = [item.findtext("title") for item in channel.findall("item")]
     assert titles == ["Newer post", "Older post"]
     first = channel.find("item")
