@@ -85,7 +85,9 @@ class ReplyForm(HoneypotFormMixin, forms.Form):
     def __init__(self, *args, page=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.page = page
-        self.fields["parent"].queryset = PageReply.objects.visible().filter(page=page)
+        self.fields["parent"].queryset = PageReply.objects.visible().filter(
+            page_id=getattr(page, "pk", None)
+        )
         self.helper = FormHelper()
         self.helper.form_tag = False  # the template wraps it, posting back to the page
         self.helper.disable_csrf = True  # the template's form tag has the token

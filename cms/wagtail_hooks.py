@@ -48,7 +48,7 @@ class PageReplyFilterSet(WagtailFilterSet):
 
 
 class PageReplyViewSet(SnippetViewSet):
-    """Replies to moderate: pending first by default, with bulk approve, reject and spam."""
+    """Replies to moderate, newest first; filter by status, page and date; bulk actions."""
 
     model = PageReply
     icon = "comment"
@@ -59,7 +59,7 @@ class PageReplyViewSet(SnippetViewSet):
     list_per_page = 50
     search_fields = ["body"]
     filterset_class = PageReplyFilterSet
-    ordering = ["status", "-created_at"]
+    ordering = ["-created_at"]
     inspect_view_enabled = True
 
     def get_queryset(self, request):

@@ -52,9 +52,11 @@ def reply_threads(page) -> list[PageReply]:
     One query. An approved answer whose top-level reply is not approved is shown
     at the top level rather than lost.
     """
+    if page.pk is None:  # an unsaved page being previewed in the admin
+        return []
     replies = list(
         PageReply.objects.visible()
-        .filter(page=page)
+        .filter(page_id=page.pk)
         .select_related("author")
         .order_by("created_at", "pk")
     )

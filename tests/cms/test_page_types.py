@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.urls import reverse
 
 from cms.models import (
     BlogIndexPage,
@@ -16,7 +17,13 @@ from cms.models import (
     PaperPage,
     StandardPage,
 )
-from tests.cms.conftest import create_through_admin, inline_formset, rich_text, streamfield
+from tests.cms.conftest import (
+    create_through_admin,
+    inline_formset,
+    nested_form_data,
+    rich_text,
+    streamfield,
+)
 
 
 @pytest.fixture
@@ -197,3 +204,22 @@ def test_editor_creates_a_paper_index(editor_client, home):
 def test_page_types_only_go_under_their_parents(db, parent, child, allowed):
     creatable = child in parent.creatable_subpage_models()
     assert (creatable and parent in child.allowed_parent_page_models()) is allowed
+
+
+def test_editor_previews_an_unsaved_paper_with_its_reply_section(editor_client, paper_index):
+    url = reverse("wagtailadmin_pages:preview_on_add", args=["cms", "paperpage", paper_index.pk])
+    data = nested_form_data(
+        {
+            "title": "Preview me",
+            "slug": "preview-me",
+            "author_links": inline_formset([]),
+            "comments": inline_formset([]),
+            "publication_date": "2026-07-05",
+            "summary": "Draft summary.",
+            "body": streamfield([("heading", {"text": "First part", "level": "h2"})]),
+        }
+    )
+    assert editor_client.post(url, data).json()["is_valid"]
+    response = editor_client.get(url)
+    assert response.status_code == 200
+    assert '<a href="#first-part">First part</a>' in response.content.decode()
