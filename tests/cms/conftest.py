@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
@@ -44,6 +46,15 @@ def create_through_admin(client, parent, model, fields: dict, publish: bool = Tr
         )
         raise AssertionError(f"admin refused the page: {errors} {formset_errors}")
     return model.objects.get(slug=data["slug"], depth=parent.depth + 1)
+
+
+def count_queries(client, url):
+    """Queries for one view of `url`, after a first view has warmed per-process caches."""
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries), response
 
 
 def publish_child(parent, page):

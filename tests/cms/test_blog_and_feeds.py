@@ -4,22 +4,12 @@ import datetime
 import xml.etree.ElementTree as ET
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cms.models import BlogPostAuthor
+from tests.cms.conftest import count_queries
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-
-
-def count_queries(client, url):
-    """Queries for one view of `url`, after a first view has warmed per-process caches."""
-    client.get(url)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries), response
 
 
 def make_posts(make_post, author, count, start=0):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from cms.models import EventPage
+from tests.cms.conftest import count_queries
 
 
 def section(html, heading_id):
@@ -116,3 +117,29 @@ def test_event_cannot_end_before_it_starts(event_index):
     with pytest.raises(ValidationError) as error:
         event.full_clean()
     assert "end" in error.value.message_dict
+
+
+def test_event_index_query_count_does_not_grow_with_events(client, event_index, make_event):
+    for number in range(2):
+        make_event(f"Upcoming {number}", 5 + number)
+        make_event(f"Past {number}", -5 - number)
+    few, _ = count_queries(client, event_index.url)
+    for number in range(2, 20):
+        make_event(f"Upcoming {number}", 5 + number)
+        make_event(f"Past {number}", -5 - number)
+    many, response = count_queries(client, event_index.url)
+    assert "Upcoming 19" in response.content.decode()
+    assert many == few
+
+
+def test_home_page_query_count_does_not_grow_with_posts_and_events(
+    client, home, make_post, make_event
+):
+    make_post("Post 0")
+    make_event("Event 0", 3)
+    few, _ = count_queries(client, home.url)
+    for number in range(1, 10):
+        make_post(f"Post {number}")
+        make_event(f"Event {number}", 3 + number)
+    many, _ = count_queries(client, home.url)
+    assert many == few
