@@ -14,6 +14,7 @@ from django.utils import timezone
 from wagtail.documents.models import Document
 from wagtail.models import Collection, CollectionViewRestriction, PageViewRestriction, Site
 
+from cms.demo.pdf import simple_pdf
 from cms.demo.people import demo_user
 from cms.models import (
     Author,
@@ -50,7 +51,8 @@ def load_editorial_site() -> HomePage:
     about = child_page(home, StandardPage, "about", ABOUT)
     authors = [author_named(*details) for details in AUTHORS]
     papers = child_page(home, PaperIndexPage, "papers", PAPER_INDEX)
-    child_page(papers, PaperPage, "why-a-progressive-alliance", PAPER, authors=authors)
+    paper_fields = {**PAPER, "pdf": paper_pdf()}
+    child_page(papers, PaperPage, "why-a-progressive-alliance", paper_fields, authors=authors)
     guide = child_page(home, GuidePage, "building-a-local-alliance", GUIDE)
     blog = child_page(home, BlogIndexPage, "blog", BLOG_INDEX)
     for post in BLOG_POSTS:
@@ -94,6 +96,18 @@ def child_page(parent, model, slug, fields, authors=()):
         page.tags.add(*fields["tags"])
     page.save_revision().publish()
     return page
+
+
+def paper_pdf() -> Document:
+    """The PDF copy of the demo paper, found by title or written once."""
+    document = Document.objects.filter(title=PAPER_PDF_TITLE).first()
+    if document is None:
+        content = simple_pdf(PAPER["title"], PAPER_PDF_LINES)
+        document = Document.objects.create(
+            title=PAPER_PDF_TITLE,
+            file=ContentFile(content, name="why-a-progressive-alliance.pdf"),
+        )
+    return document
 
 
 def author_named(name, role, bio):
@@ -307,6 +321,18 @@ PAPER = {
         footnote("guide", "<p>See our guide to building a local alliance.</p>"),
     ],
 }
+
+PAPER_PDF_TITLE = "Why a progressive alliance (PDF)"
+PAPER_PDF_LINES = [
+    "Five shared values:",
+    "1. A duty to the most vulnerable.",
+    "2. Everyone can help shape society and share its benefits.",
+    "3. Protect the planet for future generations.",
+    "4. Inequality harms everyone.",
+    "5. All of us are smarter than any one of us.",
+    "",
+    "Read the full paper, with notes, on Alliance Hub.",
+]
 
 GUIDE = {
     "title": "Building a local alliance in four stages",

@@ -48,3 +48,12 @@ def test_demo_organisers_area_is_private(client, demo):
     assert client.get("/organisers/").status_code == 302
     client.force_login(User.objects.get(email="organiser@alliancehub.example"))
     assert client.get("/organisers/").status_code == 200
+
+
+def test_demo_paper_has_a_downloadable_pdf_copy(client, demo):
+    paper = PaperPage.objects.get()
+    assert paper.pdf is not None
+    response = client.get(paper.pdf.url)
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content)
+    assert content.startswith(b"%PDF-1.4") and content.rstrip().endswith(b"%%EOF")
