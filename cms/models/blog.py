@@ -93,6 +93,9 @@ class BlogPostPage(AcceptsRepliesMixin, BasePage):
     search_fields = [
         *BasePage.search_fields,
         index.SearchField("intro"),
+        index.RelatedFields(
+            "author_links", [index.RelatedFields("author", [index.SearchField("name")])]
+        ),
         index.SearchField("body"),
         index.FilterField("date"),
     ]

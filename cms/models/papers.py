@@ -79,6 +79,9 @@ class PaperPage(AcceptsRepliesMixin, BasePage):
     search_fields = [
         *BasePage.search_fields,
         index.SearchField("summary"),
+        index.RelatedFields(
+            "author_links", [index.RelatedFields("author", [index.SearchField("name")])]
+        ),
         index.SearchField("body"),
         index.FilterField("publication_date"),
     ]

@@ -6,7 +6,7 @@ from django.core.files.base import ContentFile
 from wagtail.documents.models import Document
 from wagtail.models import Collection, CollectionViewRestriction, PageViewRestriction
 
-from cms.models import GuidePage, PaperPage, StandardPage
+from cms.models import GuidePage, PaperAuthor, PaperPage, StandardPage
 from tests.cms.conftest import publish_child, rich_text
 from tests.conftest import make_user
 
@@ -117,3 +117,10 @@ def test_private_document_is_served_only_to_the_group(
     response = client.get(private_document.url)
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"Book the hall."
+
+
+def test_search_finds_a_paper_by_its_author(client, paper_index, author):
+    paper = PaperPage(title="Fair votes", slug="fair-votes", summary="S.", body=[], author_links=[])
+    paper.author_links = [PaperAuthor(author=author)]
+    publish_child(paper_index, paper)
+    assert "Fair votes" in client.get("/search/", {"query": "Patel"}).content.decode()
