@@ -76,8 +76,6 @@ def reply_threads(page) -> list[PageReply]:
 class AcceptsRepliesMixin:
     """For page types that show approved replies and take new ones by POST to the page."""
 
-    accepts_replies = True
-
     def serve(self, request, *args, **kwargs):
         if request.method == "POST":
             from cms.views import post_reply
@@ -89,9 +87,11 @@ class AcceptsRepliesMixin:
         from cms.forms import ReplyForm
 
         context = super().get_context(request, *args, **kwargs)
-        context["replies"] = reply_threads(self)
-        if "reply_form" not in context:
-            context["reply_form"] = ReplyForm(page=self, initial=reply_initial(request, self))
+        threads = reply_threads(self)
+        context["replies"] = threads
+        context["reply_count"] = sum(1 + len(reply.thread) for reply in threads)
+        # cms.views.post_reply replaces this with the bound form when a reply has errors.
+        context["reply_form"] = ReplyForm(page=self, initial=reply_initial(request, self))
         return context
 
 

@@ -118,6 +118,7 @@ def test_reply_to_a_reply_attaches_to_the_top_level_reply(
     thread = html[html.index(f'id="reply-{top.pk}"') :]
     assert thread.index("Answer") < thread.index("Answer to the answer")
     assert html.count('class="reply-list reply-thread"') == 1
+    assert "Replies (3)" in html
 
 
 def test_reply_text_is_plain_text_escaped_with_line_breaks(client, supporter, moderator, paper):
