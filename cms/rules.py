@@ -14,8 +14,9 @@ def is_verified_supporter(user) -> bool:
     )
 
 
-is_moderator = rules.is_group_member(MODERATORS) | rules.is_group_member(EDITORS)
-is_moderator = is_moderator | rules.is_superuser
+is_moderator = (
+    rules.is_group_member(MODERATORS) | rules.is_group_member(EDITORS) | rules.is_superuser
+)
 
 # Not a model permission name on purpose: granting it never opens admin screens.
 rules.add_perm("cms.reply_to_page", is_verified_supporter)

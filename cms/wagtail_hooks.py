@@ -87,7 +87,7 @@ class ModerateRepliesBulkAction(SnippetBulkAction):
     verb = ""
 
     def check_perm(self, reply):
-        return self.request.user.has_perm("cms.change_pagereply")
+        return self.request.user.has_perm("cms.moderate_replies", reply)
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "verb": self.verb}

@@ -38,6 +38,7 @@ class CampaignPage(BasePage):
         index.SearchField("body"),
     ]
     parent_page_types = ["cms.HomePage", "cms.CampaignPage"]
+    subpage_types = ["cms.CampaignPage", "cms.StandardPage"]
 
     class Meta:
         verbose_name = "campaign page"

@@ -233,3 +233,29 @@ def test_reply_form_needs_a_csrf_token(supporter, blog_post):
     client.force_login(supporter)
     assert client.post(blog_post.url, reply_data()).status_code == 403
     assert not PageReply.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("who", "may_reply"),
+    [
+        ("unverified", False),
+        ("supporter", True),
+        ("moderator", True),
+        ("editor", True),
+    ],
+)
+def test_who_may_reply(client, request, paper, who, may_reply):
+    client.force_login(request.getfixturevalue(who))
+    response = client.post(paper.url, reply_data())
+    assert (response.status_code == 302) is may_reply
+    assert PageReply.objects.exists() is may_reply
+
+
+@pytest.mark.parametrize(
+    ("who", "may_moderate"),
+    [("supporter", False), ("moderator", True), ("editor", True), ("superuser", True)],
+)
+def test_who_may_moderate_replies(request, who, may_moderate):
+    user = request.getfixturevalue(who)
+    assert user.has_perm("cms.moderate_replies") is may_moderate
+    assert user.has_perm("cms.change_pagereply") is may_moderate
