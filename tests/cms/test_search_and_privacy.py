@@ -124,3 +124,9 @@ def test_search_finds_a_paper_by_its_author(client, paper_index, author):
     paper.author_links = [PaperAuthor(author=author)]
     publish_child(paper_index, paper)
     assert "Fair votes" in client.get("/search/", {"query": "Patel"}).content.decode()
+
+
+def test_sitemap_lists_public_pages_and_not_the_private_area(client, paper, organisers_area):
+    xml = client.get("/sitemap.xml").content.decode()
+    assert "/papers/five-shared-values/" in xml
+    assert "/organisers/" not in xml
