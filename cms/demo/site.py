@@ -14,6 +14,7 @@ from django.utils import timezone
 from wagtail.documents.models import Document
 from wagtail.models import Collection, CollectionViewRestriction, PageViewRestriction, Site
 
+from cms.demo.images import demo_image, five_circles_png
 from cms.demo.pdf import simple_pdf
 from cms.demo.people import demo_user
 from cms.models import (
@@ -51,7 +52,13 @@ def load_editorial_site() -> HomePage:
     about = child_page(home, StandardPage, "about", ABOUT)
     authors = [author_named(*details) for details in AUTHORS]
     papers = child_page(home, PaperIndexPage, "papers", PAPER_INDEX)
-    paper_fields = {**PAPER, "pdf": paper_pdf()}
+    values_image = demo_image("Five shared values", "five-values.png", five_circles_png())
+    paper_fields = {
+        **PAPER,
+        "pdf": paper_pdf(),
+        "social_image": values_image,
+        "body": [*PAPER["body"][:2], values_figure(values_image), *PAPER["body"][2:]],
+    }
     child_page(papers, PaperPage, "why-a-progressive-alliance", paper_fields, authors=authors)
     guide = child_page(home, GuidePage, "building-a-local-alliance", GUIDE)
     blog = child_page(home, BlogIndexPage, "blog", BLOG_INDEX)
@@ -108,6 +115,17 @@ def paper_pdf() -> Document:
             file=ContentFile(content, name="why-a-progressive-alliance.pdf"),
         )
     return document
+
+
+def values_figure(image):
+    return {
+        "type": "image",
+        "value": {
+            "image": image.pk,
+            "alt_text": "Five overlapping coloured circles, one for each shared value.",
+            "caption": "Five values, none above the others.",
+        },
+    }
 
 
 def author_named(name, role, bio):

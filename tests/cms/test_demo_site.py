@@ -34,6 +34,8 @@ def test_demo_paper_has_contents_footnotes_and_authors(demo):
     assert len(outline.contents) == 8
     assert [note.marker for note in outline.footnotes] == ["seats", "charter", "guide"]
     assert len(paper.authors()) == 2
+    assert [block.block_type for block in paper.body].count("image") == 1
+    assert paper.social_image is not None
 
 
 def test_demo_replies_are_approved_and_threaded(client, demo):
@@ -57,3 +59,10 @@ def test_demo_paper_has_a_downloadable_pdf_copy(client, demo):
     assert response.status_code == 200
     content = b"".join(response.streaming_content)
     assert content.startswith(b"%PDF-1.4") and content.rstrip().endswith(b"%%EOF")
+
+
+def test_demo_paper_shows_its_figure_and_sharing_image(client, demo):
+    html = client.get(PaperPage.objects.get().url).content.decode()
+    assert 'alt="Five overlapping coloured circles, one for each shared value."' in html
+    assert '<meta property="og:image"' in html
+    assert '<meta property="og:type" content="article">' in html
