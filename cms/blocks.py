@@ -64,3 +64,46 @@ class BodyBlock(blocks.StreamBlock):
     image = ImageBlock()
     pull_quote = PullQuoteBlock()
     call_to_action = CallToActionBlock()
+
+
+class FootnoteBlock(blocks.StructBlock):
+    """A note placed anywhere in a paper's body, cited in paragraphs as [^marker].
+
+    The block itself renders nothing where it stands: the paper numbers notes in the
+    order their markers first appear and lists them at the end (see cms.outline).
+    """
+
+    marker = blocks.RegexBlock(
+        regex=r"^[\w-]+$",
+        max_length=40,
+        help_text="A short name without spaces, e.g. 'values'. Write [^values] in a paragraph "
+        "where the note number should appear.",
+        error_messages={"invalid": "Use letters, numbers, hyphens or underscores only."},
+    )
+    text = blocks.RichTextBlock(features=["bold", "italic", "link", "document-link"])
+
+    class Meta:
+        icon = "list-ol"
+        label = "Footnote"
+        template = "cms/blocks/footnote.html"
+
+
+class PaperBodyBlock(BodyBlock):
+    """The body of a paper: the shared blocks plus footnotes."""
+
+    footnote = FootnoteBlock()
+
+
+class StepBlock(blocks.StructBlock):
+    """One step of a guide; steps are numbered by their position."""
+
+    title = blocks.CharBlock(max_length=120)
+    text = blocks.RichTextBlock(features=PARAGRAPH_FEATURES)
+
+    class Meta:
+        icon = "list-ol"
+        label = "Step"
+
+
+class StepsBlock(blocks.StreamBlock):
+    step = StepBlock()

@@ -1,9 +1,16 @@
-"""Admin screens for what editors manage that is not a page."""
+"""Admin screens for what editors manage that is not a page, and reply moderation."""
 
+import django_filters
+from django.utils.translation import ngettext
+from wagtail import hooks
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.models import Page
+from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from cms.models import Party
+from cms.models import Author, PageReply, Party
+from cms.moderation import ModerationStatus
 
 
 class PartyViewSet(SnippetViewSet):
@@ -15,4 +22,118 @@ class PartyViewSet(SnippetViewSet):
     add_to_admin_menu = False
 
 
+class AuthorViewSet(SnippetViewSet):
+    model = Author
+    icon = "user"
+    menu_label = "Authors"
+    list_display = ["name", "role"]
+    search_fields = ["name", "role"]
+    add_to_admin_menu = False
+
+
+def pages_with_replies(request):
+    return Page.objects.filter(replies__isnull=False).distinct().order_by("title")
+
+
+class PageReplyFilterSet(WagtailFilterSet):
+    status = django_filters.ChoiceFilter(choices=ModerationStatus.choices, label="Status")
+    page = django_filters.ModelChoiceFilter(queryset=pages_with_replies, label="Page")
+    created_at = django_filters.DateFromToRangeFilter(
+        label="Sent between", widget=DateRangePickerWidget
+    )
+
+    class Meta:
+        model = PageReply
+        fields = ["status", "page", "created_at"]
+
+
+class PageReplyViewSet(SnippetViewSet):
+    """Replies to moderate, newest first; filter by status, page and date; bulk actions."""
+
+    model = PageReply
+    icon = "comment"
+    menu_label = "Replies"
+    menu_order = 250
+    add_to_admin_menu = True
+    list_display = ["__str__", "page", "status", "created_at", "moderated_by"]
+    list_per_page = 50
+    search_fields = ["body"]
+    filterset_class = PageReplyFilterSet
+    ordering = ["-created_at"]
+    inspect_view_enabled = True
+
+    def get_queryset(self, request):
+        return PageReply.objects.select_related("author", "page", "moderated_by")
+
+
+@hooks.register("after_edit_snippet")
+def record_who_moderated_a_reply(request, instance):
+    """Changing a reply's status on its edit screen is a moderation decision: record it."""
+    if isinstance(instance, PageReply) and instance.status != ModerationStatus.PENDING:
+        instance.moderate(instance.status, request.user)
+
+
 register_snippet(PartyViewSet)
+register_snippet(AuthorViewSet)
+register_snippet(PageReplyViewSet)
+
+
+class ModerateRepliesBulkAction(SnippetBulkAction):
+    """Set the status of many replies at once, recording who moderated them and when."""
+
+    models = [PageReply]
+    template_name = "cms/bulk_actions/confirm_bulk_moderate.html"
+    status = ""
+    verb = ""
+
+    def check_perm(self, reply):
+        return self.request.user.has_perm("cms.moderate_replies", reply)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "verb": self.verb}
+
+    @classmethod
+    def execute_action(cls, objects, user=None, **kwargs):
+        moderator = kwargs["self"].request.user
+        for reply in objects:
+            reply.moderate(cls.status, moderator)
+        return len(objects), 0
+
+    def get_success_message(self, num_parent_objects, num_child_objects):
+        return ngettext(
+            "%(count)d reply %(verb)s.", "%(count)d replies %(verb)s.", num_parent_objects
+        ) % {"count": num_parent_objects, "verb": self.past_tense}
+
+
+@hooks.register("register_bulk_action")
+class ApproveRepliesBulkAction(ModerateRepliesBulkAction):
+    display_name = "Approve"
+    action_type = "approve"
+    aria_label = "Approve the selected replies"
+    action_priority = 10
+    status = ModerationStatus.APPROVED
+    verb = "approve"
+    past_tense = "approved"
+
+
+@hooks.register("register_bulk_action")
+class RejectRepliesBulkAction(ModerateRepliesBulkAction):
+    display_name = "Reject"
+    action_type = "reject"
+    aria_label = "Reject the selected replies"
+    action_priority = 20
+    status = ModerationStatus.REJECTED
+    verb = "reject"
+    past_tense = "rejected"
+
+
+@hooks.register("register_bulk_action")
+class SpamRepliesBulkAction(ModerateRepliesBulkAction):
+    display_name = "Mark as spam"
+    action_type = "spam"
+    aria_label = "Mark the selected replies as spam"
+    action_priority = 25
+    status = ModerationStatus.SPAM
+    verb = "mark as spam"
+    past_tense = "marked as spam"
+    classes = {"serious"}

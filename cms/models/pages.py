@@ -57,6 +57,33 @@ class HomePage(BasePage):
     class Meta:
         verbose_name = "home page"
 
+    def latest_posts(self, count: int = 3):
+        """The newest live blog posts anywhere on the site (no StreamFields loaded)."""
+        from cms.models.blog import BlogPostPage
+
+        return (
+            BlogPostPage.objects.live()
+            .public()
+            .descendant_of(self)
+            .defer_streamfields()
+            .order_by("-date", "-pk")[:count]
+        )
+
+    def upcoming_events(self, count: int = 3):
+        """The next events that have not finished yet, soonest first."""
+        from django.utils import timezone
+
+        from cms.models.events import EventPage, with_finish
+
+        events = EventPage.objects.live().public().descendant_of(self).defer_streamfields()
+        return with_finish(events).filter(finishes_at__gte=timezone.now()).order_by("start")[:count]
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["latest_posts"] = self.latest_posts()
+        context["upcoming_events"] = self.upcoming_events()
+        return context
+
 
 class StandardPage(BasePage):
     """A plain page of text: about us, privacy, contact."""

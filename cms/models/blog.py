@@ -1,0 +1,113 @@
+"""The blog: an index with pagination and a tag filter, and posts that invite replies."""
+
+from django.core.paginator import Paginator
+from django.db import models
+from django.db.models import Prefetch
+from django.utils import timezone
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import Tag, TaggedItemBase
+from wagtail.admin.panels import FieldPanel, InlinePanel
+from wagtail.fields import StreamField
+from wagtail.search import index
+
+from cms.blocks import BodyBlock
+from cms.models.authors import AuthorLink
+from cms.models.pages import BasePage
+from cms.models.replies import AcceptsRepliesMixin
+
+POSTS_PER_PAGE = 10
+
+
+class BlogIndexPage(BasePage):
+    """Lists posts newest first, ten to a page, optionally those with one tag."""
+
+    introduction = models.TextField(blank=True, help_text="A line or two above the list.")
+
+    content_panels = [*BasePage.content_panels, FieldPanel("introduction")]
+    search_fields = [*BasePage.search_fields, index.SearchField("introduction")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.BlogPostPage"]
+
+    class Meta:
+        verbose_name = "blog index"
+
+    def posts(self, tag: str = ""):
+        """Live, public posts with what the listing shows pre-loaded (constant query count)."""
+        posts = (
+            BlogPostPage.objects.child_of(self)
+            .live()
+            .public()
+            .defer_streamfields()
+            .prefetch_related(
+                Prefetch("author_links", BlogPostAuthor.objects.select_related("author")),
+                "tags",
+            )
+            .order_by("-date", "-pk")
+        )
+        if tag:
+            posts = posts.filter(tags__slug=tag)
+        return posts
+
+    def tags(self):
+        return (
+            Tag.objects.filter(cms_blogposttag_items__content_object__in=self.posts())
+            .distinct()
+            .order_by("name")
+        )
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        tag = request.GET.get("tag", "")[:100]
+        paginator = Paginator(self.posts(tag), POSTS_PER_PAGE)
+        context["posts"] = paginator.get_page(request.GET.get("page"))
+        context["tags"] = self.tags()
+        context["current_tag"] = Tag.objects.filter(slug=tag).first() if tag else None
+        return context
+
+
+class BlogPostTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "cms.BlogPostPage", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+
+class BlogPostPage(AcceptsRepliesMixin, BasePage):
+    """A post: authors, tags, a date, an introduction and a body; supporters may reply."""
+
+    date = models.DateField("post date", default=timezone.localdate)
+    intro = models.TextField(help_text="One or two sentences shown in listings and feeds.")
+    body = StreamField(BodyBlock())
+    tags = ClusterTaggableManager(
+        through=BlogPostTag, blank=True, help_text="Readers can list posts by tag."
+    )
+
+    content_panels = [
+        *BasePage.content_panels,
+        InlinePanel("author_links", label="Authors", min_num=0),
+        FieldPanel("date"),
+        FieldPanel("intro"),
+        FieldPanel("body"),
+        FieldPanel("tags"),
+    ]
+    search_fields = [
+        *BasePage.search_fields,
+        index.SearchField("intro"),
+        index.RelatedFields(
+            "author_links", [index.RelatedFields("author", [index.SearchField("name")])]
+        ),
+        index.SearchField("body"),
+        index.FilterField("date"),
+    ]
+    parent_page_types = ["cms.BlogIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = "blog post"
+
+    def authors(self):
+        return [link.author for link in self.author_links.all()]
+
+
+class BlogPostAuthor(AuthorLink):
+    page = ParentalKey(BlogPostPage, on_delete=models.CASCADE, related_name="author_links")

@@ -1,0 +1,149 @@
+"""Events: local meetings and online sessions, listed upcoming and past, with calendars.
+
+Times are stored as aware datetimes (UTC in the database) and shown in UK time
+(Europe/London), which the templates say next to each time.
+"""
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import models
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.fields import StreamField
+from wagtail.search import index
+
+from cms.blocks import BodyBlock
+from cms.models.pages import BasePage
+
+DISPLAY_TIME_ZONE = "Europe/London"
+PAST_EVENTS_PER_PAGE = 10
+
+
+class Region(models.TextChoices):
+    """The nine English regions and the three other nations of the UK."""
+
+    NORTH_EAST = "north-east", "North East"
+    NORTH_WEST = "north-west", "North West"
+    YORKSHIRE = "yorkshire", "Yorkshire and the Humber"
+    EAST_MIDLANDS = "east-midlands", "East Midlands"
+    WEST_MIDLANDS = "west-midlands", "West Midlands"
+    EAST = "east", "East of England"
+    LONDON = "london", "London"
+    SOUTH_EAST = "south-east", "South East"
+    SOUTH_WEST = "south-west", "South West"
+    SCOTLAND = "scotland", "Scotland"
+    WALES = "wales", "Wales"
+    NORTHERN_IRELAND = "northern-ireland", "Northern Ireland"
+    ONLINE = "online", "Online only"
+
+
+def with_finish(queryset):
+    """Annotate `finishes_at`: the end time, or the start when no end is given."""
+    return queryset.annotate(finishes_at=Coalesce("end", "start"))
+
+
+class EventIndexPage(BasePage):
+    """Upcoming events soonest first, past events latest first, filterable by region."""
+
+    introduction = models.TextField(blank=True, help_text="A line or two above the listings.")
+
+    content_panels = [*BasePage.content_panels, FieldPanel("introduction")]
+    search_fields = [*BasePage.search_fields, index.SearchField("introduction")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.EventPage"]
+
+    class Meta:
+        verbose_name = "event index"
+
+    def events(self, region: str = ""):
+        events = with_finish(EventPage.objects.child_of(self).live().public().defer_streamfields())
+        if region:
+            events = events.filter(region=region)
+        return events
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        region = request.GET.get("region", "")
+        if region not in Region.values:
+            region = ""
+        now = timezone.now()
+        events = self.events(region)
+        context["region"] = region
+        context["regions"] = Region.choices
+        context["upcoming_events"] = events.filter(finishes_at__gte=now).order_by("start", "pk")
+        past = events.filter(finishes_at__lt=now).order_by("-start", "-pk")
+        context["past_events"] = Paginator(past, PAST_EVENTS_PER_PAGE).get_page(
+            request.GET.get("page")
+        )
+        return context
+
+
+class EventPage(BasePage):
+    """One event: when (UK time), where (venue, town, region) or online, who runs it."""
+
+    start = models.DateTimeField(help_text="UK time (Europe/London).")
+    end = models.DateTimeField(null=True, blank=True, help_text="Optional. UK time.")
+    summary = models.TextField(help_text="One or two sentences for listings and calendars.")
+    venue = models.CharField(max_length=200, blank=True, help_text="Building and street.")
+    town = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=20, choices=Region.choices)
+    online_link = models.URLField(
+        blank=True, help_text="Optional: where to join online (video call or live stream)."
+    )
+    organiser = models.CharField(
+        max_length=120, help_text="Who runs it, e.g. 'Frome Progressive Alliance'."
+    )
+    body = StreamField(BodyBlock(), blank=True)
+
+    content_panels = [
+        *BasePage.content_panels,
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("start"), FieldPanel("end")])], heading="When (UK time)"
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("venue"),
+                FieldRowPanel([FieldPanel("town"), FieldPanel("region")]),
+                FieldPanel("online_link"),
+            ],
+            heading="Where",
+        ),
+        FieldPanel("organiser"),
+        FieldPanel("summary"),
+        FieldPanel("body"),
+    ]
+    search_fields = [
+        *BasePage.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("venue"),
+        index.SearchField("town"),
+        index.SearchField("organiser"),
+        index.SearchField("body"),
+        index.FilterField("start"),
+        index.FilterField("region"),
+    ]
+    parent_page_types = ["cms.EventIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = "event"
+
+    def clean(self):
+        super().clean()
+        if self.start and self.end and self.end < self.start:
+            raise ValidationError({"end": "The end must be after the start."})
+
+    @property
+    def finishes(self):
+        return self.end or self.start
+
+    @property
+    def is_past(self) -> bool:
+        return self.finishes < timezone.now()
+
+    @property
+    def place(self) -> str:
+        """Venue and town as one line, or 'Online'."""
+        parts = [part for part in (self.venue, self.town) if part]
+        return ", ".join(parts) or ("Online" if self.online_link else "")
