@@ -24,6 +24,7 @@ LOGIN_ROLES = {
     "editor@alliancehub.example": "Editor",
     "moderator@alliancehub.example": "Moderator",
     "supporter@alliancehub.example": "Supporter",
+    "organiser@alliancehub.example": "Organiser",
 }
 
 

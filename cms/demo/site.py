@@ -68,7 +68,7 @@ def load_editorial_site() -> HomePage:
     events = child_page(home, EventIndexPage, "events", EVENT_INDEX)
     for event in demo_events(timezone.now()):
         child_page(events, EventPage, event["slug"], event)
-    campaign = child_page(home, CampaignPage, "name-the-campaign", CAMPAIGN)
+    campaign = child_page(home, CampaignPage, "meet-locally", CAMPAIGN)
     load_organisers_area(home)
 
     add_menu_link("About", page=about, sort_order=5)
@@ -76,7 +76,7 @@ def load_editorial_site() -> HomePage:
     add_menu_link("Guide", page=guide, sort_order=25)
     add_menu_link("Blog", page=blog, sort_order=30)
     add_menu_link("Events", page=events, sort_order=40)
-    add_menu_link("Name the campaign", page=campaign, sort_order=45)
+    add_menu_link("Meet locally", page=campaign, sort_order=45)
     add_menu_link("Search", url="/search/", sort_order=99)
     return home
 
@@ -552,21 +552,26 @@ UPCOMING_EVENTS = [
 ]
 
 CAMPAIGN = {
-    "title": "Name the campaign",
-    "hero_title": "Help us choose a name",
-    "hero_text": "We are many parties and none. What should we be called?",
-    "search_description": "Have your say on the name of the alliance.",
+    "title": "Bring the alliance to your town",
+    "hero_title": "Meet locally, decide together",
+    "hero_text": (
+        "Readers asked for meetings outside London, in market towns, run by local people. "
+        "Host one where you live."
+    ),
+    "search_description": "Host a participatory local meeting of the alliance in your town.",
     "body": [
         paragraph(
-            "<p>Suggestions so far: Social Alliance, People's Alliance, Together, Inclusion.</p>"
+            "<p>After the launch in London, local meetings followed in Brighton, Frome, "
+            "Liverpool and Wealden. Birmingham, Lancaster and Surrey are next. We will help you "
+            "run a meeting where everyone speaks, not just the platform.</p>"
         ),
         {
             "type": "call_to_action",
             "value": {
-                "text": "Join, then reply to our naming post with your idea.",
+                "text": "See the meetings already planned, or start with our guide.",
                 "link_page": None,
-                "link_url": "/blog/what-should-we-call-ourselves/",
-                "button_label": "Suggest a name",
+                "link_url": "/events/",
+                "button_label": "Find a meeting",
             },
         },
     ],

@@ -88,3 +88,21 @@ def test_a_page_may_ask_for_a_short_life(client, about, settings, monkeypatch):
 def test_purge_works_on_an_empty_cache(db):
     purge_page_cache()
     purge_page_cache()
+
+
+def test_every_public_demo_page_is_served_from_the_cache_to_anonymous_visitors(db, settings):
+    """No public page type sets a cookie or carries a CSRF token for anonymous visitors."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("load_demo", stdout=StringIO())
+    anonymous = Client()
+    pages = Page.objects.live().public().filter(depth__gt=1).specific()
+    assert len(pages) > 10
+    for page in pages:
+        anonymous.get(page.url)
+        second = anonymous.get(page.url)
+        assert second.status_code == 200, page.url
+        assert second.get("X-Page-Cache") == "hit", page.url
+        assert "csrfmiddlewaretoken" not in second.content.decode(), page.url
