@@ -27,6 +27,7 @@ from cms.models import (
     EventPage,
     GuidePage,
     HomePage,
+    MenuItem,
     NavigationSettings,
     PageReply,
     PaperAuthor,
@@ -77,15 +78,17 @@ def load_editorial_site() -> HomePage:
     add_menu_link("Blog", page=blog, sort_order=30)
     add_menu_link("Events", page=events, sort_order=40)
     add_menu_link("Meet locally", page=campaign, sort_order=45)
-    add_menu_link("Search", url="/search/", sort_order=99)
     return home
 
 
 def add_menu_link(label, page=None, url="", sort_order=10):
     """Put a link in the main menu once (matched by label), for each app's demo content."""
     navigation = NavigationSettings.for_site(Site.objects.get(is_default_site=True))
-    if not navigation.menu_items.filter(label=label).exists():
-        navigation.menu_items.create(label=label, page=page, url=url, sort_order=sort_order)
+    # Through the model's own manager: the cluster's manager only collects items in memory.
+    if not MenuItem.objects.filter(setting=navigation, label=label).exists():
+        MenuItem.objects.create(
+            setting=navigation, label=label, page=page, url=url, sort_order=sort_order
+        )
 
 
 def child_page(parent, model, slug, fields, authors=()):

@@ -27,3 +27,11 @@ def test_demo_loader_prints_the_logins(db, capsys):
     out = capsys.readouterr().out
     assert "editor@alliancehub.example" in out
     assert "supporter@alliancehub.example" in out
+
+
+def test_demo_main_menu_links_are_saved(db, client):
+    call_command("load_demo", stdout=StringIO())
+    html = client.get("/").content.decode()
+    menu = html.split('aria-label="Main"', 1)[1].split("</nav>", 1)[0]
+    assert ">Blog<" in menu
+    assert ">Events<" in menu
