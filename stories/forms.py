@@ -147,7 +147,7 @@ class StorySubmissionForm(HoneypotFormMixin, forms.Form):
     def build_helper(self) -> FormHelper:
         helper = FormHelper()
         helper.form_method = "post"
-        helper.attrs = {"enctype": "multipart/form-data", "novalidate": ""}
+        helper.attrs = {"novalidate": ""}
         helper.layout = Layout(
             Fieldset("About your alliance", "title", "group_name", "place", "parties"),
             Fieldset("What happened", "arrangement", "election", "year", "outcome", "body"),
