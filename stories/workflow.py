@@ -2,14 +2,24 @@
 
 A data migration creates the workflow and its group-approval task (Editors and
 Moderators). `assign_story_workflow()` attaches it to a stories index, and runs whenever
-a stories index is created, so every story under it goes through review. Moderators need
-no page permissions: Wagtail lets members of the task's groups open the editor, edit,
-approve or request changes while a story is on that task.
+a stories index is created, so every story under it goes through review.
+
+Wagtail lets members of the task's groups open the editor, edit, approve or request
+changes while a story is on that task. Approving the last task publishes the page *as
+the approver*, which Wagtail allows only with the "publish" page permission, so Moderators
+get exactly that one permission, on the stories index only (they can also unpublish a
+story there, which suits moderation; they cannot add, edit or delete other pages).
 """
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
-from wagtail.models import GroupApprovalTask, Workflow, WorkflowPage, WorkflowTask
+from wagtail.models import (
+    GroupApprovalTask,
+    GroupPagePermission,
+    Workflow,
+    WorkflowPage,
+    WorkflowTask,
+)
 
 from cms.roles import EDITORS, MODERATORS
 
@@ -31,10 +41,20 @@ def story_review_workflow() -> Workflow:
 
 
 def assign_story_workflow(index) -> Workflow:
-    """Make the stories index use the review workflow, unless editors chose another."""
+    """Make the stories index use the review workflow (unless editors chose another one)."""
+    let_moderators_publish_stories(index)
     existing = WorkflowPage.objects.filter(page=index).select_related("workflow").first()
     if existing:
         return existing.workflow
     workflow = story_review_workflow()
     WorkflowPage.objects.create(page=index, workflow=workflow)
     return workflow
+
+
+def let_moderators_publish_stories(index) -> None:
+    moderators = Group.objects.filter(name=MODERATORS).first()
+    publish = Permission.objects.filter(
+        content_type__app_label="wagtailcore", codename="publish_page"
+    ).first()
+    if moderators and publish:
+        GroupPagePermission.objects.get_or_create(group=moderators, page=index, permission=publish)
