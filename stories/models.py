@@ -23,7 +23,8 @@ from wagtail.admin.panels import (
 )
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
-from wagtail.models import Orderable, Page
+from wagtail.forms import TaskStateCommentForm
+from wagtail.models import AbstractGroupApprovalTask, Orderable, Page
 from wagtail.search import index
 
 from cms.models.pages import BasePage
@@ -67,6 +68,13 @@ class Outcome(models.TextChoices):
     LOST = "lost", "Lost"
     ONGOING = "ongoing", "Ongoing"
     NOT_AN_ELECTION = "not-an-election", "Not an election"
+
+
+class ReviewDecision(models.TextChoices):
+    NONE = "", "Not yet reviewed"
+    CHANGES_REQUESTED = "changes-requested", "Changes requested"
+    DECLINED = "declined", "Declined"
+    APPROVED = "approved", "Approved"
 
 
 class Place(models.Model):
@@ -226,6 +234,14 @@ class StoryPage(BasePage):
         related_name="submitted_stories",
         help_text="The signed-in person who sent it (empty for anonymous senders).",
     )
+    review_decision = models.CharField(
+        max_length=20,
+        choices=ReviewDecision.choices,
+        blank=True,
+        default="",
+        editable=False,
+        help_text="The last decision in review; the sender is emailed about each one.",
+    )
     link_count = models.PositiveSmallIntegerField(default=0, editable=False)
     has_many_links = models.BooleanField(
         default=False,
@@ -260,6 +276,7 @@ class StoryPage(BasePage):
     ]
     review_panels = [
         FieldPanel("reference", read_only=True),
+        FieldPanel("review_decision", read_only=True),
         FieldPanel("submitted_by", read_only=True),
         FieldPanel("contact_email"),
         FieldPanel("consent_to_publish"),
@@ -342,6 +359,60 @@ class StoryPhoto(Orderable):
     caption = models.CharField(max_length=200, blank=True)
 
     panels = [FieldPanel("image"), FieldPanel("caption")]
+
+
+class DeclineForm(TaskStateCommentForm):
+    """Declining needs a reason: it is sent to the person who sent the story."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["comment"].required = True
+        self.fields["comment"].label = "Reason (sent to the sender)"
+
+
+class StoryReviewTask(AbstractGroupApprovalTask):
+    """Group approval with a third choice for stories: decline, with a reason for the sender.
+
+    "Request changes" (Wagtail's reject) asks the sender for changes; "Decline" also ends the
+    review, but tells the sender the story will not be published. Either way the workflow
+    stops and the page stays a draft; the decision is recorded on the story so the
+    notification can say which it was.
+    """
+
+    DECLINE = "decline"
+
+    def get_actions(self, obj, user):
+        actions = super().get_actions(obj, user)
+        if actions:
+            actions = [*actions, (self.DECLINE, "Decline with a reason", True)]
+        return actions
+
+    def get_form_for_action(self, action):
+        if action == self.DECLINE:
+            return DeclineForm
+        return super().get_form_for_action(action)
+
+    def on_action(self, task_state, user, action_name, **kwargs):
+        decisions = {
+            "approve": ReviewDecision.APPROVED,
+            "reject": ReviewDecision.CHANGES_REQUESTED,
+            self.DECLINE: ReviewDecision.DECLINED,
+        }
+        if action_name in decisions:
+            StoryPage.objects.filter(pk=task_state.workflow_state.object_id).update(
+                review_decision=decisions[action_name]
+            )
+        if action_name == self.DECLINE:
+            task_state.reject(user=user, **kwargs)
+            return None
+        return super().on_action(task_state, user, action_name, **kwargs)
+
+    @classmethod
+    def get_description(cls):
+        return "Members of the chosen groups approve, request changes to, or decline a story."
+
+    class Meta:
+        verbose_name = "story review task"
 
 
 def facet_counts(queryset, field: str) -> dict:

@@ -1,4 +1,4 @@
-"""Emails to the person who sent a story in: received, changes needed, published.
+"""Emails to the person who sent a story in: received, changes needed, declined, published.
 
 Plain `send_mail`: the project's backend hands each message to a Celery task once the
 transaction commits, so a rolled-back submission sends nothing.
@@ -37,6 +37,10 @@ def story_received(story) -> None:
 
 def story_needs_changes(story, reason: str) -> None:
     send_story_email(story, "needs_changes", "About your story", reason=reason)
+
+
+def story_declined(story, reason: str) -> None:
+    send_story_email(story, "declined", "Your story will not be published", reason=reason)
 
 
 def story_published(story) -> None:

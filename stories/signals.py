@@ -6,22 +6,23 @@ from django.dispatch import receiver
 from wagtail.signals import page_published, workflow_rejected
 
 from stories import notifications
-from stories.models import Place, StoriesIndexPage, StoryPage
+from stories.models import Place, ReviewDecision, StoriesIndexPage, StoryPage
 from stories.personal_data import forget_contact_details
 from stories.workflow import assign_story_workflow
 
 
 @receiver(workflow_rejected)
-def tell_sender_changes_are_needed(sender, instance, user=None, **kwargs):
-    """An editor chose "Request changes": send the sender the editor's comment as the reason."""
-    story = instance.content_object
-    if not isinstance(story, StoryPage):
-        story = getattr(story, "specific", story)
-    if not isinstance(story, StoryPage) or not story.reference:
+def tell_sender_about_the_decision(sender, instance, user=None, **kwargs):
+    """ "Request changes" or "Decline": send the sender the reviewer's comment as the reason."""
+    story = StoryPage.objects.filter(pk=instance.object_id).first()
+    if story is None or not story.reference:
         return
     task_state = instance.current_task_state
     reason = task_state.comment if task_state else ""
-    notifications.story_needs_changes(story, reason)
+    if story.review_decision == ReviewDecision.DECLINED:
+        notifications.story_declined(story, reason)
+    else:
+        notifications.story_needs_changes(story, reason)
 
 
 @receiver(page_published, sender=StoryPage)

@@ -14,7 +14,6 @@ story there, which suits moderation; they cannot add, edit or delete other pages
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from wagtail.models import (
-    GroupApprovalTask,
     GroupPagePermission,
     Workflow,
     WorkflowPage,
@@ -32,9 +31,11 @@ def story_review_workflow() -> Workflow:
     """Find (or re-create, if someone deleted it) the workflow with its one task."""
     workflow, _ = Workflow.objects.get_or_create(name=WORKFLOW_NAME, defaults={"active": True})
     if not workflow.workflow_tasks.exists():
-        task = GroupApprovalTask.objects.filter(name=TASK_NAME).first()
+        from stories.models import StoryReviewTask
+
+        task = StoryReviewTask.objects.filter(name=TASK_NAME).first()
         if task is None:
-            task = GroupApprovalTask.objects.create(name=TASK_NAME)
+            task = StoryReviewTask.objects.create(name=TASK_NAME)
             task.groups.set(Group.objects.filter(name__in=[EDITORS, MODERATORS]))
         WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
     return workflow

@@ -1,4 +1,4 @@
-"""The "Story review" workflow: one group-approval task for Editors and Moderators.
+"""The "Story review" workflow: one story review task (group approval) for Editors and Moderators.
 
 It is attached to the stories index when that page is created (stories.signals).
 """
@@ -14,15 +14,13 @@ def create_story_review_workflow(apps, schema_editor):
     Group = apps.get_model("auth.Group")
     Workflow = apps.get_model("wagtailcore.Workflow")
     WorkflowTask = apps.get_model("wagtailcore.WorkflowTask")
-    GroupApprovalTask = apps.get_model("wagtailcore.GroupApprovalTask")
+    StoryReviewTask = apps.get_model("stories.StoryReviewTask")
 
-    task_type, _ = ContentType.objects.get_or_create(
-        app_label="wagtailcore", model="groupapprovaltask"
-    )
+    task_type, _ = ContentType.objects.get_or_create(app_label="stories", model="storyreviewtask")
     workflow, _ = Workflow.objects.get_or_create(name=WORKFLOW_NAME, defaults={"active": True})
-    task = GroupApprovalTask.objects.filter(name=TASK_NAME).first()
+    task = StoryReviewTask.objects.filter(name=TASK_NAME).first()
     if task is None:
-        task = GroupApprovalTask.objects.create(
+        task = StoryReviewTask.objects.create(
             name=TASK_NAME, active=True, content_type=task_type
         )
     task.groups.set(Group.objects.filter(name__in=["Editors", "Moderators"]))

@@ -126,3 +126,30 @@ def test_an_editor_can_correct_a_story_before_approving_it(client, editor, story
     html = client.get(story.url).content.decode()
     assert "Frome: a stand-aside that worked" in html
     assert "community hall" in html
+
+
+def test_declining_tells_the_sender_the_story_will_not_be_published(
+    client, editor, story_in_review, mail_via_celery
+):
+    client.force_login(editor)
+    reason = "This reads as an advert for one party rather than a story of an alliance."
+
+    with mail_via_celery():
+        client.post(workflow_action_url(story_in_review, "decline"), {"comment": reason})
+
+    story_in_review.refresh_from_db()
+    assert story_in_review.review_decision == "declined"
+    assert not story_in_review.live
+    sent = [m for m in mail_via_celery.outbox if m.to == ["group@example.org"]]
+    assert len(sent) == 1
+    assert "will not be published" in sent[0].subject
+    assert reason in sent[0].body
+    assert not is_public(client, story_in_review)
+
+
+def test_declining_needs_a_reason(client, editor, story_in_review, mail_via_celery):
+    client.force_login(editor)
+    with mail_via_celery():
+        client.post(workflow_action_url(story_in_review, "decline"), {"comment": ""})
+    assert current_task_state(story_in_review).status == TaskState.STATUS_IN_PROGRESS
+    assert not [m for m in mail_via_celery.outbox if m.to == ["group@example.org"]]
