@@ -11,7 +11,7 @@ def export_stories(user) -> list[dict]:
             "group_name": story.group_name,
             "contact_email": story.contact_email,
             "published": story.live,
-            "submitted_at": story.first_published_at.isoformat()
+            "first_published_at": story.first_published_at.isoformat()
             if story.first_published_at
             else None,
         }
