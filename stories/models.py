@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Count
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import (
     FieldPanel,
@@ -156,11 +157,11 @@ class StoriesIndexPage(RoutablePageMixin, BasePage):
         reference = request.session.get("stories_last_reference")
         if not reference:
             return redirect(self.url + self.reverse_subpage("submit"))
-        return TemplateResponse(
-            request,
-            "stories/thanks.html",
-            {"page": self, "reference": reference},
+        response = TemplateResponse(
+            request, "stories/thanks.html", {"page": self, "reference": reference}
         )
+        add_never_cache_headers(response)  # it shows this visitor's own reference
+        return response
 
     @path("at-a-glance/")
     def at_a_glance(self, request):

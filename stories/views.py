@@ -52,12 +52,12 @@ def restrict_to_search(queryset, query: str):
     """Stories matching the words, ordered by relevance (Wagtail search on the live stories)."""
     hits = StoryPage.objects.live().public().only("pk").search(query)[:MAX_SEARCH_HITS]
     ids = [hit.pk for hit in hits]
+    if not ids:
+        return queryset.none(), None
     relevance = Case(
         *[When(pk=pk, then=position) for position, pk in enumerate(ids)],
         output_field=IntegerField(),
     )
-    if not ids:
-        return queryset.none(), None
     return queryset.filter(pk__in=ids), relevance
 
 
@@ -70,9 +70,10 @@ def listing_queryset(queryset):
 
 def story_library(request, index):
     published = index.published_stories()
-    years = sorted(set(published.values_list("year", flat=True)), reverse=True)
-    form = StoryFilterForm(request.GET or None, years=years)
-    filters = form.cleaned_data if form.is_valid() else {}
+    years = published.order_by("-year").values_list("year", flat=True).distinct()
+    form = StoryFilterForm(request.GET or None, years=list(years))
+    form.is_valid()
+    filters = getattr(form, "cleaned_data", {})  # the valid filters; a bad one is ignored alone
     query = filters.get("q", "")
 
     scope, relevance = published, None

@@ -244,3 +244,9 @@ def test_the_feed_lists_newly_published_stories_newest_first(client, stories_ind
     assert len(entries) == 6
     assert entries[0] == "Cardiff joint"
     assert "Unpublished draft" not in entries
+
+
+def test_a_filter_that_is_not_understood_is_ignored_alone(client, stories_index, library):
+    response = client.get(stories_index.url, {"region": "south-east", "year": "1066"})
+    assert titles(response) == {"Surrey council", "Surrey stand-aside", "Brighton endorsement"}
+    assert "Some filters were not understood" in response.content.decode()
