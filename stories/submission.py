@@ -45,6 +45,7 @@ def submit_story(index, data: dict, user=None) -> StoryPage:
     user = user if user is not None and user.is_authenticated else None
     try:
         with transaction.atomic():
+            index = lock_index(index)
             story = build_draft(index, data, user)
             add_photos(story, data.get("photos") or [], user)
             story.save_revision(user=user, log_action=True)
@@ -58,6 +59,16 @@ def submit_story(index, data: dict, user=None) -> StoryPage:
             raise DuplicateStory from error
         raise
     return story
+
+
+def lock_index(index):
+    """The index, re-read and row-locked until commit.
+
+    Adding a child page computes the new tree path from the parent's children; two
+    submissions at the same moment would otherwise pick the same path and one would fail.
+    Submissions are rare, so queueing them here costs nothing noticeable.
+    """
+    return type(index).objects.select_for_update().get(pk=index.pk)
 
 
 def build_draft(index, data: dict, user) -> StoryPage:
