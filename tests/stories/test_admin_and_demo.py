@@ -1,5 +1,6 @@
 """Testing the admin screens editors use for stories, the demo content and personal data."""
 
+import re
 from io import StringIO
 
 import pytest
@@ -28,6 +29,8 @@ def test_editors_see_every_story_with_its_many_links_flag(client, editor, story_
     html = response.content.decode()
     assert escape(story_in_review.title) in html
     assert "Many links" in html
+    assert re.search(r"<td[^>]*>\s*Frome\s*</td>", html)
+    assert re.search(r"<td[^>]*>\s*Stand-aside\s*</td>", html)
     assert story_in_review.reference in html
 
 
@@ -84,3 +87,24 @@ def test_demo_has_published_stories_and_one_awaiting_review(db, client):
     assert response.status_code == 200
     assert pending.title not in response.content.decode()
     assert client.get(index.url + "at-a-glance/").status_code == 200
+
+
+def test_the_admin_story_list_makes_as_many_queries_for_many_stories_as_for_few(
+    client, editor, make_story, places
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("stories:index")).status_code == 200
+        return len(captured)
+
+    client.force_login(editor)
+    for number in range(3):
+        make_story(place=places["lancaster"], body=f"Few {number}. " * 40)
+    client.get(reverse("stories:index"))
+    few = queries()
+    for number in range(15):
+        make_story(place=places["frome"], body=f"Many {number}. " * 40)
+    assert queries() == few
