@@ -117,3 +117,21 @@ def test_an_error_is_shown_next_to_its_field_and_what_was_typed_stays(
     assert "Frome Together" in html  # what they typed elsewhere is still there
     assert "back room of a pub" in html or field == "body"
     assert not StoryPage.objects.exists()
+
+
+def test_the_receipt_email_quotes_nothing_the_sender_typed(
+    client, stories_index, story_form_data, mail_via_celery
+):
+    """With anonymous submissions the address is unverified: the email must not relay text."""
+    story_settings = StorySettings.for_site(Site.objects.get(is_default_site=True))
+    story_settings.allow_anonymous_submissions = True
+    story_settings.save()
+    data = {**story_form_data, "title": "Cheap pills at spam.example", "group_name": "Buy now"}
+
+    with mail_via_celery():
+        post_story(client, stories_index, data)
+
+    (message,) = mail_via_celery.outbox
+    assert "spam.example" not in message.subject + message.body
+    assert "Buy now" not in message.body
+    assert StoryPage.objects.get().reference in message.body
