@@ -124,6 +124,10 @@ class StorySettings(BaseSiteSetting):
         verbose_name = "stories"
 
 
+# Sub-page routes of the stories index; a story with one of these slugs would be hidden.
+RESERVED_SLUGS = {"share", "at-a-glance", "feed"}
+
+
 class StoriesIndexPage(RoutablePageMixin, BasePage):
     """The library of published stories, with the submission form and summaries as sub-pages."""
 
@@ -313,6 +317,8 @@ class StoryPage(BasePage):
 
     def clean(self):
         super().clean()
+        if self.slug in RESERVED_SLUGS:
+            raise ValidationError({"slug": "This address is used by the stories index itself."})
         self.set_derived_fields()
         if (
             self.fingerprint

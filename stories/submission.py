@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from stories import notifications
-from stories.models import StoryPage, StoryPhoto
+from stories.models import RESERVED_SLUGS, StoryPage, StoryPhoto
 from stories.photos import save_as_wagtail_image
 from stories.text import fingerprint
 from stories.workflow import assign_story_workflow
@@ -34,6 +34,7 @@ def new_reference() -> str:
 def unique_slug(index, title: str) -> str:
     base = slugify(title)[:60] or "story"
     taken = set(index.get_children().filter(slug__startswith=base).values_list("slug", flat=True))
+    taken |= RESERVED_SLUGS
     slug, number = base, 2
     while slug in taken:
         slug, number = f"{base}-{number}", number + 1

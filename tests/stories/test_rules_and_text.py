@@ -74,3 +74,11 @@ def test_changing_a_places_region_moves_its_stories(make_story, places):
     places["frome"].save()
     story.refresh_from_db()
     assert story.region == "wales"
+
+
+def test_a_story_titled_like_a_sub_page_gets_another_address(stories_index, places, supporter):
+    from stories.submission import unique_slug
+
+    assert unique_slug(stories_index, "Feed") == "feed-2"
+    assert unique_slug(stories_index, "Share!") == "share-2"
+    assert unique_slug(stories_index, "Our feed story") == "our-feed-story"
