@@ -176,8 +176,11 @@ def submit_story(request, index):
 
     status = 200
     if request.method == "POST":
-        form = StorySubmissionForm(request.POST, request.FILES, user=request.user)
-        if submission_rate_limited(request):
+        limited = submission_rate_limited(request)
+        # Over the limit, the photos are not even opened: the form only shows what was typed.
+        files = None if limited else request.FILES
+        form = StorySubmissionForm(request.POST, files, user=request.user)
+        if limited:
             status = 429
             form.add_error(
                 None,

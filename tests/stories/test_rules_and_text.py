@@ -2,6 +2,8 @@
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from hypothesis import given
+from hypothesis import strategies as st
 from wagtail.models import Site
 
 from cms.models import Party
@@ -82,3 +84,13 @@ def test_a_story_titled_like_a_sub_page_gets_another_address(stories_index, plac
     assert unique_slug(stories_index, "Feed") == "feed-2"
     assert unique_slug(stories_index, "Share!") == "share-2"
     assert unique_slug(stories_index, "Our feed story") == "our-feed-story"
+
+
+@given(
+    words=st.lists(st.text(alphabet="abcdefghij", min_size=1, max_size=8), min_size=1, max_size=12),
+    separators=st.lists(st.sampled_from([" ", "  ", "\n", ", ", ". ", " - "]), min_size=12),
+)
+def test_fingerprint_is_the_same_whatever_the_spacing_punctuation_and_case(words, separators):
+    plain = " ".join(words)
+    decorated = "".join(word + separators[position] for position, word in enumerate(words))
+    assert text.fingerprint(decorated.upper()) == text.fingerprint(plain)
