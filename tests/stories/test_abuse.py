@@ -1,5 +1,7 @@
 """Testing that the story form resists floods, bots, duplicates, link spam and markup."""
 
+import xml.etree.ElementTree as ET
+
 from wagtail.models import Site
 
 from stories.models import StoryPage, StorySettings
@@ -134,6 +136,11 @@ def test_markup_in_any_field_is_shown_as_text_never_run(
     story_html = client.get(story.url).content.decode()
     assert 'href="javascript:' not in story_html
     assert '<a href="https://example.org/frome" rel="nofollow ugc noopener">' in story_html
-    feed = client.get(stories_index.url + "feed/").content.decode()
-    assert "<script>" not in feed
-    assert "&lt;script&gt;" not in feed or "&amp;lt;script&amp;gt;" in feed
+    feed = ET.fromstring(client.get(stories_index.url + "feed/").content)  # noqa: S314
+    atom = {"atom": "http://www.w3.org/2005/Atom"}
+    summary = feed.find("atom:entry/atom:summary", atom)
+    assert summary.get("type") == "html"
+    # After XML decoding the summary is HTML in which the markup is still escaped text.
+    assert "&lt;script&gt;" in summary.text
+    assert "<script" not in summary.text
+    assert feed.find("atom:entry/atom:title", atom).text.startswith("Title <script>")
