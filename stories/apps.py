@@ -1,0 +1,28 @@
+from django.apps import AppConfig
+
+
+class StoriesConfig(AppConfig):
+    name = "stories"
+    verbose_name = "Stories"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from cms.accounts import PERSONAL_DATA_EXPORTERS
+        from cms.roles import EDITORS, MODERATORS, grant
+        from stories import signals  # noqa: F401
+        from stories.personal_data import export_stories
+
+        grant(
+            EDITORS,
+            [
+                "stories.add_place",
+                "stories.change_place",
+                "stories.delete_place",
+                "stories.view_place",
+                "stories.change_storysettings",
+            ],
+        )
+        # Moderators review stories through the "Story review" workflow (see stories.workflow);
+        # they may look at the list of places the stories refer to.
+        grant(MODERATORS, ["stories.view_place"])
+        PERSONAL_DATA_EXPORTERS["stories"] = export_stories

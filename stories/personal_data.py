@@ -1,0 +1,28 @@
+"""What the stories app holds about a person, for their data export and account deletion."""
+
+
+def export_stories(user) -> list[dict]:
+    from stories.models import StoryPage
+
+    return [
+        {
+            "reference": story.reference,
+            "title": story.title,
+            "group_name": story.group_name,
+            "contact_email": story.contact_email,
+            "published": story.live,
+            "first_published_at": story.first_published_at.isoformat()
+            if story.first_published_at
+            else None,
+        }
+        for story in StoryPage.objects.filter(submitted_by=user).order_by("pk")
+    ]
+
+
+def forget_contact_details(user) -> None:
+    """On account deletion: the stories stay (they are the group's), the email goes."""
+    from stories.models import StoryPage
+
+    StoryPage.objects.filter(submitted_by=user, contact_email__iexact=user.email).update(
+        contact_email=""
+    )

@@ -1,0 +1,129 @@
+"""Checking and cleaning the photos people send with a story.
+
+A file counts as a photo only if Pillow can really decode it as JPEG, PNG or WebP; the
+name and the declared content type are ignored. Every accepted photo is re-encoded from
+its pixels alone, so EXIF (GPS position, camera serial numbers), XMP and text chunks are
+gone before anything is stored.
+"""
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.images import ImageFile
+from django.template.defaultfilters import filesizeformat
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+SUBMITTED_PHOTOS_COLLECTION = "Submitted photos"
+
+
+@dataclass
+class CleanPhoto:
+    """A photo that passed the checks: re-encoded bytes and what is known about them."""
+
+    content: bytes
+    extension: str
+    width: int
+    height: int
+    original_name: str
+
+    def as_file(self, stem: str) -> ImageFile:
+        return ImageFile(io.BytesIO(self.content), name=f"{stem}.{self.extension}")
+
+
+def check_and_clean_photo(upload) -> CleanPhoto:
+    """Return the re-encoded photo, or raise ValidationError saying what is wrong with it."""
+    name = getattr(upload, "name", "photo")
+    max_bytes = settings.STORIES_PHOTO_MAX_BYTES
+    if upload.size > max_bytes:
+        raise ValidationError(
+            f"“{name}” is {filesizeformat(upload.size)}; each photo may be at most "
+            f"{filesizeformat(max_bytes)}."
+        )
+    image = open_image(upload, name)
+    check_dimensions(image, name)
+    return reencode_without_metadata(image, name)
+
+
+def open_image(upload, name: str) -> Image.Image:
+    not_an_image = ValidationError(
+        f"“{name}” is not a JPEG, PNG or WebP photo (whatever its name says). "
+        "Please choose a photo in one of those formats."
+    )
+    try:
+        upload.seek(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            probe = Image.open(upload)
+            if probe.format not in ALLOWED_FORMATS:
+                raise not_an_image
+            probe.verify()
+            upload.seek(0)
+            image = Image.open(upload)
+            image.load()
+    except ValidationError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationError(f"“{name}” has too many pixels to be a photo we can accept.")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise not_an_image
+    return image
+
+
+def check_dimensions(image: Image.Image, name: str) -> None:
+    largest = settings.STORIES_PHOTO_MAX_DIMENSION
+    smallest = settings.STORIES_PHOTO_MIN_DIMENSION
+    width, height = image.size
+    if width > largest or height > largest:
+        raise ValidationError(
+            f"“{name}” is {width}×{height} pixels; photos may be at most "
+            f"{largest}×{largest} pixels."
+        )
+    if width < smallest or height < smallest:
+        raise ValidationError(
+            f"“{name}” is only {width}×{height} pixels; photos need at least "
+            f"{smallest} pixels on each side."
+        )
+
+
+def reencode_without_metadata(image: Image.Image, name: str) -> CleanPhoto:
+    """Rotate upright (the EXIF orientation is lost next), then save only the pixels."""
+    image_format = image.format
+    upright = ImageOps.exif_transpose(image)
+    if image_format == "JPEG" and upright.mode not in ("RGB", "L"):
+        upright = upright.convert("RGB")
+    output = io.BytesIO()
+    options = {"quality": 88} if image_format in ("JPEG", "WEBP") else {"optimize": True}
+    # No exif=, icc_profile= or pnginfo= arguments: Pillow writes none of the old metadata.
+    upright.save(output, format=image_format, **options)
+    return CleanPhoto(
+        content=output.getvalue(),
+        extension=ALLOWED_FORMATS[image_format],
+        width=upright.width,
+        height=upright.height,
+        original_name=name,
+    )
+
+
+def submitted_photos_collection():
+    """The collection submitted photos go in, so editors can find (and bulk-delete) them."""
+    from wagtail.models import Collection
+
+    root = Collection.get_first_root_node()
+    existing = root.get_children().filter(name=SUBMITTED_PHOTOS_COLLECTION).first()
+    return existing or root.add_child(name=SUBMITTED_PHOTOS_COLLECTION)
+
+
+def save_as_wagtail_image(photo: CleanPhoto, title: str, stem: str, user=None):
+    from wagtail.images import get_image_model
+
+    image_model = get_image_model()
+    return image_model.objects.create(
+        title=title[:255],
+        file=photo.as_file(stem),
+        collection=submitted_photos_collection(),
+        uploaded_by_user=user,
+    )

@@ -1,0 +1,20 @@
+"""Who may do what with stories (django-rules predicates, checked in views).
+
+Sending a story is open to verified supporters, and to anyone at all when the site's
+story settings allow anonymous submissions. The settings object is the rule's target.
+"""
+
+import rules
+
+
+@rules.predicate
+def is_supporter(user):
+    return bool(user and user.is_authenticated and user.is_supporter)
+
+
+@rules.predicate
+def anonymous_submissions_allowed(user, story_settings):
+    return bool(story_settings and story_settings.allow_anonymous_submissions)
+
+
+rules.add_perm("stories.submit_story", is_supporter | anonymous_submissions_allowed)

@@ -1,0 +1,67 @@
+"""Admin screens for stories: the places list (snippet) and a flat list of every story."""
+
+import django_filters
+from django.db.models import F
+from wagtail import hooks
+from wagtail.admin.ui.tables import BooleanColumn, Column
+from wagtail.admin.views.pages.listing import IndexView, PageFilterSet
+from wagtail.admin.viewsets.pages import PageListingViewSet
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from stories.models import Arrangement, Place, Region, StoryPage
+
+
+class PlaceViewSet(SnippetViewSet):
+    model = Place
+    icon = "site"
+    menu_label = "Story places"
+    list_display = ["name", "region", "kind"]
+    list_filter = ["region", "kind"]
+    search_fields = ["name"]
+    ordering = ["name"]
+    add_to_admin_menu = False
+
+
+class StoryFilterSet(PageFilterSet):
+    region = django_filters.ChoiceFilter(choices=Region.choices)
+    arrangement = django_filters.ChoiceFilter(choices=Arrangement.choices)
+    has_many_links = django_filters.BooleanFilter(label="Has many links")
+
+    class Meta:
+        model = StoryPage
+        fields = []
+
+
+class StoryIndexView(IndexView):
+    def annotate_queryset(self, pages):
+        # Wagtail re-fetches rows with .specific(), dropping select_related but keeping
+        # annotations: so the place's name comes as an annotation, not one query per row.
+        return super().annotate_queryset(pages.annotate(place_name=F("place__name")))
+
+
+class StoryListingViewSet(PageListingViewSet):
+    """Every story in one list, with the many-links flag editors use to spot spam."""
+
+    model = StoryPage
+    index_view_class = StoryIndexView
+    icon = "doc-full"
+    menu_label = "Stories"
+    add_to_admin_menu = True
+    menu_order = 250
+    filterset_class = StoryFilterSet
+    columns = [
+        *PageListingViewSet.columns,
+        Column("place_name", label="Place"),
+        Column("arrangement", label="Arrangement", accessor="get_arrangement_display"),
+        BooleanColumn("has_many_links", label="Many links"),
+        Column("reference", label="Reference"),
+    ]
+
+
+register_snippet(PlaceViewSet)
+
+
+@hooks.register("register_admin_viewset")
+def register_story_listing():
+    return StoryListingViewSet("stories")
