@@ -218,7 +218,7 @@ CONTENT_SECURITY_POLICY = {
 # How long an anonymous page may be served from the shared cache; 0 turns it off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
 # Models (besides pages and site settings) whose changes purge the page cache.
-PAGE_CACHE_PURGE_ON = ["cms.Party"]
+PAGE_CACHE_PURGE_ON = ["cms.Party", "cms.Author", "stories.Place"]
 
 # --- Public forms ----------------------------------------------------------------
 RATELIMIT_VIEW = "cms.views.rate_limited"
