@@ -22,6 +22,7 @@ class ContentsEntry:
     text: str
     anchor: str
     level: str  # "h2" or "h3"
+    children: list["ContentsEntry"] = field(default_factory=list)
 
 
 @dataclass
@@ -54,6 +55,17 @@ class Outline:
     contents: list[ContentsEntry] = field(default_factory=list)
     footnotes: list[Footnote] = field(default_factory=list)
     items: list[OutlineItem] = field(default_factory=list)
+
+    @property
+    def contents_tree(self) -> list[ContentsEntry]:
+        """Section headings with their sub-headings nested, for a properly nested list."""
+        tree: list[ContentsEntry] = []
+        for entry in self.contents:
+            if entry.level == "h3" and tree:
+                tree[-1].children.append(entry)
+            else:
+                tree.append(ContentsEntry(entry.text, entry.anchor, entry.level, []))
+        return tree
 
     @property
     def footnote_numbers(self) -> dict[str, int]:

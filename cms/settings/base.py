@@ -253,5 +253,7 @@ LOGGING = {
         # Every page save logs its search-index and reference-index tasks at INFO.
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
+        # Eager tasks in the demo would log every email they hand over.
+        "celery.app.trace": {"level": "WARNING"},
     },
 }

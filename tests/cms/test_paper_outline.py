@@ -38,6 +38,11 @@ def test_contents_list_has_one_entry_per_heading_in_order_with_unique_anchors():
         ("Shared values", "shared-values", "h3"),
         ("Why an alliance", "why-an-alliance-2", "h2"),
     ]
+    tree = paper.outline().contents_tree
+    assert [(entry.text, [child.text for child in entry.children]) for entry in tree] == [
+        ("Why an alliance", ["Shared values"]),
+        ("Why an alliance", []),
+    ]
 
 
 def test_footnotes_are_numbered_by_first_appearance_not_by_block_order():
