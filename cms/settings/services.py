@@ -43,7 +43,7 @@ def cache_config(redis_url: str) -> dict:
 def celery_config(redis_url: str) -> dict:
     """A real broker when REDIS_URL is set; otherwise tasks run in-process at once."""
     return {
-        "CELERY_BROKER_URL": redis_url or "memory://",
+        "CELERY_BROKER_URL": redis_url or "memory://localhost/",
         "CELERY_RESULT_BACKEND": None,
         "CELERY_TASK_ALWAYS_EAGER": not redis_url,
         "CELERY_TASK_EAGER_PROPAGATES": True,

@@ -27,7 +27,7 @@ def test_no_environment_means_sqlite_memory_cache_and_eager_tasks(tmp_path):
     assert cache_config("")["default"]["BACKEND"].endswith("LocMemCache")
     celery = celery_config("")
     assert celery["CELERY_TASK_ALWAYS_EAGER"] is True
-    assert celery["CELERY_BROKER_URL"] == "memory://"
+    assert celery["CELERY_BROKER_URL"].startswith("memory://")
 
 
 def test_database_and_redis_urls_select_postgresql_redis_and_a_real_worker(tmp_path):
