@@ -55,7 +55,7 @@ def test_applying_an_applied_event_again_is_a_no_op(post_event, crowdfund):
 
 
 @postgres_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_same_event_delivered_concurrently_counts_once(stripe_keys, home, mailoutbox, settings):
     """Eight simultaneous deliveries of one event, each applied by its own thread."""
     from tests.crowdfund.conftest import WEBHOOK_SECRET, make_crowdfund
@@ -94,7 +94,7 @@ def test_same_event_delivered_concurrently_counts_once(stripe_keys, home, mailou
 
 
 @postgres_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_one_stored_event_applied_by_two_workers_at_once_counts_once(stripe_keys, home):
     """A redelivered task (acks_late after a worker died) racing the original."""
     from tests.crowdfund.conftest import make_crowdfund
