@@ -209,7 +209,9 @@ def refresh_status(donation) -> None:
     from crowdfund.models import Frequency, LedgerEntry, LedgerKind
 
     entries = list(
-        LedgerEntry.objects.filter(donation=donation).values_list("kind", "amount_pence", "source_id")
+        LedgerEntry.objects.filter(donation=donation).values_list(
+            "kind", "amount_pence", "source_id"
+        )
     )
     paid = sum(a for k, a, _ in entries if k in (LedgerKind.PAYMENT, LedgerKind.OFFLINE))
     refunded = -sum(a for k, a, _ in entries if k == LedgerKind.REFUND)
@@ -286,7 +288,5 @@ def check_thresholds(crowdfund_id: int) -> list:
         )
         if created:
             reached.append(milestone)
-            transaction.on_commit(
-                lambda pk=milestone.pk: tasks.announce_milestone.delay(pk)
-            )
+            transaction.on_commit(lambda pk=milestone.pk: tasks.announce_milestone.delay(pk))
     return reached

@@ -29,7 +29,10 @@ from cms.models.pages import BasePage
 
 class FundingModel(models.TextChoices):
     KEEP_WHAT_YOU_RAISE = "keep", "Keep what you raise"
-    ALL_OR_NOTHING = "all_or_nothing", "All or nothing (card gifts refunded if the target is missed)"
+    ALL_OR_NOTHING = (
+        "all_or_nothing",
+        "All or nothing (card gifts refunded if the target is missed)",
+    )
 
 
 class CrowdfundPage(RoutablePageMixin, BasePage):
@@ -244,9 +247,7 @@ class Donation(models.Model):
     """One attempt to give: a one-off gift, a monthly gift (many payments) or an offline gift."""
 
     reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    crowdfund = models.ForeignKey(
-        CrowdfundPage, on_delete=models.PROTECT, related_name="donations"
-    )
+    crowdfund = models.ForeignKey(CrowdfundPage, on_delete=models.PROTECT, related_name="donations")
     status = models.CharField(
         max_length=20, choices=DonationStatus.choices, default=DonationStatus.PENDING
     )
@@ -363,9 +364,7 @@ class LedgerEntry(models.Model):
     crowdfund = models.ForeignKey(
         CrowdfundPage, on_delete=models.PROTECT, related_name="ledger_entries"
     )
-    donation = models.ForeignKey(
-        Donation, on_delete=models.PROTECT, related_name="ledger_entries"
-    )
+    donation = models.ForeignKey(Donation, on_delete=models.PROTECT, related_name="ledger_entries")
     kind = models.CharField(max_length=20, choices=LedgerKind.choices)
     amount_pence = models.IntegerField(help_text="Positive money in, negative money out.")
     currency = models.CharField(max_length=3, default="gbp", editable=False)

@@ -42,7 +42,7 @@ def send_receipt(entry_pk: int) -> bool:
 
     with transaction.atomic():
         entry = (
-            LedgerEntry.objects.select_for_update()
+            LedgerEntry.objects.select_for_update(of=("self",))
             .select_related("donation", "crowdfund")
             .get(pk=entry_pk)
         )
@@ -81,7 +81,9 @@ def announce_milestone(milestone_pk: int) -> bool:
 
     with transaction.atomic():
         milestone = (
-            Milestone.objects.select_for_update().select_related("crowdfund").get(pk=milestone_pk)
+            Milestone.objects.select_for_update(of=("self",))
+            .select_related("crowdfund")
+            .get(pk=milestone_pk)
         )
         if milestone.announced_at:
             return False
@@ -102,7 +104,9 @@ def email_update(update_pk: int) -> int:
 
     with transaction.atomic():
         update = (
-            CrowdfundUpdate.objects.select_for_update().select_related("crowdfund").get(pk=update_pk)
+            CrowdfundUpdate.objects.select_for_update(of=("self",))
+            .select_related("crowdfund")
+            .get(pk=update_pk)
         )
         if update.emailed_at or not update.email_backers:
             return 0

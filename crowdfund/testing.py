@@ -126,7 +126,11 @@ class StripeStandIn:
                 "status": "succeeded",
             }
         if path.startswith("/v1/subscriptions/") and method == "DELETE":
-            return 200, {"id": path.rsplit("/", 1)[1], "object": "subscription", "status": "canceled"}
+            return 200, {
+                "id": path.rsplit("/", 1)[1],
+                "object": "subscription",
+                "status": "canceled",
+            }
         return 404, _error(f"Unrecognized request URL ({method}: {path})")
 
     def posts_to(self, path: str) -> list[dict]:
@@ -205,7 +209,9 @@ def dispute(*, charge_id: str, amount: int, status: str, payment_intent: str = "
     }
 
 
-def invoice(*, amount: int, subscription: str, reference: str, invoice_id=None, billing_reason=None):
+def invoice(
+    *, amount: int, subscription: str, reference: str, invoice_id=None, billing_reason=None
+):
     return {
         "id": invoice_id or new_id("in"),
         "object": "invoice",

@@ -109,7 +109,9 @@ def start_checkout(request, page, form):
         session = payments.create_checkout_session(
             donation,
             page,
-            success_url=base + page.reverse_subpage("success") + "?session_id={CHECKOUT_SESSION_ID}",
+            success_url=base
+            + page.reverse_subpage("success")
+            + "?session_id={CHECKOUT_SESSION_ID}",
             cancel_url=base + page.reverse_subpage("cancel"),
         )
     except stripe.StripeError:

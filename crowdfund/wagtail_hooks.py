@@ -64,9 +64,7 @@ register_permission_policy(Donation, NoDeletePolicy(Donation))
 
 # --- donations ------------------------------------------------------------------------
 class DonationFilterSet(WagtailFilterSet):
-    created_at = django_filters.DateFromToRangeFilter(
-        label="Date", widget=DateRangePickerWidget
-    )
+    created_at = django_filters.DateFromToRangeFilter(label="Date", widget=DateRangePickerWidget)
     needs_check = django_filters.BooleanFilter(
         label="Needs permissibility check", method="filter_needs_check"
     )
@@ -236,9 +234,7 @@ class PermissibilityCheckViewSet(ModelViewSet):
     ordering = ["due_by"]
 
     def get_queryset(self, request):
-        return PermissibilityCheck.objects.select_related(
-            "donation__crowdfund", "checked_by"
-        )
+        return PermissibilityCheck.objects.select_related("donation__crowdfund", "checked_by")
 
     def get_form_class(self, for_update=False):
         return PermissibilityCheckForm

@@ -27,7 +27,11 @@ def store_missing_events(days: int = 30) -> int:
             continue
         _, created = WebhookEvent.objects.get_or_create(
             event_id=data["id"],
-            defaults={"type": data["type"], "livemode": bool(data.get("livemode")), "payload": data},
+            defaults={
+                "type": data["type"],
+                "livemode": bool(data.get("livemode")),
+                "payload": data,
+            },
         )
         stored += created
     return stored
@@ -35,9 +39,9 @@ def store_missing_events(days: int = 30) -> int:
 
 def check_pending_sessions() -> int:
     changed = 0
-    pending = Donation.objects.filter(
-        status=DonationStatus.PENDING, method=Method.CARD
-    ).exclude(stripe_checkout_session_id="")
+    pending = Donation.objects.filter(status=DonationStatus.PENDING, method=Method.CARD).exclude(
+        stripe_checkout_session_id=""
+    )
     for donation in pending:
         session = payments.retrieve_checkout_session(donation.stripe_checkout_session_id).to_dict()
         with transaction.atomic():
