@@ -33,6 +33,7 @@ class DonateForm(HoneypotFormMixin, forms.Form):
         label="How often",
         choices=Frequency.choices,
         initial=Frequency.ONE_OFF,
+        required=False,
         widget=forms.RadioSelect,
     )
     name = forms.CharField(label="Your full name", max_length=200)
@@ -104,6 +105,12 @@ class DonateForm(HoneypotFormMixin, forms.Form):
                 "Please contact us to give more."
             )
         return amount
+
+    def clean_frequency(self):
+        frequency = self.cleaned_data.get("frequency") or Frequency.ONE_OFF
+        if not self.crowdfund.monthly_offered:
+            return Frequency.ONE_OFF
+        return frequency
 
     @property
     def amount_pence(self) -> int:

@@ -456,8 +456,9 @@ class PermissibilityCheck(models.Model):
 
     @classmethod
     def open_for(cls, donation) -> "PermissibilityCheck":
+        now = timezone.now()
         check, _ = cls.objects.get_or_create(
-            donation=donation, defaults={"due_by": timezone.now() + timedelta(days=30)}
+            donation=donation, defaults={"opened_at": now, "due_by": now + timedelta(days=30)}
         )
         return check
 
