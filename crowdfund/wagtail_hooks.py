@@ -137,7 +137,8 @@ class DonationViewSet(ModelViewSet):
     menu_label = "Donations"
     add_to_admin_menu = False
     inspect_view_enabled = True
-    create_view_class = OfflineDonationCreateView
+    add_view_class = OfflineDonationCreateView
+    copy_view_enabled = False
     filterset_class = DonationFilterSet
     list_display = ["name", "crowdfund", "amount_display", "method", "status", "created_at"]
     list_export = [
