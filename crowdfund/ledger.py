@@ -14,7 +14,7 @@ Legal rules (UK, a non-party campaigner, not a charity: no Gift Aid):
 """
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 

@@ -1,4 +1,4 @@
-"""Crowdfund fixtures: a crowdfund page, Stripe settings, a local Stripe stand-in, webhook posting."""
+"""Crowdfund fixtures: a crowdfund page, Stripe settings, a local stand-in, webhook posting."""
 
 import json
 

@@ -58,9 +58,9 @@ def test_applying_an_applied_event_again_is_a_no_op(post_event, crowdfund):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_same_event_delivered_concurrently_counts_once(stripe_keys, home, mailoutbox, settings):
     """Eight simultaneous deliveries of one event, each applied by its own thread."""
-    from tests.crowdfund.conftest import WEBHOOK_SECRET, make_crowdfund
-
     import json
+
+    from tests.crowdfund.conftest import WEBHOOK_SECRET, make_crowdfund
 
     crowdfund = make_crowdfund(home, slug="concurrent-duplicates")
     donation = make_donation(crowdfund, amount_pence=7_500)

@@ -127,7 +127,7 @@ def test_rolled_back_transaction_enqueues_nothing(stripe_keys, crowdfund, monkey
 def test_with_the_broker_down_the_event_is_stored_and_caught_up_later(
     post_event, crowdfund, caplog
 ):
-    """A real (unreachable) Redis broker, not eager: enqueueing fails, the webhook still says 200."""
+    """A real Redis broker that is down, eager off: enqueueing fails, the webhook says 200."""
     donation = make_donation(crowdfund, amount_pence=2_000)
     session = testing.checkout_session(amount=2_000, reference=str(donation.reference))
     with unreachable_broker():
