@@ -6,7 +6,7 @@ import logging
 import stripe
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -177,18 +177,26 @@ def stripe_webhook(request):
         event_id, event_type = data["id"], data["type"]
     except (ValueError, KeyError, TypeError):
         return HttpResponseBadRequest("not a Stripe event")
-    with transaction.atomic():
-        event, created = WebhookEvent.objects.get_or_create(
-            event_id=event_id,
-            defaults={
-                "type": event_type,
-                "livemode": bool(data.get("livemode")),
-                "payload": data,
-            },
-        )
-        if event.applied_at is None:
-            transaction.on_commit(lambda: enqueue_apply(event.pk))
+    event, created = store_event(event_id, event_type, data)
+    if event.applied_at is None:
+        transaction.on_commit(lambda: enqueue_apply(event.pk))
     return JsonResponse({"received": True, "duplicate": not created})
+
+
+def store_event(event_id: str, event_type: str, data: dict):
+    """Insert into the inbox; a duplicate delivery hits the unique event id instead.
+
+    A plain INSERT (not get_or_create) keeps the common case to one round trip.
+    """
+    event = WebhookEvent(
+        event_id=event_id, type=event_type, livemode=bool(data.get("livemode")), payload=data
+    )
+    try:
+        with transaction.atomic():
+            event.save(force_insert=True)
+        return event, True
+    except IntegrityError:
+        return WebhookEvent.objects.only("pk", "applied_at").get(event_id=event_id), False
 
 
 def enqueue_apply(event_pk: int) -> None:
