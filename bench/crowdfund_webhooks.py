@@ -335,7 +335,8 @@ def main():
         match = "OK" if actual == expected[page.pk] else "MISMATCH"
         ok &= actual == expected[page.pk]
         print(
-            f"  {page.title}: ledger £{actual / 100:,.2f}, expected £{expected[page.pk] / 100:,.2f} {match}"
+            f"  {page.title}: ledger £{actual / 100:,.2f}, "
+            f"expected £{expected[page.pk] / 100:,.2f} {match}"
         )
     duplicated_rows = LedgerEntry.objects.count() - len(
         set(LedgerEntry.objects.values_list("source_id", "kind"))

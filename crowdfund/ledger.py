@@ -21,6 +21,19 @@ from django.utils import timezone
 DONATION_IN_LAW_OVER_PENCE = 50_000
 REPORTABLE_OVER_PENCE = 750_000
 HALFWAY = 0.5
+# The columns event handlers may change on a donation (never the donor's details).
+DONATION_FACTS = [
+    "status",
+    "reportable",
+    "paid_at",
+    "failed_at",
+    "expired_at",
+    "cancelled_at",
+    "stripe_checkout_session_id",
+    "stripe_payment_intent_id",
+    "stripe_subscription_id",
+    "stripe_customer_id",
+]
 
 
 # --- pure rules ------------------------------------------------------------------
@@ -226,7 +239,7 @@ def refresh_status(donation) -> None:
         expired=donation.expired_at is not None,
         cancelled=donation.cancelled_at is not None,
     )
-    donation.save()
+    donation.save(update_fields=DONATION_FACTS)
 
 
 # --- what follows money coming in ---------------------------------------------------
@@ -270,16 +283,23 @@ def check_thresholds(crowdfund_id: int) -> list:
     from wagtail.models import Page
 
     from crowdfund import tasks
-    from crowdfund.models import CrowdfundPage, LedgerEntry, Milestone
+    from crowdfund.models import CrowdfundPage, LedgerEntry, Milestone, StretchTarget
 
     Page.objects.select_for_update().filter(pk=crowdfund_id).first()
-    crowdfund = CrowdfundPage.objects.get(pk=crowdfund_id)
+    target = CrowdfundPage.objects.filter(pk=crowdfund_id).values_list("target_pence", flat=True)[0]
     after = LedgerEntry.objects.filter(crowdfund_id=crowdfund_id).aggregate(
         total=Coalesce(Sum("amount_pence"), 0)
     )["total"]
-    stretches = list(crowdfund.stretch_targets.values_list("amount_pence", flat=True))
+    stretches = list(
+        StretchTarget.objects.filter(page_id=crowdfund_id).values_list("amount_pence", flat=True)
+    )
+    announced = set(
+        Milestone.objects.filter(crowdfund_id=crowdfund_id).values_list("kind", "threshold_pence")
+    )
     reached = []
-    for kind, threshold in thresholds_reached(after, crowdfund.target_pence, stretches):
+    for kind, threshold in thresholds_reached(after, target, stretches):
+        if (kind, threshold) in announced:
+            continue
         milestone, created = Milestone.objects.get_or_create(
             crowdfund_id=crowdfund_id,
             kind=kind,

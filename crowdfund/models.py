@@ -246,6 +246,9 @@ class DonationQuerySet(models.QuerySet):
 class Donation(models.Model):
     """One attempt to give: a one-off gift, a monthly gift (many payments) or an offline gift."""
 
+    # Money records: keep them out of Wagtail's page reference index (a write per save).
+    wagtail_reference_index_ignore = True
+
     reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     crowdfund = models.ForeignKey(CrowdfundPage, on_delete=models.PROTECT, related_name="donations")
     status = models.CharField(
@@ -361,6 +364,9 @@ class LedgerEntry(models.Model):
     duplicated or replayed event unable to count twice.
     """
 
+    # Money records: keep them out of Wagtail's page reference index (a write per save).
+    wagtail_reference_index_ignore = True
+
     crowdfund = models.ForeignKey(
         CrowdfundPage, on_delete=models.PROTECT, related_name="ledger_entries"
     )
@@ -398,6 +404,9 @@ class LedgerEntry(models.Model):
 class Milestone(models.Model):
     """A threshold a crowdfund crossed, recorded once so its email goes out once."""
 
+    # Money records: keep them out of Wagtail's page reference index (a write per save).
+    wagtail_reference_index_ignore = True
+
     class Kind(models.TextChoices):
         HALFWAY = "halfway", "Halfway"
         TARGET = "target", "Target reached"
@@ -426,6 +435,9 @@ class Milestone(models.Model):
 
 class PermissibilityCheck(models.Model):
     """A gift over £500 must be checked against the permissible-donor rules within 30 days."""
+
+    # Money records: keep them out of Wagtail's page reference index (a write per save).
+    wagtail_reference_index_ignore = True
 
     class Status(models.TextChoices):
         OPEN = "open", "Open: to be checked"
@@ -469,6 +481,9 @@ class PermissibilityCheck(models.Model):
 
 class WebhookEvent(models.Model):
     """The inbox: every verified Stripe event, stored before it is applied."""
+
+    # Money records: keep them out of Wagtail's page reference index (a write per save).
+    wagtail_reference_index_ignore = True
 
     event_id = models.CharField(max_length=255, unique=True)
     type = models.CharField(max_length=100, db_index=True)
