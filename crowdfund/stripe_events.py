@@ -187,8 +187,11 @@ def _ensure_charge_payment_recorded(donation, charge: dict, event_id: str) -> No
     if LedgerEntry.objects.filter(this_payment, kind=LedgerKind.PAYMENT).exists():
         return
     if donation.frequency == Frequency.MONTHLY:
-        # A monthly payment is keyed by its invoice; wait for invoice.paid.
-        raise NotYetKnown(f"invoice payment for charge {charge['id']} not recorded yet")
+        # Monthly payments are keyed by invoice, which newer API versions do not link
+        # from the charge: refund against the gift once any of its payments is recorded.
+        if not donation.ledger_entries.filter(kind=LedgerKind.PAYMENT).exists():
+            raise NotYetKnown(f"no monthly payment recorded yet for charge {charge['id']}")
+        return
     if charge.get("paid") and charge.get("status") == "succeeded":
         ledger.record_payment(
             donation,

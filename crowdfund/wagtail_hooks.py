@@ -182,6 +182,7 @@ class LedgerFilterSet(WagtailFilterSet):
 
 
 class LedgerEntryViewSet(ModelViewSet):
+    copy_view_enabled = False
     model = LedgerEntry
     icon = "list-ul"
     menu_label = "Ledger"
@@ -225,6 +226,7 @@ class PermissibilityCheckEditView(EditView):
 
 
 class PermissibilityCheckViewSet(ModelViewSet):
+    copy_view_enabled = False
     model = PermissibilityCheck
     icon = "tick-inverse"
     menu_label = "Permissibility checks"
@@ -242,6 +244,7 @@ class PermissibilityCheckViewSet(ModelViewSet):
 
 
 class CrowdfundUpdateViewSet(ModelViewSet):
+    copy_view_enabled = False
     model = CrowdfundUpdate
     icon = "mail"
     menu_label = "Updates to backers"

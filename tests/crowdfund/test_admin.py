@@ -125,3 +125,12 @@ def test_report_shows_totals_per_crowdfund_and_reportable_donors(client, editor,
     html = client.get(reverse("crowdfund_report")).content.decode()
     assert "Build the hub" in html and "£8,000" in html
     assert "ada@example.com" in html
+
+
+def test_personal_data_export_includes_donations(client, supporter, crowdfund):
+    from cms.accounts import export_personal_data
+
+    make_donation(crowdfund, email="SUPPORTER@example.com", message="Hello", address="1 Road")
+    make_donation(crowdfund, email="someone@example.com")
+    [mine] = export_personal_data(supporter)["donations"]
+    assert mine["message"] == "Hello" and mine["address"] == "1 Road"

@@ -197,3 +197,18 @@ def test_payments_in_other_currencies_are_not_counted(post_event, crowdfund):
     post_event(testing.event("checkout.session.completed", session))
     assert total(crowdfund) == 0
     assert WebhookEvent.objects.get().outcome == "ignored: not GBP"
+
+
+def test_monthly_refund_waits_for_a_payment_then_applies(post_event, crowdfund):
+    donation = make_donation(crowdfund, amount_pence=1_000, frequency="monthly")
+    reference = str(donation.reference)
+    charge = testing.charge(
+        amount=1_000, payment_intent="pi_test_monthly", amount_refunded=1_000, reference=reference
+    )
+    post_event(testing.event("charge.refunded", charge))
+    assert WebhookEvent.objects.get(type="charge.refunded").applied_at is None
+    invoice = testing.invoice(amount=1_000, subscription="sub_test_m", reference=reference)
+    post_event(testing.event("invoice.paid", invoice))
+    apply_pending()
+    assert total(crowdfund) == 0
+    assert status_of(donation) == "refunded"

@@ -185,3 +185,33 @@ def test_update_is_emailed_once_to_opted_in_backers(post_event, crowdfund, mail_
         update.save()
     sent = [m for m in mail_via_celery.outbox if "News" in m.subject]
     assert [m.to for m in sent] == [["yes@example.com"]]
+
+
+def test_donate_page_shows_the_form_with_labels_and_a_hidden_honeypot(
+    client, stripe_keys, crowdfund
+):
+    html = client.get(donate_url(crowdfund)).content.decode()
+    assert 'for="id_amount"' in html and 'for="id_permissible_donor"' in html
+    assert '<div class="honeypot" aria-hidden="true">' in html
+    assert "Gift Aid" in html  # says gifts are not eligible
+
+
+def test_bots_filling_the_honeypot_are_refused(client, stripe_standin, crowdfund):
+    response = client.post(
+        donate_url(crowdfund),
+        {"amount": "5", "name": "A B", "email": "a@example.com", "website": "spam.example"},
+    )
+    assert response.status_code == 200
+    assert not Donation.objects.exists()
+
+
+def test_closed_crowdfund_takes_no_donations(client, stripe_standin, crowdfund):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    crowdfund.deadline = timezone.now() - timedelta(days=1)
+    crowdfund.save()
+    response = client.post(donate_url(crowdfund), {"amount": "5", "name": "A B", "email": "a@x.io"})
+    assert "has closed" in response.content.decode()
+    assert not Donation.objects.exists()
