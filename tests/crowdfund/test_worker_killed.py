@@ -61,10 +61,16 @@ def start_worker():
 
 
 def pool_children(parent_pid: int) -> list[int]:
-    output = subprocess.run(
-        ["pgrep", "-P", str(parent_pid)], capture_output=True, text=True, check=False
-    ).stdout
-    return [int(pid) for pid in output.split()]
+    """Processes whose parent is the worker we started (read from /proc, Linux)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent_pid and fields[0] != "Z":
+            children.append(int(stat.parent.name))
+    return children
 
 
 def worker_waiting_on_a_lock() -> bool:
