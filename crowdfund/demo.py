@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from cms.demo.site import add_menu_link
+from crowdfund.ledger import thresholds_reached
 from crowdfund.models import (
     BudgetLine,
     CrowdfundPage,
@@ -19,7 +20,9 @@ from crowdfund.models import (
     LedgerEntry,
     LedgerKind,
     Method,
+    Milestone,
     StretchTarget,
+    crowdfund_totals,
 )
 
 HUB_BUDGET = [
@@ -96,6 +99,7 @@ def load(home) -> None:
         },
     )
     _gifts(hub, HUB_GIFTS)
+    _mark_thresholds_announced(hub)
 
     earlier = _crowdfund(
         home,
@@ -111,6 +115,7 @@ def load(home) -> None:
         monthly_offered=False,
     )
     _gifts(earlier, EARLIER_GIFTS)
+    _mark_thresholds_announced(earlier)
     add_menu_link("Crowdfund", page=hub, sort_order=40)
 
 
@@ -152,4 +157,18 @@ def _gifts(page, gifts) -> None:
                 "amount_pence": pence,
                 "created_at": donation.paid_at,
             },
+        )
+
+
+def _mark_thresholds_announced(page) -> None:
+    """Demo money is written straight to the ledger: record the thresholds it passed
+    as already announced, so the next real gift does not email about them."""
+    total = crowdfund_totals(page.pk)["total"]
+    stretches = list(page.stretch_targets.values_list("amount_pence", flat=True))
+    for kind, threshold in thresholds_reached(total, page.target_pence, stretches):
+        Milestone.objects.get_or_create(
+            crowdfund=page,
+            kind=kind,
+            threshold_pence=threshold,
+            defaults={"total_pence_then": total, "announced_at": timezone.now()},
         )

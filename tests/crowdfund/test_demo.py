@@ -22,6 +22,7 @@ def test_demo_loads_idempotently_with_the_right_totals(home, client, settings):
     earlier = CrowdfundPage.objects.get(slug="launch-and-local-meetings")
     assert hub.target_pence == 500_000
     assert hub.budget_lines.count() == 5 and hub.updates.count() == 1
+    assert list(hub.milestones.values_list("kind", flat=True)) == ["halfway"]
     assert 250_000 < hub.totals()["total"] < 500_000
     assert 400_000 < earlier.totals()["total"] < 420_000
     assert set(Donation.objects.values_list("method", flat=True)) >= {"demo_card", "cash", "cheque"}
