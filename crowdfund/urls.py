@@ -1,1 +1,8 @@
-urlpatterns: list = []
+from django.urls import path
+
+from crowdfund import views
+
+urlpatterns = [
+    path("crowdfund/stripe/webhook/", views.stripe_webhook, name="crowdfund_stripe_webhook"),
+    path("crowdfund/<int:page_id>/totals.json", views.totals_json, name="crowdfund_totals"),
+]

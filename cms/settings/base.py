@@ -228,6 +228,26 @@ REPLY_RATE = env("REPLY_RATE", default="10/h")
 # --- Manifesto -------------------------------------------------------------------
 
 # --- Crowdfund -------------------------------------------------------------------
+# Stripe keys come only from the environment; with no secret key the crowdfund pages
+# still render and explain that card payments are not set up.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
+# Comma-separated so a rotated secret and its successor are both accepted for a while.
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+# Only the tests (a local stand-in server) and the benchmark set this.
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+# Live or test mode follows the secret key (sk_live_ / sk_test_); events from the other
+# mode are acknowledged and ignored. Set explicitly only to override that.
+STRIPE_LIVE_MODE = env.bool("STRIPE_LIVE_MODE", default=STRIPE_SECRET_KEY.startswith("sk_live_"))
+CROWDFUND_DONATE_RATE = env("CROWDFUND_DONATE_RATE", default="10/h")
+CELERY_BEAT_SCHEDULE["crowdfund-apply-pending-webhooks"] = {
+    "task": "crowdfund.tasks.apply_pending_webhook_events",
+    "schedule": env.float("CROWDFUND_CATCH_UP_SECONDS", default=60.0),
+}
+CELERY_BEAT_SCHEDULE["crowdfund-settle-finished-crowdfunds"] = {
+    "task": "crowdfund.tasks.settle_finished_crowdfunds",
+    "schedule": 15 * 60.0,
+}
 
 # --- Stories ---------------------------------------------------------------------
 # Public story submissions (see docs/stories.md). Rates use django-ratelimit's syntax.

@@ -1,0 +1,351 @@
+"""Benchmark: replay signed Stripe webhooks against the endpoint with a real worker.
+
+Generates donations and the events Stripe would send for them (payments, delayed
+payments, failures, expiries, partial and full refunds, disputes won and lost,
+monthly invoices), adds 20% duplicate deliveries, shuffles everything, and posts each
+signed body to /crowdfund/stripe/webhook/ through Django's full request stack. A real
+Celery worker (started here, Redis broker) applies the events. When the inbox is
+drained (the catch-up applies events that arrived before the object they refer to)
+it prints the rate and checks every crowdfund total against the sum computed
+independently from the generated money movements. The same bodies are then posted
+to a plain view that only stores the raw body, and the ratio is printed.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hub_crowdfund_bench \\
+    REDIS_URL=redis://127.0.0.1:6379/3 .venv/bin/python bench/crowdfund_webhooks.py
+
+BENCH_QUICK=1 replays 1,000 events instead of 10,000. Not part of the test suite.
+Never talks to Stripe: nothing here calls Stripe's API.
+"""
+
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+TOTAL_EVENTS = 1_000 if QUICK else 10_000
+DUPLICATE_SHARE = 0.2
+POSTING_THREADS = 4
+WEBHOOK_SECRET = "whsec_benchmark_only"
+BENCH_ENV = {
+    "DJANGO_SETTINGS_MODULE": "cms.settings.dev",
+    "DEBUG": "False",
+    "DATABASE_URL": os.environ.get(
+        "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hub_crowdfund_bench"
+    ),
+    "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/3"),
+    "STRIPE_SECRET_KEY": "sk_test_benchmark_only",
+    "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+    "STRIPE_API_BASE": "http://127.0.0.1:1",  # any accidental API call fails fast
+    "EMAIL_DELIVERY_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+    "LOG_LEVEL": "WARNING",
+}
+os.environ.update(BENCH_ENV)
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+ensure_database(BENCH_ENV["DATABASE_URL"])
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.http import HttpResponse  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.urls import include, path  # noqa: E402
+from django.views.decorators.csrf import csrf_exempt  # noqa: E402
+
+from crowdfund import testing  # noqa: E402
+
+
+# --- a plain view for comparison: store the raw body, nothing else ---------------------
+@csrf_exempt
+def store_raw_body(request):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO crowdfund_bench_raw (body) VALUES (%s)", [request.body.decode()]
+        )
+    return HttpResponse(status=200)
+
+
+urlpatterns = [
+    path("bench/raw/", store_raw_body),
+    path("", include("cms.urls")),
+]
+
+
+# --- generating what Stripe would send ----------------------------------------------------
+def scenario_events(donation, crowdfund_id, rng):
+    """Events for one donation and the net pence they move into the crowdfund."""
+    reference = str(donation.reference)
+    amount = donation.amount_pence
+    roll = rng.random()
+    if donation.frequency == "monthly":
+        subscription_id = testing.new_id("sub")
+        session = testing.checkout_session(
+            amount=amount, reference=reference, mode="subscription", subscription=subscription_id
+        )
+        events = [testing.event("checkout.session.completed", session)]
+        months = rng.randint(1, 3)
+        for _ in range(months):
+            invoice = testing.invoice(
+                amount=amount, subscription=subscription_id, reference=reference
+            )
+            events.append(testing.event("invoice.paid", invoice))
+        if roll < 0.3:
+            events.append(
+                testing.event(
+                    "customer.subscription.deleted",
+                    testing.subscription(subscription_id=subscription_id, reference=reference),
+                )
+            )
+        return events, amount * months
+    session = testing.checkout_session(amount=amount, reference=reference)
+    payment_intent = session["payment_intent"]
+    charge = testing.charge(amount=amount, payment_intent=payment_intent, reference=reference)
+    if roll < 0.05:  # delayed payment that fails
+        unpaid = {**session, "payment_status": "unpaid"}
+        return [
+            testing.event("checkout.session.completed", unpaid),
+            testing.event("checkout.session.async_payment_failed", unpaid),
+        ], 0
+    if roll < 0.10:  # abandoned checkout
+        expired = {**session, "status": "expired", "payment_status": "unpaid"}
+        return [testing.event("checkout.session.expired", expired)], 0
+    if roll < 0.15:  # delayed payment that succeeds
+        unpaid = {**session, "payment_status": "unpaid"}
+        return [
+            testing.event("checkout.session.completed", unpaid),
+            testing.event("checkout.session.async_payment_succeeded", session),
+        ], amount
+    events = [testing.event("checkout.session.completed", session)]
+    if roll < 0.27:  # partial refund, sometimes followed by a full refund
+        partial = amount // 3
+        events.append(testing.event("charge.refunded", {**charge, "amount_refunded": partial}))
+        if roll < 0.21:
+            events.append(testing.event("charge.refunded", {**charge, "amount_refunded": amount}))
+            return events, 0
+        return events, amount - partial
+    if roll < 0.33:  # dispute, won or lost
+        dispute = testing.dispute(
+            charge_id=charge["id"], payment_intent=payment_intent, amount=amount, status="lost"
+        )
+        opened = {**dispute, "status": "needs_response"}
+        won = roll < 0.30
+        events += [
+            testing.event("charge.dispute.created", opened),
+            testing.event("charge.dispute.closed", {**dispute, "status": "won" if won else "lost"}),
+        ]
+        return events, amount if won else 0
+    return events, amount
+
+
+def generate(crowdfunds, unique_target, rng):
+    from crowdfund.models import Donation
+
+    events, expected = [], {page.pk: 0 for page in crowdfunds}
+    number = 0
+    while len(events) < unique_target:
+        number += 1
+        page = rng.choice(crowdfunds)
+        donation = Donation.objects.create(
+            crowdfund=page,
+            amount_pence=rng.choice([500, 1_000, 2_500, 5_000, 10_000, 25_000]),
+            frequency="monthly" if rng.random() < 0.1 else "one_off",
+            name=f"Bench Donor {number}",
+            email=f"donor{number}@bench.example",
+        )
+        new_events, net = scenario_events(donation, page.pk, rng)
+        events += new_events
+        expected[page.pk] += net
+    return events, expected
+
+
+# --- running ----------------------------------------------------------------------------------
+def start_worker():
+    env = {**os.environ, **BENCH_ENV}
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "cms",
+            "worker",
+            "--concurrency",
+            "2",
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def post_all(url, bodies, sign=True, threads=POSTING_THREADS):
+    """Deliver every body from a few threads at once, as Stripe does; seconds taken."""
+    from django.db import close_old_connections
+
+    def deliver(share):
+        client = Client()
+        try:
+            for body in share:
+                headers = testing.signed_headers(body, WEBHOOK_SECRET) if sign else {}
+                response = client.post(url, data=body, content_type="application/json", **headers)
+                if response.status_code != 200:
+                    raise SystemExit(f"{url} answered {response.status_code}")
+        finally:
+            close_old_connections()
+
+    shares = [bodies[n::threads] for n in range(threads)]
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(deliver, shares))
+    return time.perf_counter() - started
+
+
+def wait_until_applied(unique_ids, timeout=1800):
+    from crowdfund.models import WebhookEvent
+    from crowdfund.stripe_events import apply_pending
+
+    deadline = time.monotonic() + timeout
+    caught_up = 0
+    quiet_since = None
+    last_count = -1
+    while time.monotonic() < deadline:
+        applied = WebhookEvent.objects.filter(applied_at__isnull=False).count()
+        if applied >= unique_ids:
+            return caught_up
+        if applied == last_count:
+            quiet_since = quiet_since or time.monotonic()
+            if time.monotonic() - quiet_since > 2:
+                # The worker queue is drained: what is left arrived before its object.
+                caught_up += apply_pending()
+                quiet_since = None
+        else:
+            quiet_since = None
+        last_count = applied
+        time.sleep(0.2)
+    raise SystemExit("timed out waiting for the inbox to drain")
+
+
+def main():
+    from cms.models import HomePage
+    from crowdfund.models import (
+        CrowdfundPage,
+        Donation,
+        LedgerEntry,
+        WebhookEvent,
+        crowdfund_totals,
+    )
+
+    settings.ROOT_URLCONF = __name__
+    settings.ALLOWED_HOSTS = ["*"]
+    print(f"Migrating {BENCH_ENV['DATABASE_URL']} ...", flush=True)
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS crowdfund_bench_raw (id bigserial, body text)")
+        cursor.execute("TRUNCATE crowdfund_bench_raw")
+    # A clean slate for the benchmark's own rows.
+    LedgerEntry.objects.all().delete()
+    from crowdfund.models import Milestone, PermissibilityCheck
+
+    PermissibilityCheck.objects.all().delete()
+    Milestone.objects.all().delete()
+    Donation.objects.all().delete()
+    WebhookEvent.objects.all().delete()
+
+    home = HomePage.objects.get()
+    crowdfunds = []
+    for number in range(3):
+        page = CrowdfundPage.objects.filter(slug=f"bench-crowdfund-{number}").first()
+        if page is None:
+            page = CrowdfundPage(
+                title=f"Bench crowdfund {number}",
+                slug=f"bench-crowdfund-{number}",
+                target_pence=5_000_000,
+            )
+            home.add_child(instance=page)
+            page.save_revision().publish()
+        crowdfunds.append(CrowdfundPage.objects.get(pk=page.pk))
+
+    rng = random.Random(20261122)
+    unique_target = int(TOTAL_EVENTS / (1 + DUPLICATE_SHARE))
+    events, expected = generate(crowdfunds, unique_target, rng)
+    duplicates = rng.choices(events, k=TOTAL_EVENTS - len(events))
+    deliveries = [json.dumps(e) for e in events + duplicates]
+    rng.shuffle(deliveries)
+    unique_ids = len({e["id"] for e in events})
+    print(
+        f"{len(deliveries)} deliveries ({unique_ids} unique events, "
+        f"{len(duplicates)} duplicates), shuffled",
+        flush=True,
+    )
+
+    worker = start_worker()
+    time.sleep(4)
+    try:
+        started = time.perf_counter()
+        webhook_seconds = post_all("/crowdfund/stripe/webhook/", deliveries)
+        caught_up = wait_until_applied(unique_ids)
+        applied_seconds = time.perf_counter() - started
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
+    raw_seconds = post_all("/bench/raw/", deliveries, sign=False)
+
+    print(f"Webhook endpoint: {len(deliveries) / webhook_seconds:,.0f} deliveries/s accepted")
+    print(f"Plain raw-body view: {len(deliveries) / raw_seconds:,.0f} deliveries/s")
+    print(f"Ratio (webhook / plain view throughput): {raw_seconds / webhook_seconds:.2f}")
+    print(
+        f"Applied {unique_ids} events in {applied_seconds:.1f}s: "
+        f"{unique_ids / applied_seconds:,.0f} events/s end to end "
+        f"({caught_up} applied by the catch-up after their object arrived)"
+    )
+    ok = True
+    for page in crowdfunds:
+        actual = crowdfund_totals(page.pk)["total"]
+        match = "OK" if actual == expected[page.pk] else "MISMATCH"
+        ok &= actual == expected[page.pk]
+        print(
+            f"  {page.title}: ledger £{actual / 100:,.2f}, "
+            f"expected £{expected[page.pk] / 100:,.2f} {match}"
+        )
+    duplicated_rows = LedgerEntry.objects.count() - len(
+        set(LedgerEntry.objects.values_list("source_id", "kind"))
+    )
+    print(f"Duplicate ledger rows: {duplicated_rows}")
+    if not ok or duplicated_rows:
+        raise SystemExit(1)
+    print("Totals equal the independently computed sums.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,24 @@
+"""Personal data (right of access) and the CSV columns for donations."""
+
+from crowdfund.ledger import normalise_email
+
+
+def export_donations(user) -> list[dict]:
+    from crowdfund.models import Donation
+
+    donations = Donation.objects.filter(email_normalised=normalise_email(user.email))
+    return [
+        {
+            "reference": str(d.reference),
+            "crowdfund": d.crowdfund.title,
+            "amount_pence": d.amount_pence,
+            "frequency": d.frequency,
+            "status": d.status,
+            "name": d.name,
+            "message": d.message,
+            "show_name": d.show_name,
+            "address": d.address,
+            "created_at": d.created_at.isoformat(),
+        }
+        for d in donations.select_related("crowdfund")
+    ]

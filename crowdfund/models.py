@@ -1,0 +1,502 @@
+"""Crowdfund pages, donations, the money ledger and the Stripe webhook inbox.
+
+The one rule everything here serves: a crowdfund's total is the SUM of its
+ledger entries, and each real money movement can be written to the ledger once
+only (a unique constraint on the Stripe object it came from plus its kind).
+Donation.status is a convenience derived from facts; it never feeds a total.
+"""
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import admin
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable
+from wagtail.search import index
+
+from cms.blocks import BodyBlock
+from cms.models.pages import BasePage
+
+
+class FundingModel(models.TextChoices):
+    KEEP_WHAT_YOU_RAISE = "keep", "Keep what you raise"
+    ALL_OR_NOTHING = (
+        "all_or_nothing",
+        "All or nothing (card gifts refunded if the target is missed)",
+    )
+
+
+class CrowdfundPage(RoutablePageMixin, BasePage):
+    """One appeal with a target; the donate, success and cancel steps are sub-views."""
+
+    introduction = models.TextField(blank=True, help_text="One or two sentences under the title.")
+    body = StreamField(BodyBlock(), blank=True, help_text="Why the money is needed.")
+    target_pence = models.PositiveIntegerField(
+        validators=[MinValueValidator(100)],
+        help_text="The target in pence (£5,000 is 500000).",
+    )
+    deadline = models.DateTimeField(
+        null=True, blank=True, help_text="Optional. When the crowdfund closes."
+    )
+    funding_model = models.CharField(
+        max_length=20,
+        choices=FundingModel.choices,
+        default=FundingModel.KEEP_WHAT_YOU_RAISE,
+        help_text="All or nothing: every card gift is refunded automatically, once, if the "
+        "target is not met by the deadline. The page tells donors which model applies.",
+    )
+    suggested_amounts = models.CharField(
+        max_length=120,
+        default="10, 25, 50, 100",
+        blank=True,
+        help_text="Whole pounds, separated by commas, offered as quick choices.",
+    )
+    minimum_pence = models.PositiveIntegerField(default=300, help_text="Smallest gift, in pence.")
+    maximum_pence = models.PositiveIntegerField(
+        default=1_000_000, help_text="Largest gift taken online, in pence."
+    )
+    monthly_offered = models.BooleanField(
+        default=True, help_text="Offer monthly gifts as well as one-off gifts."
+    )
+
+    content_panels = [
+        *BasePage.content_panels,
+        FieldPanel("introduction"),
+        MultiFieldPanel(
+            [
+                FieldPanel("target_pence"),
+                FieldPanel("deadline"),
+                FieldPanel("funding_model"),
+                FieldPanel("suggested_amounts"),
+                FieldPanel("minimum_pence"),
+                FieldPanel("maximum_pence"),
+                FieldPanel("monthly_offered"),
+            ],
+            heading="Target and giving",
+        ),
+        InlinePanel("stretch_targets", label="Stretch targets"),
+        InlinePanel("budget_lines", label="What the money buys"),
+        FieldPanel("body"),
+    ]
+    search_fields = [*BasePage.search_fields, index.SearchField("introduction")]
+
+    parent_page_types = ["cms.HomePage", "cms.StandardPage"]
+    subpage_types: list = []
+    template = "crowdfund/crowdfund_page.html"
+
+    class Meta:
+        verbose_name = "crowdfund"
+
+    # --- figures (always from the ledger) ------------------------------------------
+    def totals(self) -> dict:
+        """Total raised, donors and offline share: one aggregate query over the ledger."""
+        return crowdfund_totals(self.pk)
+
+    def suggested_amount_list(self) -> list[int]:
+        amounts = []
+        for part in self.suggested_amounts.split(","):
+            part = part.strip().lstrip("£")
+            if part.isdigit():
+                amounts.append(int(part))
+        return amounts
+
+    def is_open(self) -> bool:
+        return self.deadline is None or timezone.now() < self.deadline
+
+    def days_left(self):
+        if self.deadline is None:
+            return None
+        return max(0, (self.deadline - timezone.now()).days)
+
+    def get_context(self, request, *args, **kwargs):
+        from crowdfund.views import page_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(page_context(self))
+        return context
+
+    # --- sub-views (RoutablePageMixin) ---------------------------------------------
+    @path("donate/", name="donate")
+    def donate(self, request):
+        from crowdfund.views import donate
+
+        return donate(request, self)
+
+    @path("thank-you/", name="success")
+    def success(self, request):
+        from crowdfund.views import success
+
+        return success(request, self)
+
+    @path("cancelled/", name="cancel")
+    def cancel(self, request):
+        from crowdfund.views import cancel
+
+        return cancel(request, self)
+
+
+def crowdfund_totals(crowdfund_id: int) -> dict:
+    """Totals straight from the ledger, in pence. The single source of truth for figures."""
+    figures = LedgerEntry.objects.filter(crowdfund_id=crowdfund_id).aggregate(
+        total=Coalesce(Sum("amount_pence"), 0),
+        offline=Coalesce(Sum("amount_pence", filter=Q(kind=LedgerKind.OFFLINE)), 0),
+        donors=Count(
+            "donation_id",
+            filter=Q(kind__in=[LedgerKind.PAYMENT, LedgerKind.OFFLINE]),
+            distinct=True,
+        ),
+    )
+    return figures
+
+
+class StretchTarget(Orderable):
+    page = ParentalKey(CrowdfundPage, on_delete=models.CASCADE, related_name="stretch_targets")
+    amount_pence = models.PositiveIntegerField(help_text="A further target in pence.")
+    description = models.CharField(max_length=200, help_text="What reaching it would add.")
+
+    panels = [FieldPanel("amount_pence"), FieldPanel("description")]
+
+
+class BudgetLine(Orderable):
+    """A line of "what the money buys", kept up to date by editors."""
+
+    page = ParentalKey(CrowdfundPage, on_delete=models.CASCADE, related_name="budget_lines")
+    item = models.CharField(max_length=200, help_text="For example: design and accessibility")
+    amount_pence = models.PositiveIntegerField(help_text="Cost in pence.")
+    spent = models.BooleanField(default=False, help_text="Tick once this money has been spent.")
+
+    panels = [FieldPanel("item"), FieldPanel("amount_pence"), FieldPanel("spent")]
+
+
+class CrowdfundUpdate(models.Model):
+    """News for backers: shown on the page and emailed, once, to donors who opted in."""
+
+    crowdfund = models.ForeignKey(CrowdfundPage, on_delete=models.CASCADE, related_name="updates")
+    title = models.CharField(max_length=200)
+    body = RichTextField(features=["bold", "italic", "link", "ol", "ul"])
+    published_at = models.DateTimeField(default=timezone.now)
+    email_backers = models.BooleanField(
+        default=True, help_text="Email this update to donors who asked for updates."
+    )
+    emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    panels = [
+        FieldPanel("crowdfund"),
+        FieldPanel("title"),
+        FieldPanel("body"),
+        FieldPanel("published_at"),
+        FieldPanel("email_backers"),
+    ]
+
+    class Meta:
+        ordering = ["-published_at"]
+
+    def __str__(self):
+        return self.title
+
+
+class Frequency(models.TextChoices):
+    ONE_OFF = "one_off", "One-off"
+    MONTHLY = "monthly", "Monthly"
+
+
+class Method(models.TextChoices):
+    CARD = "card", "Card (Stripe)"
+    DEMO_CARD = "demo_card", "Card (demo, no Stripe)"
+    CHEQUE = "cheque", "Cheque"
+    BANK_TRANSFER = "bank_transfer", "Bank transfer"
+    CASH = "cash", "Cash at an event"
+
+
+OFFLINE_METHODS = [Method.CHEQUE, Method.BANK_TRANSFER, Method.CASH]
+
+
+class DonationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PAID = "paid", "Paid"
+    ACTIVE = "active", "Monthly, active"
+    FAILED = "failed", "Failed"
+    EXPIRED = "expired", "Expired"
+    REFUNDED = "refunded", "Refunded"
+    PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+    DISPUTED = "disputed", "Disputed"
+    CANCELLED = "cancelled", "Monthly, cancelled"
+
+
+class DonationQuerySet(models.QuerySet):
+    def with_net_pence(self):
+        return self.annotate(net_pence=Coalesce(Sum("ledger_entries__amount_pence"), 0))
+
+    def on_wall(self):
+        """Donations that brought money in, for the donor wall (newest first)."""
+        return self.filter(
+            status__in=[DonationStatus.PAID, DonationStatus.ACTIVE, DonationStatus.CANCELLED]
+        ).order_by("-paid_at", "-pk")
+
+
+class Donation(models.Model):
+    """One attempt to give: a one-off gift, a monthly gift (many payments) or an offline gift."""
+
+    # Money records: keep them out of Wagtail's page reference index (a write per save).
+    wagtail_reference_index_ignore = True
+
+    reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    crowdfund = models.ForeignKey(CrowdfundPage, on_delete=models.PROTECT, related_name="donations")
+    status = models.CharField(
+        max_length=20, choices=DonationStatus.choices, default=DonationStatus.PENDING
+    )
+    frequency = models.CharField(
+        max_length=10, choices=Frequency.choices, default=Frequency.ONE_OFF
+    )
+    method = models.CharField(max_length=20, choices=Method.choices, default=Method.CARD)
+    amount_pence = models.PositiveIntegerField(help_text="The gift (per month if monthly).")
+    name = models.CharField(max_length=200, help_text="Full name as on the electoral register.")
+    email = models.EmailField(blank=True)
+    email_normalised = models.CharField(max_length=254, blank=True, db_index=True, editable=False)
+    message = models.CharField(max_length=500, blank=True, help_text="Shown on the donor wall.")
+    show_name = models.BooleanField(
+        default=False, help_text="Show the name on the donor wall (otherwise 'Anonymous')."
+    )
+    updates_opt_in = models.BooleanField(default=False, help_text="Email me updates.")
+    address = models.TextField(
+        blank=True, help_text="Home address as on the electoral register (gifts over £500)."
+    )
+    permissible_donor_declared = models.BooleanField(
+        default=False, help_text="The donor declared they are a permissible donor."
+    )
+    reportable = models.BooleanField(
+        default=False, help_text="This donor's gifts add up to more than £7,500: report them."
+    )
+    received_on = models.DateField(
+        null=True, blank=True, help_text="Offline gifts: the date the money arrived."
+    )
+    demo = models.BooleanField(default=False, editable=False)
+
+    # Stripe identifiers, filled in as events arrive (any order).
+    idempotency_key = models.CharField(max_length=80, blank=True, editable=False)
+    stripe_checkout_session_id = models.CharField(
+        max_length=255, blank=True, db_index=True, editable=False
+    )
+    stripe_payment_intent_id = models.CharField(
+        max_length=255, blank=True, db_index=True, editable=False
+    )
+    stripe_subscription_id = models.CharField(
+        max_length=255, blank=True, db_index=True, editable=False
+    )
+    stripe_customer_id = models.CharField(max_length=255, blank=True, editable=False)
+
+    # Facts that decide the status (set once, never unset, so event order does not matter).
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True, editable=False)
+    failed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    expired_at = models.DateTimeField(null=True, blank=True, editable=False)
+    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = DonationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["crowdfund", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stripe_checkout_session_id"],
+                condition=~Q(stripe_checkout_session_id=""),
+                name="crowdfund_donation_unique_session",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_method_display()} £{self.amount_pence / 100:,.2f} from {self.name}"
+
+    def save(self, *args, **kwargs):
+        from crowdfund.ledger import normalise_email
+
+        self.email_normalised = normalise_email(self.email)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "email" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "email_normalised"}
+        super().save(*args, **kwargs)
+
+    @property
+    @admin.display(description="Amount")
+    def amount_display(self) -> str:
+        per = " a month" if self.frequency == Frequency.MONTHLY else ""
+        return f"£{self.amount_pence / 100:,.2f}{per}"
+
+    @property
+    def is_offline(self) -> bool:
+        return self.method in OFFLINE_METHODS
+
+    @property
+    def wall_name(self) -> str:
+        return self.name if self.show_name and self.name else "Anonymous"
+
+    @property
+    def needs_permissibility_check(self) -> bool:
+        from crowdfund.ledger import is_donation_in_law
+
+        return is_donation_in_law(self.amount_pence)
+
+
+class LedgerKind(models.TextChoices):
+    PAYMENT = "payment", "Payment"
+    REFUND = "refund", "Refund"
+    DISPUTE_LOST = "dispute_lost", "Dispute (funds withdrawn)"
+    DISPUTE_WON = "dispute_won", "Dispute won (funds returned)"
+    OFFLINE = "offline", "Offline gift"
+
+
+class LedgerEntry(models.Model):
+    """One movement of money, in integer pence (GBP). Append-only.
+
+    `source_id` names the Stripe object that moved the money (a payment intent or
+    invoice for payments, the charge plus its cumulative refunded amount for
+    refunds, a dispute for disputes). Unique with `kind`, it is what makes a
+    duplicated or replayed event unable to count twice.
+    """
+
+    # Money records: keep them out of Wagtail's page reference index (a write per save).
+    wagtail_reference_index_ignore = True
+
+    crowdfund = models.ForeignKey(
+        CrowdfundPage, on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    donation = models.ForeignKey(Donation, on_delete=models.PROTECT, related_name="ledger_entries")
+    kind = models.CharField(max_length=20, choices=LedgerKind.choices)
+    amount_pence = models.IntegerField(help_text="Positive money in, negative money out.")
+    currency = models.CharField(max_length=3, default="gbp", editable=False)
+    source_id = models.CharField(max_length=255)
+    stripe_charge_id = models.CharField(max_length=255, blank=True, db_index=True)
+    stripe_event_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    receipt_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "ledger entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_id", "kind"], name="crowdfund_ledger_one_entry_per_movement"
+            ),
+            models.CheckConstraint(condition=Q(currency="gbp"), name="crowdfund_ledger_gbp_only"),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind__in=["payment", "offline", "dispute_won"], amount_pence__gt=0)
+                    | Q(kind__in=["refund", "dispute_lost"], amount_pence__lt=0)
+                ),
+                name="crowdfund_ledger_sign_matches_kind",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.amount_pence / 100:+,.2f} ({self.source_id})"
+
+
+class Milestone(models.Model):
+    """A threshold a crowdfund crossed, recorded once so its email goes out once."""
+
+    # Money records: keep them out of Wagtail's page reference index (a write per save).
+    wagtail_reference_index_ignore = True
+
+    class Kind(models.TextChoices):
+        HALFWAY = "halfway", "Halfway"
+        TARGET = "target", "Target reached"
+        STRETCH = "stretch", "Stretch target reached"
+        REFUNDS = "refunds", "Target missed: refunds issued"
+
+    crowdfund = models.ForeignKey(
+        CrowdfundPage, on_delete=models.CASCADE, related_name="milestones"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    threshold_pence = models.PositiveIntegerField(default=0)
+    reached_at = models.DateTimeField(default=timezone.now)
+    total_pence_then = models.IntegerField(default=0)
+    announced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["crowdfund", "kind", "threshold_pence"], name="crowdfund_milestone_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} (£{self.threshold_pence / 100:,.0f})"
+
+
+class PermissibilityCheck(models.Model):
+    """A gift over £500 must be checked against the permissible-donor rules within 30 days."""
+
+    # Money records: keep them out of Wagtail's page reference index (a write per save).
+    wagtail_reference_index_ignore = True
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open: to be checked"
+        PERMISSIBLE = "permissible", "Checked: permissible"
+        RETURNED = "returned", "Impermissible: returned"
+
+    donation = models.OneToOneField(
+        Donation, on_delete=models.PROTECT, related_name="permissibility_check"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    opened_at = models.DateTimeField(default=timezone.now)
+    due_by = models.DateTimeField(help_text="30 days after the gift arrived.")
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    checked_at = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(
+        blank=True, help_text="How permissibility was checked (register entry, company number)."
+    )
+
+    panels = [FieldPanel("status"), FieldPanel("notes")]
+
+    class Meta:
+        ordering = ["due_by"]
+
+    def __str__(self):
+        return f"Check of {self.donation}"
+
+    @classmethod
+    def open_for(cls, donation) -> "PermissibilityCheck":
+        now = timezone.now()
+        check, _ = cls.objects.get_or_create(
+            donation=donation, defaults={"opened_at": now, "due_by": now + timedelta(days=30)}
+        )
+        return check
+
+    @property
+    def overdue(self) -> bool:
+        return self.status == self.Status.OPEN and timezone.now() > self.due_by
+
+
+class WebhookEvent(models.Model):
+    """The inbox: every verified Stripe event, stored before it is applied."""
+
+    # Money records: keep them out of Wagtail's page reference index (a write per save).
+    wagtail_reference_index_ignore = True
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100, db_index=True)
+    livemode = models.BooleanField(default=False)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(default=timezone.now)
+    applied_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    outcome = models.CharField(max_length=200, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self):
+        return f"{self.type} {self.event_id}"

@@ -1,0 +1,98 @@
+"""The one place that talks to Stripe's API (Checkout Sessions, refunds, events).
+
+Everything goes through a `stripe.StripeClient` built from settings, so the
+tests (and the benchmark) point it at a local stand-in with STRIPE_API_BASE and
+nothing ever reaches Stripe from a test run.
+"""
+
+import stripe
+from django.conf import settings
+
+
+class PaymentsNotConfigured(Exception):
+    """No Stripe secret key: card payments are switched off, the page still works."""
+
+
+def card_payments_enabled() -> bool:
+    return bool(settings.STRIPE_SECRET_KEY)
+
+
+def expected_livemode() -> bool:
+    return bool(settings.STRIPE_LIVE_MODE)
+
+
+def webhook_secrets() -> list[str]:
+    """Every secret we accept; more than one while a secret is being rotated."""
+    return [s.strip() for s in settings.STRIPE_WEBHOOK_SECRET.split(",") if s.strip()]
+
+
+def client() -> stripe.StripeClient:
+    if not card_payments_enabled():
+        raise PaymentsNotConfigured("STRIPE_SECRET_KEY is not set")
+    base_addresses = {}
+    if settings.STRIPE_API_BASE:
+        base_addresses["api"] = settings.STRIPE_API_BASE
+    return stripe.StripeClient(
+        settings.STRIPE_SECRET_KEY, base_addresses=base_addresses, max_network_retries=2
+    )
+
+
+def idempotency_key_for(donation) -> str:
+    """Deterministic per donation attempt: a retried request can never open a second session."""
+    return f"crowdfund-checkout-{donation.reference}"
+
+
+def checkout_params(donation, page, success_url: str, cancel_url: str) -> dict:
+    """The Checkout Session for a one-off (payment) or monthly (subscription) gift."""
+    metadata = {"donation_reference": str(donation.reference), "crowdfund_id": str(page.pk)}
+    price_data = {
+        "currency": "gbp",
+        "unit_amount": donation.amount_pence,
+        "product_data": {"name": f"Donation to {page.title}"},
+    }
+    params = {
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+        "client_reference_id": str(donation.reference),
+        "metadata": metadata,
+        "line_items": [{"quantity": 1, "price_data": price_data}],
+    }
+    if donation.email:
+        params["customer_email"] = donation.email
+    if donation.frequency == "monthly":
+        price_data["recurring"] = {"interval": "month"}
+        params["mode"] = "subscription"
+        params["subscription_data"] = {"metadata": metadata}
+    else:
+        # Stripe refuses submit_type in subscription mode, so only here.
+        params["mode"] = "payment"
+        params["submit_type"] = "donate"
+        params["payment_intent_data"] = {"metadata": metadata}
+    return params
+
+
+def create_checkout_session(donation, page, success_url: str, cancel_url: str):
+    return client().v1.checkout.sessions.create(
+        params=checkout_params(donation, page, success_url, cancel_url),
+        options={"idempotency_key": idempotency_key_for(donation)},
+    )
+
+
+def refund_payment(payment_intent_id: str, key: str):
+    return client().v1.refunds.create(
+        params={"payment_intent": payment_intent_id, "reason": "requested_by_customer"},
+        options={"idempotency_key": key},
+    )
+
+
+def cancel_subscription(subscription_id: str):
+    return client().v1.subscriptions.cancel(subscription_id)
+
+
+def list_events_since(created_gte: int):
+    """Every event Stripe holds since `created_gte` (it keeps 30 days), all pages."""
+    return client().v1.events.list(params={"created": {"gte": created_gte}, "limit": 100})
+
+
+def retrieve_checkout_session(session_id: str):
+    return client().v1.checkout.sessions.retrieve(session_id)

@@ -1,0 +1,16 @@
+"""Email a new update to backers after it is saved (the task sends it once)."""
+
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from crowdfund.models import CrowdfundUpdate
+
+
+@receiver(post_save, sender=CrowdfundUpdate, dispatch_uid="crowdfund.email_update")
+def email_update_to_backers(sender, instance, created, raw=False, **kwargs):
+    if raw or not instance.email_backers or instance.emailed_at:
+        return
+    from crowdfund.tasks import email_update
+
+    transaction.on_commit(lambda: email_update.delay(instance.pk))

@@ -1,0 +1,209 @@
+"""Public crowdfund views: the page context, donating, the webhook and live totals."""
+
+import json
+import logging
+
+import stripe
+from django.conf import settings
+from django.contrib import messages
+from django.db import IntegrityError, transaction
+from django.http import HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+from django_ratelimit.core import is_ratelimited
+from kombu.exceptions import OperationalError as BrokerError
+
+from crowdfund import payments
+from crowdfund.forms import DonateForm
+from crowdfund.models import CrowdfundPage, Donation, Method, WebhookEvent
+
+logger = logging.getLogger(__name__)
+WALL_SIZE = 50
+
+
+def figures_for(page) -> dict:
+    totals = page.totals()
+    target = page.target_pence
+    percent = min(100, int(totals["total"] * 100 / target)) if target else 0
+    next_stretch = None
+    if totals["total"] >= target:
+        next_stretch = next(
+            (s for s in page.stretch_targets.all() if s.amount_pence > totals["total"]), None
+        )
+    return {
+        **totals,
+        "target": target,
+        "percent": percent,
+        "reached": totals["total"] >= target,
+        "next_stretch": next_stretch,
+    }
+
+
+def page_context(page) -> dict:
+    """What the crowdfund page shows; a fixed number of queries however many donors."""
+    wall = (
+        Donation.objects.filter(crowdfund=page)
+        .on_wall()
+        .only("name", "show_name", "message", "paid_at", "amount_pence", "method")[:WALL_SIZE]
+    )
+    return {
+        "figures": figures_for(page),
+        "wall": wall,
+        "budget_lines": page.budget_lines.all(),
+        "updates": page.updates.all()[:10],
+        "card_payments_enabled": payments.card_payments_enabled(),
+    }
+
+
+def donate(request, page):
+    """GET shows the form; POST records a pending donation and sends the donor to Stripe."""
+    if not payments.card_payments_enabled() or not page.is_open():
+        return TemplateResponse(
+            request,
+            "crowdfund/donate.html",
+            {"page": page, "form": None, "card_payments_enabled": payments.card_payments_enabled()},
+        )
+    form = DonateForm(request.POST or None, crowdfund=page)
+    if request.method == "POST":
+        limited = is_ratelimited(
+            request,
+            group="crowdfund.donate",
+            key="ip",
+            rate=settings.CROWDFUND_DONATE_RATE,
+            method="POST",
+            increment=True,
+        )
+        if limited:
+            form.is_valid()
+            form.add_error(None, "Too many attempts from here. Please wait a while and try again.")
+        elif form.is_valid():
+            return start_checkout(request, page, form)
+    return TemplateResponse(
+        request,
+        "crowdfund/donate.html",
+        {"page": page, "form": form, "card_payments_enabled": True},
+    )
+
+
+def start_checkout(request, page, form):
+    data = form.cleaned_data
+    donation = Donation.objects.create(
+        crowdfund=page,
+        frequency=data["frequency"] if page.monthly_offered else "one_off",
+        method=Method.CARD,
+        amount_pence=form.amount_pence,
+        name=data["name"].strip(),
+        email=data["email"],
+        message=data.get("message", ""),
+        show_name=data.get("show_name", False),
+        updates_opt_in=data.get("updates_opt_in", False),
+        address=data.get("address", ""),
+        permissible_donor_declared=data.get("permissible_donor", False),
+    )
+    donation.idempotency_key = payments.idempotency_key_for(donation)
+    base = request.build_absolute_uri(page.url)
+    try:
+        session = payments.create_checkout_session(
+            donation,
+            page,
+            success_url=base
+            + page.reverse_subpage("success")
+            + "?session_id={CHECKOUT_SESSION_ID}",
+            cancel_url=base + page.reverse_subpage("cancel"),
+        )
+    except stripe.StripeError:
+        logger.exception("Checkout Session for donation %s failed", donation.reference)
+        donation.save(update_fields=["idempotency_key"])
+        form.add_error(None, "We could not reach our card processor. Please try again shortly.")
+        return TemplateResponse(
+            request,
+            "crowdfund/donate.html",
+            {"page": page, "form": form, "card_payments_enabled": True},
+        )
+    donation.stripe_checkout_session_id = session.id
+    donation.save(update_fields=["idempotency_key", "stripe_checkout_session_id"])
+    response = HttpResponseRedirect(session.url)
+    response.status_code = 303  # See Other: the browser GETs Stripe's page
+    return response
+
+
+def success(request, page):
+    return TemplateResponse(request, "crowdfund/success.html", {"page": page})
+
+
+def cancel(request, page):
+    messages.info(request, "No payment was taken. You can try again whenever you like.")
+    return TemplateResponse(request, "crowdfund/cancel.html", {"page": page})
+
+
+@never_cache
+@require_GET
+def totals_json(request, page_id):
+    """Live figures for cached pages (read by crowdfund.js); never cached itself."""
+    page = get_object_or_404(CrowdfundPage.objects.live(), pk=page_id)
+    figures = figures_for(page)
+    return JsonResponse(
+        {
+            "total_pence": figures["total"],
+            "target_pence": figures["target"],
+            "percent": figures["percent"],
+            "donors": figures["donors"],
+            "total_display": f"£{figures['total'] / 100:,.2f}",
+        }
+    )
+
+
+def verify_stripe_signature(payload: bytes, header: str | None):
+    """The event if any configured secret signed this exact body recently, else None."""
+    for secret in payments.webhook_secrets():
+        try:
+            return stripe.Webhook.construct_event(payload, header, secret)
+        except (stripe.SignatureVerificationError, ValueError):
+            continue
+    return None
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request):
+    """Verify, store in the inbox, answer fast; the applying happens in a Celery task."""
+    if verify_stripe_signature(request.body, request.META.get("HTTP_STRIPE_SIGNATURE")) is None:
+        return HttpResponseBadRequest("invalid signature")
+    try:
+        data = json.loads(request.body)
+        event_id, event_type = data["id"], data["type"]
+    except (ValueError, KeyError, TypeError):
+        return HttpResponseBadRequest("not a Stripe event")
+    event, created = store_event(event_id, event_type, data)
+    if event.applied_at is None:
+        transaction.on_commit(lambda: enqueue_apply(event.pk))
+    return JsonResponse({"received": True, "duplicate": not created})
+
+
+def store_event(event_id: str, event_type: str, data: dict):
+    """Insert into the inbox; a duplicate delivery hits the unique event id instead.
+
+    A plain INSERT (not get_or_create) keeps the common case to one round trip.
+    """
+    event = WebhookEvent(
+        event_id=event_id, type=event_type, livemode=bool(data.get("livemode")), payload=data
+    )
+    try:
+        with transaction.atomic():
+            event.save(force_insert=True)
+        return event, True
+    except IntegrityError:
+        return WebhookEvent.objects.only("pk", "applied_at").get(event_id=event_id), False
+
+
+def enqueue_apply(event_pk: int) -> None:
+    """Hand the event to a worker; if the broker is down the catch-up task will apply it."""
+    from crowdfund.tasks import apply_webhook_event
+
+    try:
+        apply_webhook_event.apply_async((event_pk,), retry=False)
+    except (BrokerError, OSError):
+        logger.warning("Broker unreachable: Stripe event %s waits in the inbox", event_pk)

@@ -1,0 +1,337 @@
+"""Admin: donations (with offline gifts), the ledger, permissibility checks and reports.
+
+Money is never edited in the admin: card donations change only through Stripe
+events, ledger entries are read-only, and an offline gift's ledger entry is
+written once when the editor records it.
+"""
+
+import django_filters
+from django import forms
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from wagtail import hooks
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.views.generic import CreateView, EditView
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
+
+from crowdfund import ledger
+from crowdfund.models import (
+    OFFLINE_METHODS,
+    CrowdfundPage,
+    CrowdfundUpdate,
+    Donation,
+    DonationStatus,
+    LedgerEntry,
+    Method,
+    PermissibilityCheck,
+)
+
+
+class ReadOnlyPolicy(ModelPermissionPolicy):
+    """Ledger entries are written by code only: nobody adds, edits or deletes them."""
+
+    def user_has_permission(self, user, action):
+        if action in ("add", "change", "delete"):
+            return False
+        return super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+
+class NoDeletePolicy(ModelPermissionPolicy):
+    def user_has_permission(self, user, action):
+        if action == "delete":
+            return False
+        return super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+
+register_permission_policy(LedgerEntry, ReadOnlyPolicy(LedgerEntry))
+register_permission_policy(Donation, NoDeletePolicy(Donation))
+
+
+# --- donations ------------------------------------------------------------------------
+class DonationFilterSet(WagtailFilterSet):
+    created_at = django_filters.DateFromToRangeFilter(label="Date", widget=DateRangePickerWidget)
+    needs_check = django_filters.BooleanFilter(
+        label="Needs permissibility check", method="filter_needs_check"
+    )
+
+    class Meta:
+        model = Donation
+        fields = ["crowdfund", "status", "method", "frequency", "reportable"]
+
+    def filter_needs_check(self, queryset, name, value):
+        open_check = Q(permissibility_check__status=PermissibilityCheck.Status.OPEN)
+        return queryset.filter(open_check) if value else queryset.exclude(open_check)
+
+
+class OfflineDonationForm(WagtailAdminModelForm):
+    """Recording a cheque, bank transfer or cash gift (card gifts only come from Stripe)."""
+
+    method = forms.ChoiceField(choices=[(m.value, m.label) for m in OFFLINE_METHODS])
+
+    class Meta:
+        model = Donation
+        fields = [
+            "crowdfund",
+            "method",
+            "amount_pence",
+            "received_on",
+            "name",
+            "email",
+            "address",
+            "permissible_donor_declared",
+            "message",
+            "show_name",
+            "updates_opt_in",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        amount = cleaned.get("amount_pence") or 0
+        if amount <= 0:
+            self.add_error("amount_pence", "Enter the amount received, in pence.")
+        if ledger.is_donation_in_law(amount) and not (
+            cleaned.get("address") and cleaned.get("permissible_donor_declared")
+        ):
+            self.add_error(
+                "address",
+                "Gifts over £500 need the donor's address as on the electoral register and "
+                "their permissible donor declaration.",
+            )
+        return cleaned
+
+
+class DonorDetailsForm(WagtailAdminModelForm):
+    """Editing a recorded gift: the donor's details only, never the money."""
+
+    class Meta:
+        model = Donation
+        fields = ["name", "email", "address", "message", "show_name", "updates_opt_in"]
+
+
+class OfflineDonationCreateView(CreateView):
+    def save_instance(self):
+        with transaction.atomic():
+            instance = super().save_instance()
+            ledger.record_offline(ledger.lock_donation(instance.pk))
+        return instance
+
+
+class DonationViewSet(ModelViewSet):
+    model = Donation
+    icon = "pick"
+    menu_label = "Donations"
+    add_to_admin_menu = False
+    inspect_view_enabled = True
+    add_view_class = OfflineDonationCreateView
+    copy_view_enabled = False
+    filterset_class = DonationFilterSet
+    list_display = ["name", "crowdfund", "amount_display", "method", "status", "created_at"]
+    list_export = [
+        "reference",
+        "crowdfund",
+        "created_at",
+        "paid_at",
+        "method",
+        "frequency",
+        "amount_pence",
+        "status",
+        "name",
+        "email",
+        "address",
+        "permissible_donor_declared",
+        "reportable",
+        "stripe_checkout_session_id",
+        "stripe_payment_intent_id",
+        "stripe_subscription_id",
+    ]
+    export_filename = "donations"
+    search_fields = ["name", "email", "message"]
+    ordering = ["-created_at"]
+
+    def get_queryset(self, request):
+        return Donation.objects.select_related("crowdfund", "permissibility_check")
+
+    def get_form_class(self, for_update=False):
+        return DonorDetailsForm if for_update else OfflineDonationForm
+
+
+class LedgerFilterSet(WagtailFilterSet):
+    created_at = django_filters.DateFromToRangeFilter(label="Date", widget=DateRangePickerWidget)
+    method = django_filters.ChoiceFilter(
+        label="Method", field_name="donation__method", choices=Method.choices
+    )
+
+    class Meta:
+        model = LedgerEntry
+        fields = ["crowdfund", "kind"]
+
+
+class LedgerEntryViewSet(ModelViewSet):
+    copy_view_enabled = False
+    model = LedgerEntry
+    icon = "list-ul"
+    menu_label = "Ledger"
+    add_to_admin_menu = False
+    inspect_view_enabled = True
+    form_fields = ["kind"]
+    filterset_class = LedgerFilterSet
+    list_display = ["source_id", "crowdfund", "kind", "amount_pence", "donation", "created_at"]
+    list_export = [
+        "created_at",
+        "crowdfund",
+        "kind",
+        "amount_pence",
+        "currency",
+        "source_id",
+        "stripe_charge_id",
+        "stripe_event_id",
+        "donation",
+    ]
+    export_filename = "crowdfund-ledger"
+    ordering = ["-created_at"]
+
+    def get_queryset(self, request):
+        return LedgerEntry.objects.select_related("crowdfund", "donation")
+
+
+# --- permissibility checks (moderators) -------------------------------------------------
+class PermissibilityCheckForm(WagtailAdminModelForm):
+    class Meta:
+        model = PermissibilityCheck
+        fields = ["status", "notes"]
+
+
+class PermissibilityCheckEditView(EditView):
+    def save_instance(self):
+        instance = self.form.instance
+        if instance.status != PermissibilityCheck.Status.OPEN:
+            instance.checked_by = self.request.user
+            instance.checked_at = timezone.now()
+        return super().save_instance()
+
+
+class PermissibilityCheckViewSet(ModelViewSet):
+    copy_view_enabled = False
+    model = PermissibilityCheck
+    icon = "tick-inverse"
+    menu_label = "Permissibility checks"
+    add_to_admin_menu = False
+    edit_view_class = PermissibilityCheckEditView
+    list_display = ["donation", "status", "due_by", "checked_by"]
+    list_filter = ["status"]
+    ordering = ["due_by"]
+
+    def get_queryset(self, request):
+        return PermissibilityCheck.objects.select_related("donation__crowdfund", "checked_by")
+
+    def get_form_class(self, for_update=False):
+        return PermissibilityCheckForm
+
+
+class CrowdfundUpdateViewSet(ModelViewSet):
+    copy_view_enabled = False
+    model = CrowdfundUpdate
+    icon = "mail"
+    menu_label = "Updates to backers"
+    add_to_admin_menu = False
+    form_fields = ["crowdfund", "title", "body", "published_at", "email_backers"]
+    list_display = ["title", "crowdfund", "published_at", "emailed_at"]
+    list_filter = ["crowdfund"]
+
+
+class CrowdfundViewSetGroup(ViewSetGroup):
+    menu_label = "Crowdfunds"
+    menu_icon = "pick"
+    menu_order = 310
+    items = [
+        DonationViewSet("crowdfund_donations"),
+        LedgerEntryViewSet("crowdfund_ledger"),
+        PermissibilityCheckViewSet("crowdfund_checks"),
+        CrowdfundUpdateViewSet("crowdfund_updates"),
+    ]
+
+
+@hooks.register("register_admin_viewset")
+def register_crowdfund_viewsets():
+    return CrowdfundViewSetGroup()
+
+
+# --- reports: totals per crowdfund and reportable donors ------------------------------------
+def reportable_donors():
+    """Donors (by normalised email) whose gifts in law add up to more than £7,500."""
+    return (
+        LedgerEntry.objects.filter(donation__amount_pence__gt=ledger.DONATION_IN_LAW_OVER_PENCE)
+        .exclude(donation__email_normalised="")
+        .values("donation__email_normalised")
+        .annotate(total=Sum("amount_pence"), gifts=Count("donation", distinct=True))
+        .filter(total__gt=ledger.REPORTABLE_OVER_PENCE)
+        .order_by("-total")
+    )
+
+
+def crowdfund_totals_table():
+    return CrowdfundPage.objects.defer_streamfields().annotate(
+        raised=Coalesce(Sum("ledger_entries__amount_pence"), 0),
+        offline=Coalesce(
+            Sum("ledger_entries__amount_pence", filter=Q(ledger_entries__kind="offline")), 0
+        ),
+        donors=Count(
+            "ledger_entries__donation",
+            filter=Q(ledger_entries__kind__in=["payment", "offline"]),
+            distinct=True,
+        ),
+    )
+
+
+def report_view(request):
+    if not request.user.has_perm("crowdfund.view_donation"):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied
+    return TemplateResponse(
+        request,
+        "crowdfund/admin/report.html",
+        {
+            "crowdfunds": crowdfund_totals_table(),
+            "donors": reportable_donors(),
+            "open_checks": PermissibilityCheck.objects.filter(
+                status=PermissibilityCheck.Status.OPEN
+            ).count(),
+            "pending": Donation.objects.filter(status=DonationStatus.PENDING).count(),
+        },
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_report_url():
+    return [path("crowdfund/report/", report_view, name="crowdfund_report")]
+
+
+class ReportMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm("crowdfund.view_donation")
+
+
+@hooks.register("register_reports_menu_item")
+def register_report_menu_item():
+    return ReportMenuItem(
+        "Crowdfund totals and reportable donors",
+        reverse("crowdfund_report"),
+        icon_name="pick",
+        order=700,
+    )

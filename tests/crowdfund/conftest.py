@@ -1,0 +1,73 @@
+"""Crowdfund fixtures: a crowdfund page, Stripe settings, a local stand-in, webhook posting."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from crowdfund import testing
+from crowdfund.models import CrowdfundPage, Donation, Frequency, Method
+
+WEBHOOK_SECRET = "whsec_test_secret_for_the_suite"
+
+
+@pytest.fixture
+def stripe_keys(settings):
+    settings.STRIPE_SECRET_KEY = "sk_test_standin"
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_standin"
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    settings.STRIPE_LIVE_MODE = False
+    return settings
+
+
+@pytest.fixture
+def stripe_standin(stripe_keys):
+    standin = testing.StripeStandIn().start()
+    stripe_keys.STRIPE_API_BASE = standin.base_url
+    yield standin
+    standin.stop()
+
+
+def make_crowdfund(home, slug="build-the-hub", target_pence=500_000, **fields):
+    page = CrowdfundPage(
+        title=fields.pop("title", "Build the hub"), slug=slug, target_pence=target_pence, **fields
+    )
+    home.add_child(instance=page)
+    page.save_revision().publish()
+    return CrowdfundPage.objects.get(pk=page.pk)
+
+
+@pytest.fixture
+def crowdfund(home):
+    return make_crowdfund(home)
+
+
+def make_donation(crowdfund, amount_pence=2_500, **fields):
+    fields.setdefault("name", "Ada Lovelace")
+    fields.setdefault("email", "ada@example.com")
+    fields.setdefault("method", Method.CARD)
+    fields.setdefault("frequency", Frequency.ONE_OFF)
+    return Donation.objects.create(crowdfund=crowdfund, amount_pence=amount_pence, **fields)
+
+
+@pytest.fixture
+def post_event(client, stripe_keys, django_capture_on_commit_callbacks):
+    """Sign and deliver one event to the webhook, running what it enqueues (eager Celery)."""
+
+    def post(event, *, execute=True, headers=None):
+        body = json.dumps(event)
+        headers = headers or testing.signed_headers(body, WEBHOOK_SECRET)
+        with django_capture_on_commit_callbacks(execute=execute):
+            response = client.post(
+                reverse("crowdfund_stripe_webhook"),
+                data=body,
+                content_type="application/json",
+                **headers,
+            )
+        return response
+
+    return post
+
+
+def total(crowdfund) -> int:
+    return CrowdfundPage.objects.get(pk=crowdfund.pk).totals()["total"]

@@ -1,0 +1,146 @@
+"""A worker killed mid-task: acks_late redelivers the message and the event is applied once.
+
+Needs PostgreSQL and Redis (DATABASE_URL and REDIS_URL). A real Celery worker is
+started against the test database; the test holds the donation's row lock so the
+worker's apply_event is stuck inside its transaction, kills the pool process with
+SIGKILL, lets go of the lock, and waits for the redelivered task to apply the event.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection, connections
+
+from crowdfund import testing
+from crowdfund.models import Donation, LedgerEntry, WebhookEvent
+from tests.conftest import ON_POSTGRES
+from tests.crowdfund.conftest import make_crowdfund, make_donation
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("REDIS_URL", "")
+
+pytestmark = pytest.mark.skipif(
+    not (ON_POSTGRES and REDIS_URL), reason="needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL)"
+)
+
+
+def wait_for(condition, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def start_worker():
+    settings = connection.settings_dict
+    database_url = (
+        f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cms.settings.dev",
+        "DEBUG": "False",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": REDIS_URL,
+        "STRIPE_SECRET_KEY": "sk_test_standin",
+        "EMAIL_DELIVERY_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+    }
+    command = [sys.executable, "-m", "celery", "-A", "cms", "worker", "--pool", "prefork"]
+    command += ["--concurrency", "1", "--without-gossip", "--without-mingle", "-l", "WARNING"]
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+def pool_children(parent_pid: int) -> list[int]:
+    """Processes whose parent is the worker we started (read from /proc, Linux)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent_pid and fields[0] != "Z":
+            children.append(int(stat.parent.name))
+    return children
+
+
+def worker_waiting_on_a_lock() -> bool:
+    with connections["default"].cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_worker_killed_mid_task_event_applied_once_on_redelivery(stripe_keys, home):
+    from cms.celery import app
+    from crowdfund.tasks import apply_webhook_event
+
+    crowdfund = make_crowdfund(home, slug="killed-worker")
+    donation = make_donation(crowdfund, amount_pence=4_200)
+    data = testing.event(
+        "checkout.session.completed",
+        testing.checkout_session(amount=4_200, reference=str(donation.reference)),
+    )
+    stored = WebhookEvent.objects.create(
+        event_id=data["id"], type=data["type"], livemode=False, payload=data
+    )
+
+    # Hold the donation row so the worker blocks inside apply_event's transaction.
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_lock():
+        try:
+            from django.db import transaction
+
+            with transaction.atomic():
+                Donation.objects.select_for_update().get(pk=donation.pk)
+                locked.set()
+                release.wait(120)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold_lock)
+    holder.start()
+    locked.wait(10)
+
+    worker = start_worker()
+    try:
+        saved = app.conf.task_always_eager, app.conf.broker_url
+        app.conf.task_always_eager, app.conf.broker_url = False, REDIS_URL
+        app._pool = app.amqp._producer_pool = None
+        try:
+            apply_webhook_event.apply_async((stored.pk,))
+        finally:
+            app.conf.task_always_eager, app.conf.broker_url = saved
+            app._pool = app.amqp._producer_pool = None
+
+        wait_for(worker_waiting_on_a_lock, 90, "the worker to start applying the event")
+        [child] = pool_children(worker.pid)
+        os.kill(child, signal.SIGKILL)  # the worker dies mid-task
+        wait_for(lambda: child not in pool_children(worker.pid), 30, "the pool to replace it")
+        release.set()
+        holder.join()
+
+        def applied():
+            return WebhookEvent.objects.filter(pk=stored.pk, applied_at__isnull=False).exists()
+
+        wait_for(applied, 90, "the redelivered task to apply the event")
+    finally:
+        release.set()
+        worker.terminate()
+        worker.wait(timeout=60)
+
+    assert LedgerEntry.objects.filter(crowdfund=crowdfund).count() == 1
+    assert LedgerEntry.objects.get(crowdfund=crowdfund).amount_pence == 4_200
