@@ -38,6 +38,9 @@ class FundingModel(models.TextChoices):
 class CrowdfundPage(RoutablePageMixin, BasePage):
     """One appeal with a target; the donate, success and cancel steps are sub-views."""
 
+    # The total and donor count are live: the shared page cache keeps this page briefly.
+    page_cache_seconds = 5
+
     introduction = models.TextField(blank=True, help_text="One or two sentences under the title.")
     body = StreamField(BodyBlock(), blank=True, help_text="Why the money is needed.")
     target_pence = models.PositiveIntegerField(

@@ -106,3 +106,31 @@ def test_every_public_demo_page_is_served_from_the_cache_to_anonymous_visitors(d
         assert second.status_code == 200, page.url
         assert second.get("X-Page-Cache") == "hit", page.url
         assert "csrfmiddlewaretoken" not in second.content.decode(), page.url
+
+
+def test_pages_with_live_figures_are_cached_only_for_seconds(db, settings):
+    from django.core.cache import cache
+
+    from crowdfund.models import CrowdfundPage
+
+    assert CrowdfundPage.page_cache_seconds <= 5
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("load_demo", stdout=StringIO())
+    page = CrowdfundPage.objects.live().first()
+    captured = {}
+    original_set = cache.set
+
+    def recording_set(key, value, timeout=None, **kwargs):
+        captured[key] = timeout
+        return original_set(key, value, timeout, **kwargs)
+
+    cache.set = recording_set
+    try:
+        assert Client().get(page.url)["X-Page-Cache"] == "miss"
+    finally:
+        cache.set = original_set
+    page_timeouts = [timeout for key, timeout in captured.items() if key.startswith("pagecache:")]
+    assert page_timeouts == [5]
