@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count
 
-from stories.models import Region
+from cms.regions import Region
 
 # Distinguishable colours (each at least 3:1 against white); the legend and table name them.
 SERIES_COLOURS = ["#5b2a86", "#a1004c", "#1f6f33", "#8a4b00", "#005b96", "#4a4a55"]

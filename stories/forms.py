@@ -9,8 +9,9 @@ from django.conf import settings
 
 from cms.models import Party
 from cms.moderation import HoneypotFormMixin
+from cms.regions import Region
 from stories import text
-from stories.models import Arrangement, Outcome, Place, Region, StoryPage
+from stories.models import Arrangement, Outcome, Place, StoryPage
 from stories.photos import check_and_clean_photo
 
 FILES_NOT_KEPT = (

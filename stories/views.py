@@ -13,13 +13,13 @@ from django.utils.cache import add_never_cache_headers
 from django_ratelimit.core import is_ratelimited
 
 from cms.models import Party
+from cms.regions import Region
 from stories import charts
 from stories.forms import FILES_NOT_KEPT, StoryFilterForm, StorySubmissionForm
 from stories.models import (
     Arrangement,
     Outcome,
     Place,
-    Region,
     StoryPage,
     StorySettings,
     facet_counts,

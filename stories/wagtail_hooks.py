@@ -9,7 +9,8 @@ from wagtail.admin.viewsets.pages import PageListingViewSet
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from stories.models import Arrangement, Place, Region, StoryPage
+from cms.regions import Region
+from stories.models import Arrangement, Place, StoryPage
 
 
 class PlaceViewSet(SnippetViewSet):

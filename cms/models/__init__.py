@@ -1,7 +1,7 @@
 from cms.models.authors import Author
 from cms.models.blog import BlogIndexPage, BlogPostAuthor, BlogPostPage, BlogPostTag
 from cms.models.campaigns import CampaignPage
-from cms.models.events import EventIndexPage, EventPage, Region
+from cms.models.events import EventIndexPage, EventPage
 from cms.models.guides import GuidePage
 from cms.models.pages import HomePage, StandardPage
 from cms.models.papers import PaperAuthor, PaperIndexPage, PaperPage
@@ -28,7 +28,6 @@ __all__ = [
     "PaperIndexPage",
     "PaperPage",
     "Party",
-    "Region",
     "StandardPage",
     "User",
 ]

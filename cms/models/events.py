@@ -15,27 +15,10 @@ from wagtail.search import index
 
 from cms.blocks import BodyBlock
 from cms.models.pages import BasePage
+from cms.regions import EVENT_REGION_CHOICES
 
 DISPLAY_TIME_ZONE = "Europe/London"
 PAST_EVENTS_PER_PAGE = 10
-
-
-class Region(models.TextChoices):
-    """The nine English regions and the three other nations of the UK."""
-
-    NORTH_EAST = "north-east", "North East"
-    NORTH_WEST = "north-west", "North West"
-    YORKSHIRE = "yorkshire", "Yorkshire and the Humber"
-    EAST_MIDLANDS = "east-midlands", "East Midlands"
-    WEST_MIDLANDS = "west-midlands", "West Midlands"
-    EAST = "east", "East of England"
-    LONDON = "london", "London"
-    SOUTH_EAST = "south-east", "South East"
-    SOUTH_WEST = "south-west", "South West"
-    SCOTLAND = "scotland", "Scotland"
-    WALES = "wales", "Wales"
-    NORTHERN_IRELAND = "northern-ireland", "Northern Ireland"
-    ONLINE = "online", "Online only"
 
 
 def with_finish(queryset):
@@ -65,12 +48,12 @@ class EventIndexPage(BasePage):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         region = request.GET.get("region", "")
-        if region not in Region.values:
+        if region not in dict(EVENT_REGION_CHOICES):
             region = ""
         now = timezone.now()
         events = self.events(region)
         context["region"] = region
-        context["regions"] = Region.choices
+        context["regions"] = EVENT_REGION_CHOICES
         context["upcoming_events"] = events.filter(finishes_at__gte=now).order_by("start", "pk")
         past = events.filter(finishes_at__lt=now).order_by("-start", "-pk")
         context["past_events"] = Paginator(past, PAST_EVENTS_PER_PAGE).get_page(
@@ -87,7 +70,7 @@ class EventPage(BasePage):
     summary = models.TextField(help_text="One or two sentences for listings and calendars.")
     venue = models.CharField(max_length=200, blank=True, help_text="Building and street.")
     town = models.CharField(max_length=100, blank=True)
-    region = models.CharField(max_length=20, choices=Region.choices)
+    region = models.CharField(max_length=20, choices=EVENT_REGION_CHOICES)
     online_link = models.URLField(
         blank=True, help_text="Optional: where to join online (video call or live stream)."
     )
