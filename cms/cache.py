@@ -53,6 +53,8 @@ def request_is_cacheable(request) -> bool:
         settings.PAGE_CACHE_SECONDS > 0
         and request.method in ("GET", "HEAD")
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        # A one-off message ("You have signed out") waits in this cookie to be shown.
+        and "messages" not in request.COOKIES
         and not request.path.startswith(EXCLUDED_PREFIXES)
         and "preview" not in request.GET
     )

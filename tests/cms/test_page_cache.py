@@ -65,6 +65,15 @@ def test_signed_in_visitors_never_get_or_fill_the_shared_cache(client, about, su
     assert 'name="csrfmiddlewaretoken"' not in anonymous.content.decode()
 
 
+def test_a_waiting_message_is_shown_not_hidden_behind_a_cached_page(client, about, supporter):
+    client.get("/about/")
+    client.force_login(supporter)
+    client.post("/accounts/logout/")
+    response = client.get("/about/")
+    assert "X-Page-Cache" not in response
+    assert "You have signed out." in response.content.decode()
+
+
 def test_a_response_that_sets_a_cookie_is_never_stored(client, db):
     # The sign-in page carries a CSRF token and sets its cookie: it must not be shared.
     client.get("/accounts/login/")
