@@ -100,3 +100,16 @@ ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "pgsql"
 
 # For tests of behaviour only PostgreSQL has (row locks, real concurrency).
 postgres_only = pytest.mark.skipif(not ON_POSTGRES, reason="needs PostgreSQL (set DATABASE_URL)")
+
+
+def pytest_collection_modifyitems(items):
+    """Transactional tests restore the data migrations created (home page, parties, roles).
+
+    Without this, a test on `transactional_db` or `live_server` empties every table when it
+    ends, and the tests after it find no home page.
+    """
+    for item in items:
+        names = getattr(item, "fixturenames", [])
+        uses_real_transactions = "transactional_db" in names or "live_server" in names
+        if uses_real_transactions and item.get_closest_marker("django_db") is None:
+            names.append("django_db_serialized_rollback")

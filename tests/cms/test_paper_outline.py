@@ -1,10 +1,14 @@
 """Testing that a paper's contents list and footnote numbers follow its headings and markers."""
 
+import pytest
 from django.core.files.base import ContentFile
 from wagtail.documents.models import Document
 
 from cms.models import PaperPage
 from tests.cms.conftest import publish_child, rich_text
+
+# Building pages (even unsaved) looks up content types and locales.
+pytestmark = pytest.mark.django_db
 
 
 def paper_with(blocks):
