@@ -1,0 +1,183 @@
+"""What people do to amendments, each in one short transaction: propose, vote, report,
+change status. Views and the admin call these after `rules.can` has said yes."""
+
+from datetime import timedelta
+
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from manifesto.models import (
+    COUNTER_FIELD,
+    Amendment,
+    AmendmentKind,
+    AmendmentStatus,
+    Clause,
+    ManifestoPage,
+    Report,
+    Vote,
+)
+
+
+class VoteRefused(Exception):
+    """A vote the per-manifesto limits do not allow; the message is shown to the voter."""
+
+
+def propose(page: ManifestoPage, clause: Clause, author, kind: str, text: str, reason: str):
+    """Record a new amendment against the current version of the clause's text."""
+    status = AmendmentStatus.SUBMITTED if page.screening else AmendmentStatus.PUBLISHED
+    return Amendment.objects.create(
+        page=page,
+        clause=clause,
+        kind=kind,
+        text="" if kind == AmendmentKind.DELETE else text.strip(),
+        reason=reason.strip(),
+        author=author,
+        base_version=page.current_version,
+        base_text=clause.text,
+        status=status,
+    )
+
+
+def check_vote_limits(page: ManifestoPage, voter, is_new_vote: bool) -> None:
+    if page.min_account_age_days and voter.date_joined > timezone.now() - timedelta(
+        days=page.min_account_age_days
+    ):
+        raise VoteRefused(f"Accounts can vote once they are {page.min_account_age_days} days old.")
+    if is_new_vote and page.votes_per_day:
+        since = timezone.now() - timedelta(days=1)
+        today = Vote.objects.filter(
+            voter=voter, amendment__page=page, created_at__gte=since
+        ).count()
+        if today >= page.votes_per_day:
+            raise VoteRefused(f"You have used today's {page.votes_per_day} votes. Thank you!")
+
+
+def cast_vote(amendment: Amendment, voter, choice: str) -> Amendment:
+    """Record or change a vote and keep the amendment's counters exact.
+
+    The amendment row is locked first, so votes on one amendment are serialised and the
+    counters move by exactly the change; the unique constraint on (amendment, voter) is the
+    last line of defence against a double vote. Returns the amendment with fresh counters.
+    """
+    if choice not in COUNTER_FIELD:
+        raise VoteRefused("Choose agree, disagree or pass.")
+    with transaction.atomic():
+        locked = Amendment.objects.select_for_update().only("pk").get(pk=amendment.pk)
+        previous = Vote.objects.filter(amendment=locked, voter=voter).first()
+        check_vote_limits(amendment.page, voter, is_new_vote=previous is None)
+        if previous is None:
+            try:
+                with transaction.atomic():
+                    Vote.objects.create(amendment=locked, voter=voter, choice=choice)
+            except IntegrityError:  # pragma: no cover - only without row locks (SQLite threads)
+                previous = Vote.objects.get(amendment=locked, voter=voter)
+            else:
+                Amendment.objects.filter(pk=locked.pk).update(
+                    **{COUNTER_FIELD[choice]: F(COUNTER_FIELD[choice]) + 1}
+                )
+        if previous is not None and previous.choice != choice:
+            Vote.objects.filter(pk=previous.pk).update(choice=choice, updated_at=timezone.now())
+            Amendment.objects.filter(pk=locked.pk).update(
+                **{
+                    COUNTER_FIELD[previous.choice]: F(COUNTER_FIELD[previous.choice]) - 1,
+                    COUNTER_FIELD[choice]: F(COUNTER_FIELD[choice]) + 1,
+                }
+            )
+    return Amendment.objects.only(
+        "agree_count", "disagree_count", "pass_count", "page_id", "clause_id"
+    ).get(pk=amendment.pk)
+
+
+def recount_votes(amendment_ids) -> None:
+    """Set counters from the votes themselves (after a reset or for repair)."""
+    for amendment in Amendment.objects.filter(pk__in=amendment_ids):
+        counts = dict.fromkeys(COUNTER_FIELD, 0)
+        for choice in amendment.votes.values_list("choice", flat=True):
+            counts[choice] += 1
+        Amendment.objects.filter(pk=amendment.pk).update(
+            **{COUNTER_FIELD[c]: n for c, n in counts.items()}
+        )
+
+
+STATUS_MESSAGES = {
+    AmendmentStatus.PUBLISHED: "has been published: supporters can now vote on it.",
+    AmendmentStatus.WITHDRAWN: "has been withdrawn.",
+    AmendmentStatus.ACCEPTED: "has been accepted and will be merged into the text.",
+    AmendmentStatus.REJECTED: "has been rejected.",
+    AmendmentStatus.DUPLICATE: "has been marked as a duplicate of another amendment.",
+    AmendmentStatus.MERGED: "has been merged into a new version of the text. Thank you!",
+    AmendmentStatus.NEEDS_UPDATE: "needs updating: the clause changed under it.",
+    AmendmentStatus.SUBMITTED: "is awaiting screening.",
+}
+
+
+def set_status(amendment: Amendment, status: str, reason: str = "", duplicate_of=None) -> None:
+    """Change an amendment's status and tell its author by email (sent after commit)."""
+    if amendment.status == status and not reason:
+        return
+    amendment.status = status
+    amendment.status_reason = reason
+    if duplicate_of is not None:
+        amendment.duplicate_of = duplicate_of
+    amendment.save()
+    notify_author(amendment)
+
+
+def notify_author(amendment: Amendment) -> None:
+    author = amendment.author
+    if author is None or not author.email:
+        return
+    page = amendment.page
+    lines = [
+        f"Hello {author.public_name},",
+        "",
+        f"Your amendment to clause {amendment.clause.key} of {page.title} "
+        f"{STATUS_MESSAGES[amendment.status]}",
+    ]
+    if amendment.status_reason:
+        lines += ["", f"Note from the moderators: {amendment.status_reason}"]
+    if amendment.duplicate_of_id:
+        lines += ["", f"It duplicates amendment {amendment.duplicate_of_id}."]
+    lines += ["", f"See it here: {amendment_full_url(amendment)}"]
+    send_mail(
+        f"Your amendment: {amendment.get_status_display()}",
+        "\n".join(lines),
+        None,
+        [author.email],
+    )
+
+
+def amendment_full_url(amendment: Amendment) -> str:
+    from django.conf import settings
+
+    return (
+        f"{settings.WAGTAILADMIN_BASE_URL.rstrip('/')}{amendment.page.url}amendment/{amendment.pk}/"
+    )
+
+
+def report(amendment: Amendment, reporter, reason: str = "") -> bool:
+    """Record an abuse report (once per person); hide the amendment at the threshold.
+
+    Returns False if this person had already reported it.
+    """
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                Report.objects.create(amendment=amendment, reporter=reporter, reason=reason)
+        except IntegrityError:
+            return False
+        Amendment.objects.filter(pk=amendment.pk).update(report_count=F("report_count") + 1)
+        amendment.refresh_from_db(fields=["report_count", "is_hidden"])
+        if amendment.report_count >= amendment.page.report_threshold and not amendment.is_hidden:
+            Amendment.objects.filter(pk=amendment.pk).update(is_hidden=True)
+            amendment.is_hidden = True
+    return True
+
+
+def edit_text(page: ManifestoPage, editor, changes: dict[str, str], note: str = ""):
+    """An editor's direct edit of clause wording: a new version, open amendments rebased."""
+    from manifesto.merge import apply_edits
+
+    return apply_edits(page, editor, changes, note)
