@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
-from wagtail.contrib.routable_page.models import RoutablePageMixin
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 
 from cms.models.pages import BasePage
 from cms.moderation import ModeratedText
@@ -133,6 +133,104 @@ class ManifestoPage(RoutablePageMixin, BasePage):
 
     def live_clauses(self):
         return self.clauses.filter(is_deleted=False).order_by("position")
+
+    # --- Sub-views (the views themselves live in manifesto.views) -----------------------
+
+    @path("", name="index")
+    def index_route(self, request):
+        from manifesto import views
+
+        return views.manifesto_index(request, self)
+
+    @path("clause/<str:key>/", name="clause")
+    def clause_route(self, request, key):
+        from manifesto import views
+
+        return views.clause_view(request, self, key)
+
+    @path("clause/<str:key>/propose/", name="propose")
+    def propose_route(self, request, key):
+        from manifesto import views
+
+        return views.propose_view(request, self, key)
+
+    @path("amendment/<int:pk>/", name="amendment")
+    def amendment_route(self, request, pk):
+        from manifesto import views
+
+        return views.amendment_view(request, self, pk)
+
+    @path("amendment/<int:pk>/<str:action>/", name="amendment_action")
+    def amendment_action_route(self, request, pk, action):
+        from django.http import Http404
+
+        from manifesto import views
+
+        handlers = {
+            "vote": views.vote_view,
+            "comment": views.comment_view,
+            "report": views.report_view,
+            "withdraw": views.withdraw_view,
+            "update": views.update_view,
+            "status": views.status_view,
+        }
+        if action not in handlers:
+            raise Http404("No such action")
+        return handlers[action](request, self, pk)
+
+    @path("history/", name="history")
+    def history_route(self, request):
+        from manifesto import views
+
+        return views.history_view(request, self)
+
+    @path("history/compare/", name="compare")
+    def compare_route(self, request):
+        from manifesto import views
+
+        return views.compare_view(request, self)
+
+    @path("print/", name="print")
+    def print_route(self, request):
+        from manifesto import views
+
+        return views.print_view(request, self)
+
+    @path("export/manifesto/", name="export_manifesto")
+    def export_manifesto_route(self, request):
+        from manifesto import views
+
+        return views.export_manifesto_csv(request, self)
+
+    @path("export/amendments/", name="export_amendments")
+    def export_amendments_route(self, request):
+        from manifesto import views
+
+        return views.export_amendment_book_csv(request, self)
+
+    @path("moderate/", name="moderate")
+    def moderate_route(self, request):
+        from manifesto import views
+
+        return views.moderate_view(request, self)
+
+    @path("moderate/merge/", name="merge")
+    def merge_route(self, request):
+        from manifesto import views
+
+        return views.merge_view(request, self)
+
+    @path("api/clauses/", name="api_clauses")
+    def api_clauses_route(self, request):
+        from manifesto import views
+
+        return views.api_clauses(request, self)
+
+    @path("api/amendments/", name="api_amendments")
+    def api_amendments_route(self, request):
+        from manifesto import views
+
+        return views.api_amendments(request, self)
 
     def snapshot(self) -> list[dict]:
         """The full current text as JSON: ordered clauses with their section headings."""
