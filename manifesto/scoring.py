@@ -13,7 +13,7 @@ def party_counts(page: ManifestoPage) -> dict[int, dict[str, tuple[int, int]]]:
     """amendment id -> party group name -> (agree, disagree), counted by the database."""
     rows = (
         Vote.objects.filter(amendment__page=page)
-        .values("amendment_id", "voter__party__short_name")
+        .values("amendment_id", "voter__party__name")
         .annotate(
             agree=Count("pk", filter=Q(choice=VoteChoice.AGREE)),
             disagree=Count("pk", filter=Q(choice=VoteChoice.DISAGREE)),
@@ -22,7 +22,7 @@ def party_counts(page: ManifestoPage) -> dict[int, dict[str, tuple[int, int]]]:
     )
     result: dict[int, dict[str, tuple[int, int]]] = {}
     for row in rows:
-        group = row["voter__party__short_name"] or NO_PARTY
+        group = row["voter__party__name"] or NO_PARTY
         previous = result.setdefault(row["amendment_id"], {}).get(group, (0, 0))
         result[row["amendment_id"]][group] = (
             previous[0] + row["agree"],
