@@ -515,9 +515,9 @@ def moderate_view(request, page):
         Q(status=AmendmentStatus.SUBMITTED) | Q(is_hidden=True), page=page
     ).select_related("clause", "author")
     accepted = list(
-        Amendment.objects.filter(page=page, status=AmendmentStatus.ACCEPTED).select_related(
-            "clause", "author"
-        )
+        Amendment.objects.filter(page=page, status=AmendmentStatus.ACCEPTED)
+        .select_related("clause", "author")
+        .order_by("clause__position", "pk")
     )
     report = collision_report(accepted)
     return render(
