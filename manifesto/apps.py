@@ -8,7 +8,7 @@ class ManifestoConfig(AppConfig):
     def ready(self):
         from cms.accounts import PERSONAL_DATA_EXPORTERS
         from cms.roles import EDITORS, MODERATORS, grant
-        from manifesto import rules  # noqa: F401  (registers the permissions)
+        from manifesto import rules, signals  # noqa: F401  (registers permissions, receivers)
         from manifesto.exports import personal_data
 
         moderation = [

@@ -4,7 +4,7 @@ import csv
 
 from django.http import StreamingHttpResponse
 
-from manifesto.models import Amendment, ManifestoPage
+from manifesto.models import Amendment, AmendmentComment, ManifestoPage
 
 
 class _Echo:
@@ -118,6 +118,15 @@ def personal_data(user) -> dict:
         "votes": [
             {"amendment": v.amendment_id, "choice": v.choice, "at": v.updated_at.isoformat()}
             for v in user.manifesto_votes.all()
+        ],
+        "comments": [
+            {
+                "amendment": c.amendment_id,
+                "body": c.body,
+                "status": c.status,
+                "created_at": c.created_at.isoformat(),
+            }
+            for c in AmendmentComment.objects.filter(author=user)
         ],
         "reports": [
             {"amendment": r.amendment_id, "reason": r.reason} for r in user.manifesto_reports.all()

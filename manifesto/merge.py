@@ -122,7 +122,7 @@ def merge_amendments(page: ManifestoPage, amendments, moderator, note: str = "")
         ids = [a.pk for a in amendments]
         locked = {
             a.pk: a
-            for a in Amendment.objects.select_for_update()
+            for a in Amendment.objects.select_for_update(of=("self",))
             .select_related("clause", "author", "page")
             .filter(pk__in=ids, page=page, status__in=MERGEABLE)
         }
@@ -170,7 +170,7 @@ def apply_edits(page: ManifestoPage, editor, changes: dict[str, str], note: str 
 def _rebase_open_amendments(clause, version, result, merged_into=None) -> None:
     """Rewrite every open amendment of `clause` onto its new wording (see module docstring)."""
     open_amendments = (
-        Amendment.objects.select_for_update()
+        Amendment.objects.select_for_update(of=("self",))
         .select_related("author", "page", "clause")
         .filter(clause=clause, status__in=REBASE_STATUSES)
     )

@@ -95,3 +95,26 @@ def test_two_concurrent_votes_by_the_same_person_leave_one_vote(home):
     assert fresh.agree_count + fresh.disagree_count + fresh.pass_count == 1
     choice = Vote.objects.get(amendment=amendment).choice
     assert getattr(fresh, f"{choice}_count") == 1
+
+
+def test_deleting_an_account_takes_its_votes_off_the_counters(amendment, supporter):
+    from cms.accounts import delete_account
+
+    cast_vote(amendment, supporter, "agree")
+    delete_account(supporter)
+    amendment.refresh_from_db()
+    assert amendment.agree_count == 0 and Vote.objects.count() == 0
+    assert amendment.author is not None  # the amendment itself stays
+
+
+def test_personal_data_export_includes_amendments_votes_and_comments(amendment, supporter):
+    from cms.accounts import export_personal_data
+    from manifesto.models import AmendmentComment
+
+    cast_vote(amendment, supporter, "pass")
+    AmendmentComment.objects.create(amendment=amendment, author=supporter, body="Hmm.")
+    data = export_personal_data(supporter)["manifesto"]
+    assert data["votes"] == [
+        {"amendment": amendment.pk, "choice": "pass", "at": data["votes"][0]["at"]}
+    ]
+    assert data["comments"][0]["body"] == "Hmm."
