@@ -109,7 +109,19 @@ def generate():
     )
     home.add_child(instance=page)
     page.save_revision().publish()
-    words = ["fair", "votes", "green", "deal", "public", "services", "local", "councils", "climate", "justice", "people"]
+    words = [
+        "fair",
+        "votes",
+        "green",
+        "deal",
+        "public",
+        "services",
+        "local",
+        "councils",
+        "climate",
+        "justice",
+        "people",
+    ]
     texts = [" ".join(rng.choice(words, size=18)).capitalize() + "." for _ in range(CLAUSES)]
     with timed("clauses and version 1"):
         start_text(page, [(f"Section {i // 5 + 1}", t) for i, t in enumerate(texts)])
@@ -171,10 +183,13 @@ def generate():
         if raw is None:
             connection.ensure_connection()
             raw = connection.connection
-        with raw.cursor() as cursor, cursor.copy(
-            "COPY manifesto_vote (amendment_id, voter_id, choice, created_at, updated_at) "
-            "FROM STDIN"
-        ) as copy:
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(
+                "COPY manifesto_vote (amendment_id, voter_id, choice, created_at, updated_at) "
+                "FROM STDIN"
+            ) as copy,
+        ):
             while chunk := buffer.read(1 << 20):
                 copy.write(chunk)
         raw.commit() if not connection.get_autocommit() else None
