@@ -1,11 +1,12 @@
 """What people do to amendments, each in one short transaction: propose, vote, report,
 change status. Views and the admin call these after `rules.can` has said yes."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
 from manifesto.models import (
@@ -54,40 +55,55 @@ def check_vote_limits(page: ManifestoPage, voter, is_new_vote: bool) -> None:
             raise VoteRefused(f"You have used today's {page.votes_per_day} votes. Thank you!")
 
 
-def cast_vote(amendment: Amendment, voter, choice: str) -> Amendment:
+@dataclass
+class VoteCounts:
+    """An amendment's counters right after a vote (read under the row lock)."""
+
+    pk: int
+    agree_count: int
+    disagree_count: int
+    pass_count: int
+
+
+def cast_vote(amendment: Amendment, voter, choice: str) -> VoteCounts:
     """Record or change a vote and keep the amendment's counters exact.
 
-    The amendment row is locked first, so votes on one amendment are serialised and the
-    counters move by exactly the change; the unique constraint on (amendment, voter) is the
-    last line of defence against a double vote. Returns the amendment with fresh counters.
+    One short transaction of three statements: lock the amendment row while reading its
+    counters and this voter's previous choice; insert or change the vote; move the counters
+    by exactly the change. The lock serialises votes on one amendment, so the previous
+    choice read is the truth and the counters cannot drift; the unique constraint on
+    (amendment, voter) stays as the last line of defence against a double vote.
     """
     if choice not in COUNTER_FIELD:
         raise VoteRefused("Choose agree, disagree or pass.")
+    previous_vote = Vote.objects.filter(amendment=OuterRef("pk"), voter=voter).values("choice")
     with transaction.atomic():
-        locked = Amendment.objects.select_for_update().only("pk").get(pk=amendment.pk)
-        previous = Vote.objects.filter(amendment=locked, voter=voter).first()
+        pk, agree, disagree, abstain, previous = (
+            Amendment.objects.select_for_update(of=("self",))
+            .filter(pk=amendment.pk)
+            .annotate(previous=Subquery(previous_vote[:1]))
+            .values_list("pk", "agree_count", "disagree_count", "pass_count", "previous")
+            .get()
+        )
+        counts = {"agree": agree, "disagree": disagree, "pass": abstain}
+        if previous == choice:
+            return VoteCounts(pk, agree, disagree, abstain)
         check_vote_limits(amendment.page, voter, is_new_vote=previous is None)
         if previous is None:
-            try:
-                with transaction.atomic():
-                    Vote.objects.create(amendment=locked, voter=voter, choice=choice)
-            except IntegrityError:  # pragma: no cover - only without row locks (SQLite threads)
-                previous = Vote.objects.get(amendment=locked, voter=voter)
-            else:
-                Amendment.objects.filter(pk=locked.pk).update(
-                    **{COUNTER_FIELD[choice]: F(COUNTER_FIELD[choice]) + 1}
-                )
-        if previous is not None and previous.choice != choice:
-            Vote.objects.filter(pk=previous.pk).update(choice=choice, updated_at=timezone.now())
-            Amendment.objects.filter(pk=locked.pk).update(
-                **{
-                    COUNTER_FIELD[previous.choice]: F(COUNTER_FIELD[previous.choice]) - 1,
-                    COUNTER_FIELD[choice]: F(COUNTER_FIELD[choice]) + 1,
-                }
+            Vote.objects.create(amendment_id=pk, voter=voter, choice=choice)
+            changes = {COUNTER_FIELD[choice]: F(COUNTER_FIELD[choice]) + 1}
+        else:
+            Vote.objects.filter(amendment_id=pk, voter=voter).update(
+                choice=choice, updated_at=timezone.now()
             )
-    return Amendment.objects.only(
-        "agree_count", "disagree_count", "pass_count", "page_id", "clause_id"
-    ).get(pk=amendment.pk)
+            changes = {
+                COUNTER_FIELD[previous]: F(COUNTER_FIELD[previous]) - 1,
+                COUNTER_FIELD[choice]: F(COUNTER_FIELD[choice]) + 1,
+            }
+            counts[previous] -= 1
+        counts[choice] += 1
+        Amendment.objects.filter(pk=pk).update(**changes)
+    return VoteCounts(pk, counts["agree"], counts["disagree"], counts["pass"])
 
 
 def recount_votes(amendment_ids) -> None:

@@ -152,13 +152,28 @@ def _merge_note(amendments) -> str:
     return f"Merged amendment{'s' if len(amendments) > 1 else ''} {numbers}"
 
 
-def apply_edits(page: ManifestoPage, editor, changes: dict[str, str], note: str = ""):
-    """An editor's direct change of wording (clause key -> new text): a new version."""
+def apply_edits(
+    page: ManifestoPage,
+    editor,
+    changes: dict[str, str],
+    note: str = "",
+    new_clauses: list[tuple[str, str]] = (),
+):
+    """An editor's direct change of wording (clause key -> new text), and clauses added at
+    the end as (section, text): one new version, open amendments rebased."""
     with transaction.atomic():
         clauses = list(Clause.objects.select_for_update().filter(page=page, key__in=list(changes)))
+        clauses = [c for c in clauses if c.text != changes[c.key]]
         for clause in clauses:
             clause.text = changes[clause.key]
             clause.save(update_fields=["text"])
+        last = page.clauses.aggregate(last=Max("position"))["last"] or 0
+        for offset, (section, text) in enumerate(new_clauses, start=1):
+            clauses.append(
+                Clause.objects.create(page=page, section=section, text=text, position=last + offset)
+            )
+        if not clauses:
+            return None
         version = _write_version(page, editor, note or "Edited by an editor")
         result = MergeResult(version=version)
         for clause in clauses:

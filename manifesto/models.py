@@ -208,6 +208,12 @@ class ManifestoPage(RoutablePageMixin, BasePage):
 
         return views.export_amendment_book_csv(request, self)
 
+    @path("edit/", name="edit_text")
+    def edit_text_route(self, request):
+        from manifesto import views
+
+        return views.edit_text_view(request, self)
+
     @path("moderate/", name="moderate")
     def moderate_route(self, request):
         from manifesto import views
@@ -303,6 +309,8 @@ class ManifestoVersion(models.Model):
 
 class ClauseText(models.Model):
     """Provenance: the wording one version gave one clause, and what produced it."""
+
+    wagtail_reference_index_ignore = True
 
     version = models.ForeignKey(ManifestoVersion, on_delete=models.CASCADE, related_name="texts")
     clause = models.ForeignKey(Clause, on_delete=models.CASCADE, related_name="history")
@@ -487,6 +495,9 @@ COUNTER_FIELD = {
 class Vote(models.Model):
     """One supporter's current view of one amendment (changeable until voting closes)."""
 
+    # Votes are many and written in a hot path; Wagtail's reference index has no use for them.
+    wagtail_reference_index_ignore = True
+
     amendment = models.ForeignKey(Amendment, on_delete=models.CASCADE, related_name="votes")
     voter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="manifesto_votes"
@@ -516,6 +527,8 @@ class AmendmentComment(ModeratedText):
 
 class Report(models.Model):
     """An abuse report: one per person per amendment; enough of them hide the amendment."""
+
+    wagtail_reference_index_ignore = True
 
     amendment = models.ForeignKey(Amendment, on_delete=models.CASCADE, related_name="reports")
     reporter = models.ForeignKey(

@@ -107,7 +107,14 @@ def manifesto_index(request, page: ManifestoPage):
     return render(
         request,
         "manifesto/manifesto_page.html",
-        _context(request, page, clauses=clauses, version=page.current_version),
+        _context(
+            request,
+            page,
+            clauses=clauses,
+            version=page.current_version,
+            can_edit_text=can(request.user, "edit_text", page),
+            can_moderate=can(request.user, "moderate", page),
+        ),
     )
 
 
@@ -504,6 +511,44 @@ def export_manifesto_csv(request, page):
 def export_amendment_book_csv(request, page):
     _require(request, "view", page)
     return csv_response(f"{page.slug}-amendments.csv", amendment_book_rows(page))
+
+
+def edit_text_view(request, page):
+    """Editors change wording directly or add clauses; every save is a new version."""
+    from manifesto.merge import apply_edits
+
+    _require(request, "edit_text", page)
+    clauses = list(page.live_clauses())
+    errors = {}
+    if request.method == "POST":
+        changes = {}
+        for clause in clauses:
+            text = request.POST.get(f"clause-{clause.key}", clause.text).strip()
+            if not text:
+                errors[clause.key] = "A clause cannot be empty (propose a deletion instead)."
+            changes[clause.key] = text
+            clause.text = text  # keep what was typed if the form comes back
+        new_text = request.POST.get("new_text", "").strip()
+        new_section = request.POST.get("new_section", "").strip()[:120]
+        if not errors:
+            result = apply_edits(
+                page,
+                request.user,
+                changes,
+                request.POST.get("note", "").strip()[:255],
+                [(new_section, new_text)] if new_text else [],
+            )
+            if result is None:
+                messages.info(request, "Nothing changed, so no new version was made.")
+            else:
+                messages.success(request, f"Version {result.version.number} saved.")
+            return HttpResponseRedirect(page.get_url(request))
+    return render(
+        request,
+        "manifesto/edit_text.html",
+        _context(request, page, clauses=clauses, errors=errors),
+        status=400 if errors else 200,
+    )
 
 
 # --- Moderation (server-checked; the admin has the same actions as bulk actions) ------
