@@ -28,10 +28,16 @@ class ProposeForm(HoneypotFormMixin, forms.Form):
         help_text="A few sentences other supporters will read before they vote.",
     )
 
-    def __init__(self, *args, current_text: str = "", **kwargs):
+    def __init__(self, *args, current_text: str = "", consultation: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.current_text = current_text
         self.fields["text"].initial = current_text
+        if consultation:
+            # A consultation's single answer can only be replaced by another answer.
+            self.fields["kind"].choices = [(AmendmentKind.REPLACE, "Suggest another answer")]
+            self.fields["text"].label = "Your suggestion"
+            self.fields["text"].help_text = ""
+            self.fields["text"].widget = forms.TextInput()
 
     def clean(self):
         cleaned = super().clean()

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.search import index
 
 from cms.models.pages import BasePage
 from cms.moderation import ModeratedText
@@ -96,6 +97,7 @@ class ManifestoPage(RoutablePageMixin, BasePage):
             heading="Participation rules",
         ),
     ]
+    search_fields = [*BasePage.search_fields, index.SearchField("introduction")]
     parent_page_types = ["cms.HomePage", "cms.StandardPage"]
     subpage_types: list = []
 

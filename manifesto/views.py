@@ -401,7 +401,9 @@ def update_view(request, page, pk):
 def propose_view(request, page, key):
     clause = get_object_or_404(Clause, page=page, key=key, is_deleted=False)
     _require(request, "propose", page)
-    form = ProposeForm(request.POST or None, current_text=clause.text)
+    form = ProposeForm(
+        request.POST or None, current_text=clause.text, consultation=page.is_consultation
+    )
     if request.method == "POST":
         limited = is_ratelimited(
             request,

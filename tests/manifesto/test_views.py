@@ -283,3 +283,27 @@ def test_no_inline_scripts_or_styles_on_manifesto_pages(client, manifesto, amend
 
 
 __all__ = ["PASSWORD", "json"]
+
+
+def test_consultation_offers_only_another_answer(client, home, supporter):
+    from manifesto.merge import start_text
+    from manifesto.models import ManifestoPage
+    from tests.manifesto.conftest import set_phase
+
+    page = ManifestoPage(title="Name the campaign", slug="name", is_consultation=True)
+    home.add_child(instance=page)
+    start_text(page, [("The name", "Progressive Alliance")])
+    set_phase(page, "amendments")
+    key = page.live_clauses().get().key
+    login(client, supporter)
+    html = client.get(f"{page.url}clause/{key}/propose/").content.decode()
+    assert "Suggest another answer" in html and "Delete this clause" not in html
+    response = client.post(
+        f"{page.url}clause/{key}/propose/", {"kind": "delete", "text": "", "reason": "No."}
+    )
+    assert response.status_code == 400
+    client.post(
+        f"{page.url}clause/{key}/propose/",
+        {"kind": "replace", "text": "Together", "reason": "Short."},
+    )
+    assert Amendment.objects.get(page=page).text == "Together"
