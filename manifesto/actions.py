@@ -106,17 +106,6 @@ def cast_vote(amendment: Amendment, voter, choice: str) -> VoteCounts:
     return VoteCounts(pk, counts["agree"], counts["disagree"], counts["pass"])
 
 
-def recount_votes(amendment_ids) -> None:
-    """Set counters from the votes themselves (after a reset or for repair)."""
-    for amendment in Amendment.objects.filter(pk__in=amendment_ids):
-        counts = dict.fromkeys(COUNTER_FIELD, 0)
-        for choice in amendment.votes.values_list("choice", flat=True):
-            counts[choice] += 1
-        Amendment.objects.filter(pk=amendment.pk).update(
-            **{COUNTER_FIELD[c]: n for c, n in counts.items()}
-        )
-
-
 STATUS_MESSAGES = {
     AmendmentStatus.PUBLISHED: "has been published: supporters can now vote on it.",
     AmendmentStatus.WITHDRAWN: "has been withdrawn.",
@@ -190,10 +179,3 @@ def report(amendment: Amendment, reporter, reason: str = "") -> bool:
             Amendment.objects.filter(pk=amendment.pk).update(is_hidden=True)
             amendment.is_hidden = True
     return True
-
-
-def edit_text(page: ManifestoPage, editor, changes: dict[str, str], note: str = ""):
-    """An editor's direct edit of clause wording: a new version, open amendments rebased."""
-    from manifesto.merge import apply_edits
-
-    return apply_edits(page, editor, changes, note)

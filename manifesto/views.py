@@ -30,7 +30,6 @@ from manifesto.models import (
     OPEN_STATUSES,
     Amendment,
     AmendmentComment,
-    AmendmentKind,
     AmendmentStatus,
     Clause,
     ManifestoPage,
@@ -724,6 +723,3 @@ def api_amendments(request, page):
         }
 
     return _paginated(request, amendments, serialise)
-
-
-__all__ = ["AmendmentKind"]

@@ -1,7 +1,6 @@
 """The admin: moderators list, filter and decide on amendments in bulk; votes are read-only."""
 
 import pytest
-from django.core.management import call_command
 
 from manifesto.actions import cast_vote, propose
 from manifesto.models import Amendment, AmendmentStatus
@@ -73,6 +72,3 @@ def test_votes_are_read_only_and_supporters_have_no_admin(client, moderator, sup
         302,
         403,
     )
-
-
-__all__ = ["call_command"]

@@ -2,13 +2,12 @@
 
 import csv
 import io
-import json
 
 import pytest
 
 from manifesto.actions import cast_vote, propose
 from manifesto.models import Amendment, AmendmentComment, AmendmentStatus, Vote
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import make_user
 from tests.manifesto.conftest import set_phase
 
 
@@ -282,9 +281,6 @@ def test_no_inline_scripts_or_styles_on_manifesto_pages(client, manifesto, amend
         assert "<script>" not in html
 
 
-__all__ = ["PASSWORD", "json"]
-
-
 def test_consultation_offers_only_another_answer(client, home, supporter):
     from manifesto.merge import start_text
     from manifesto.models import ManifestoPage
@@ -307,3 +303,18 @@ def test_consultation_offers_only_another_answer(client, home, supporter):
         {"kind": "replace", "text": "Together", "reason": "Short."},
     )
     assert Amendment.objects.get(page=page).text == "Together"
+
+
+def test_comment_rate_limit_shows_an_error_and_keeps_the_text(
+    client, manifesto, amendment, supporter, settings
+):
+    settings.MANIFESTO_COMMENT_RATE = "1/h"
+    login(client, supporter)
+    url = f"{manifesto.url}amendment/{amendment.pk}/comment/"
+    client.post(url, {"body": "First thought."})
+    response = client.post(url, {"body": "Second thought, typed with care."})
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "Second thought, typed with care." in html
+    assert "Please wait a while" in html
+    assert AmendmentComment.objects.count() == 1
