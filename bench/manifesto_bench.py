@@ -343,7 +343,8 @@ def bench_votes(page, voter_ids, amendment_ids):
             amendment_id__in=targets, voter_id__in=list(plan)
         ).values_list("voter_id", "amendment_id", "choice")
     }
-    last_kept = all(final.get((v, a)) == c for v in plan for a, c in plan[v])
+    last_choice = {(v, a): c for v in plan for a, c in plan[v]}  # later steps overwrite
+    last_kept = all(final.get(pair) == c for pair, c in last_choice.items())
     print(
         f"  votes on the 50 amendments: {before_votes:,} before + {len(new_pairs):,} new "
         f"pairs = {before_votes + len(new_pairs):,} expected, {after_votes:,} stored; "

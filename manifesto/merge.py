@@ -144,7 +144,15 @@ def merge_amendments(page: ManifestoPage, amendments, moderator, note: str = "")
             set_status(amendment, AmendmentStatus.MERGED)
         for clause in clauses.values():
             _rebase_open_amendments(clause, version, result, merged_into=ordered[0])
+        _recompute_after_commit(page)
     return result
+
+
+def _recompute_after_commit(page) -> None:
+    """Statuses and votes changed: refresh rankings and leading amendments in the background."""
+    from manifesto.tasks import recompute_rankings
+
+    recompute_rankings.delay_on_commit(page.pk)
 
 
 def _merge_note(amendments) -> str:
@@ -179,6 +187,7 @@ def apply_edits(
         for clause in clauses:
             _record(version, clause, by=editor)
             _rebase_open_amendments(clause, version, result)
+        _recompute_after_commit(page)
     return result
 
 

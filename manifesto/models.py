@@ -266,6 +266,13 @@ class Clause(models.Model):
     provenance = models.ForeignKey(
         "ClauseText", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    leading_amendment_ids = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="The best-ranked open amendments, stored by the ranking task for the "
+        "manifesto page.",
+    )
 
     class Meta:
         ordering = ["page", "position"]

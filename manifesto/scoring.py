@@ -4,7 +4,14 @@ import numpy as np
 from django.db.models import Count, Q
 
 from manifesto import ranking
-from manifesto.models import Amendment, ManifestoPage, Vote, VoteChoice
+from manifesto.models import (
+    OPEN_STATUSES,
+    Amendment,
+    Clause,
+    ManifestoPage,
+    Vote,
+    VoteChoice,
+)
 
 NO_PARTY = "No party"
 
@@ -58,7 +65,14 @@ def recompute_page_rankings(page: ManifestoPage) -> int:
     bridging = bridging_scores(page)
     amendments = list(
         Amendment.objects.filter(page=page).only(
-            "pk", "agree_count", "disagree_count", "pass_count"
+            "pk",
+            "clause_id",
+            "status",
+            "is_hidden",
+            "created_at",
+            "agree_count",
+            "disagree_count",
+            "pass_count",
         )
     )
     for amendment in amendments:
@@ -91,4 +105,30 @@ def recompute_page_rankings(page: ManifestoPage) -> int:
         ],
         batch_size=500,
     )
+    store_leading_amendments(page, amendments)
     return len(amendments)
+
+
+def leading_order_key(amendment):
+    """Best first: common ground, then popular, then newest (missing scores last)."""
+    return (
+        amendment.common_ground_score is None,
+        -(amendment.common_ground_score or 0),
+        amendment.popular_score is None,
+        -(amendment.popular_score or 0),
+        -amendment.created_at.timestamp(),
+    )
+
+
+def store_leading_amendments(page: ManifestoPage, amendments, per_clause: int = 3) -> None:
+    """Remember each clause's leading open amendments, so the manifesto page need not rank
+    thousands of amendments on every view."""
+    by_clause: dict[int, list] = {}
+    for amendment in amendments:
+        if amendment.status in OPEN_STATUSES and not amendment.is_hidden:
+            by_clause.setdefault(amendment.clause_id, []).append(amendment)
+    clauses = list(Clause.objects.filter(page=page).only("pk", "leading_amendment_ids"))
+    for clause in clauses:
+        ranked = sorted(by_clause.get(clause.pk, []), key=leading_order_key)
+        clause.leading_amendment_ids = [a.pk for a in ranked[:per_clause]]
+    Clause.objects.bulk_update(clauses, ["leading_amendment_ids"], batch_size=500)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, F, Q
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -40,7 +40,6 @@ from manifesto.models import (
 from manifesto.rules import can
 
 AMENDMENTS_PER_PAGE = 20
-LEADING_PER_CLAUSE = 3
 SORTS = {
     "common": ("Common ground", "common_ground_score"),
     "popular": ("Popular", "popular_score"),
@@ -80,29 +79,29 @@ def amendment_card_queryset(page):
 
 
 def manifesto_index(request, page: ManifestoPage):
+    """The text with, per clause, its open-amendment count and leading amendments.
+
+    The leading amendments are the ones the ranking task stored on each clause, so this
+    page costs the same few queries however many amendments there are.
+    """
     _require(request, "view", page)
-    leading = (
-        amendment_card_queryset(page)
-        .filter(status__in=OPEN_STATUSES)
-        .order_by(
-            F("common_ground_score").desc(nulls_last=True),
-            F("popular_score").desc(nulls_last=True),
-            "-created_at",
-        )
+    clauses = list(
+        page.live_clauses().select_related("provenance__amendment__author", "provenance__version")
     )
-    clauses = (
-        page.live_clauses()
-        .select_related("provenance__amendment__author", "provenance__version")
-        .annotate(
-            open_amendments=Count(
-                "amendments",
-                filter=Q(amendments__status__in=OPEN_STATUSES, amendments__is_hidden=False),
-            )
-        )
-        .prefetch_related(
-            Prefetch("amendments", queryset=leading[:LEADING_PER_CLAUSE], to_attr="leading")
-        )
+    counts = dict(
+        Amendment.objects.filter(page=page, status__in=OPEN_STATUSES, is_hidden=False)
+        .values_list("clause_id")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
+    leading_ids = [pk for clause in clauses for pk in clause.leading_amendment_ids]
+    leading = {
+        a.pk: a
+        for a in amendment_card_queryset(page).filter(pk__in=leading_ids, status__in=OPEN_STATUSES)
+    }
+    for clause in clauses:
+        clause.open_amendments = counts.get(clause.pk, 0)
+        clause.leading = [leading[pk] for pk in clause.leading_amendment_ids if pk in leading]
     return render(
         request,
         "manifesto/manifesto_page.html",

@@ -318,3 +318,24 @@ def test_comment_rate_limit_shows_an_error_and_keeps_the_text(
     assert "Second thought, typed with care." in html
     assert "Please wait a while" in html
     assert AmendmentComment.objects.count() == 1
+
+
+def test_manifesto_page_shows_leading_amendments_stored_by_the_ranking_task(
+    client, manifesto, clause, other_supporter, supporter
+):
+    from manifesto.tasks import recompute_rankings
+
+    liked = propose(manifesto, clause, other_supporter, "replace", "Liked words.", "Why.")
+    disliked = propose(manifesto, clause, other_supporter, "replace", "Other words.", "Why.")
+    cast_vote(liked, supporter, "agree")
+    cast_vote(disliked, supporter, "disagree")
+    recompute_rankings.delay(manifesto.pk)
+    clause.refresh_from_db()
+    assert clause.leading_amendment_ids == [liked.pk, disliked.pk]
+    html = client.get(manifesto.url).content.decode()
+    assert html.index(f"amendment/{liked.pk}/") < html.index(f"amendment/{disliked.pk}/")
+    assert "2 amendments to point 1" in html
+    # A withdrawn amendment drops out at once, before the next recompute.
+    disliked.status = AmendmentStatus.WITHDRAWN
+    disliked.save()
+    assert f"amendment/{disliked.pk}/" not in client.get(manifesto.url).content.decode()
