@@ -23,7 +23,7 @@ def csv_response(filename: str, rows) -> StreamingHttpResponse:
 
 def manifesto_rows(page: ManifestoPage):
     yield ["number", "key", "section", "text", "source", "agree", "disagree", "pass"]
-    clauses = page.live_clauses().select_related("provenance")
+    clauses = page.live_clauses().select_related("provenance__version")
     for number, clause in enumerate(clauses, start=1):
         origin = clause.provenance
         source = "original text"

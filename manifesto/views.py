@@ -495,7 +495,9 @@ def compare_rows(old, new) -> list[dict]:
 
 def print_view(request, page):
     _require(request, "view", page)
-    clauses = page.live_clauses().select_related("provenance__amendment__author")
+    clauses = page.live_clauses().select_related(
+        "provenance__amendment__author", "provenance__version"
+    )
     return render(
         request,
         "manifesto/print.html",

@@ -72,3 +72,30 @@ def test_votes_are_read_only_and_supporters_have_no_admin(client, moderator, sup
         302,
         403,
     )
+
+
+def test_admin_pages_for_each_viewset_render(client, moderator, amendments, mail_via_celery):
+    from manifesto.models import AmendmentComment
+
+    first, _ = amendments
+    comment = AmendmentComment.objects.create(amendment=first, body="Hello")
+    client.force_login(moderator)
+    for url in [
+        f"/admin/snippets/manifesto/amendment/edit/{first.pk}/",
+        "/admin/snippets/manifesto/manifestoversion/",
+        "/admin/snippets/manifesto/amendmentcomment/",
+        "/admin/manifesto/merge/",
+    ]:
+        assert client.get(url).status_code == 200, url
+    with mail_via_celery():
+        client.post(
+            f"/admin/snippets/manifesto/amendment/edit/{first.pk}/",
+            {"status": "rejected", "status_reason": "Off topic.", "duplicate_of": ""},
+        )
+    first.refresh_from_db()
+    assert first.status == AmendmentStatus.REJECTED
+    assert any("rejected" in m.body for m in mail_via_celery.outbox)
+    url = f"/admin/bulk/manifesto/amendmentcomment/manifesto_comment_approve/?id={comment.pk}"
+    client.post(url)
+    comment.refresh_from_db()
+    assert comment.status == "approved" and comment.moderated_by == moderator

@@ -339,3 +339,11 @@ def test_manifesto_page_shows_leading_amendments_stored_by_the_ranking_task(
     disliked.status = AmendmentStatus.WITHDRAWN
     disliked.save()
     assert f"amendment/{disliked.pk}/" not in client.get(manifesto.url).content.decode()
+
+
+def test_print_version_lists_every_clause_with_the_print_stylesheet(client, manifesto):
+    html = client.get(f"{manifesto.url}print/").content.decode()
+    assert "manifesto/manifesto.css" in html
+    for clause in manifesto.live_clauses():
+        assert clause.text in html
+    assert "print this page" in html.lower() or "Print command" in html
