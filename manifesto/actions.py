@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F
 from django.utils import timezone
 
 from manifesto.models import (
@@ -68,22 +68,28 @@ class VoteCounts:
 def cast_vote(amendment: Amendment, voter, choice: str) -> VoteCounts:
     """Record or change a vote and keep the amendment's counters exact.
 
-    One short transaction of three statements: lock the amendment row while reading its
-    counters and this voter's previous choice; insert or change the vote; move the counters
-    by exactly the change. The lock serialises votes on one amendment, so the previous
+    One short transaction of four statements: lock the amendment row (reading its
+    counters), read this voter's previous choice, insert or change the vote, move the
+    counters by exactly the change. The lock serialises votes on one amendment, so the previous
     choice read is the truth and the counters cannot drift; the unique constraint on
     (amendment, voter) stays as the last line of defence against a double vote.
     """
     if choice not in COUNTER_FIELD:
         raise VoteRefused("Choose agree, disagree or pass.")
-    previous_vote = Vote.objects.filter(amendment=OuterRef("pk"), voter=voter).values("choice")
     with transaction.atomic():
-        pk, agree, disagree, abstain, previous = (
-            Amendment.objects.select_for_update(of=("self",))
+        # Lock first, then read the previous vote in a separate statement: a statement that
+        # waited for the lock still sees its own older snapshot for other tables, and would
+        # miss a vote committed by the transaction it waited for.
+        pk, agree, disagree, abstain = (
+            Amendment.objects.select_for_update()
             .filter(pk=amendment.pk)
-            .annotate(previous=Subquery(previous_vote[:1]))
-            .values_list("pk", "agree_count", "disagree_count", "pass_count", "previous")
+            .values_list("pk", "agree_count", "disagree_count", "pass_count")
             .get()
+        )
+        previous = (
+            Vote.objects.filter(amendment_id=pk, voter=voter)
+            .values_list("choice", flat=True)
+            .first()
         )
         counts = {"agree": agree, "disagree": disagree, "pass": abstain}
         if previous == choice:

@@ -57,7 +57,7 @@ def test_daily_cap_counts_new_votes_but_not_changes(manifesto, clause, supporter
 
 
 @postgres_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_concurrent_votes_by_the_same_person_leave_one_vote(home):
     from manifesto.merge import start_text
     from manifesto.models import ManifestoPage
@@ -118,3 +118,41 @@ def test_personal_data_export_includes_amendments_votes_and_comments(amendment, 
         {"amendment": amendment.pk, "choice": "pass", "at": data["votes"][0]["at"]}
     ]
     assert data["comments"][0]["body"] == "Hmm."
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_votes_by_many_people_keep_counters_equal_to_a_recount(home):
+    from manifesto.merge import start_text
+    from manifesto.models import ManifestoPage
+    from tests.manifesto.conftest import CLAUSES, set_phase
+
+    page = ManifestoPage(title="Crowd", slug="crowd", screening=False)
+    home.add_child(instance=page)
+    start_text(page, CLAUSES)
+    set_phase(page, "amendments")
+    author = make_user("crowd-author@example.com", "Supporters")
+    amendment = propose(page, page.live_clauses().first(), author, "replace", "X.", "Y.")
+    voters = [make_user(f"crowd{i}@example.com", "Supporters") for i in range(10)]
+    barrier = threading.Barrier(len(voters))
+    errors = []
+
+    def vote_repeatedly(voter):
+        try:
+            barrier.wait()
+            for choice in ["agree", "disagree", "pass", "agree", "pass"]:
+                cast_vote(amendment, voter, choice)
+        except Exception as error:  # noqa: BLE001
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=vote_repeatedly, args=(v,)) for v in voters]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    fresh = Amendment.objects.get(pk=amendment.pk)
+    assert (fresh.agree_count, fresh.disagree_count, fresh.pass_count) == (0, 0, 10)
+    assert Vote.objects.filter(amendment=amendment, choice="pass").count() == 10
