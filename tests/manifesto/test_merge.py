@@ -1,6 +1,8 @@
 """Merging: a new version, provenance, and open amendments rewritten onto the new text."""
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from manifesto.actions import cast_vote, propose
 from manifesto.merge import MergeBlocked, apply_edits, merge_amendments
@@ -133,3 +135,47 @@ def test_editor_edit_makes_a_new_version_and_rebases_open_amendments(
     open_one.refresh_from_db()
     assert open_one.text == "Finally end austerity and close the gap between all."
     assert result.version.number == 2
+
+
+words = st.lists(
+    st.sampled_from(["fair", "votes", "for", "all", "green", "jobs", "now,"]),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(edits=st.lists(words.map(" ".join), min_size=1, max_size=4))
+def test_every_version_keeps_its_text_and_any_two_compare_correctly(manifesto, editor, edits):
+    """Testing that after a series of edits each version's snapshot holds the text of its
+    time, and comparing any two versions shows the older as deleted and the newer as added."""
+    import re
+
+    from django.utils.html import escape
+
+    from manifesto.views import compare_rows
+
+    clause = manifesto.live_clauses().first()
+    start = manifesto.current_version.number
+    expected = {start: clause.text}
+    for text in edits:
+        result = apply_edits(manifesto, editor, {clause.key: text})
+        if result is not None:
+            expected[result.version.number] = text
+    versions = {v.number: v for v in manifesto.versions.filter(number__gte=start)}
+    for number, text in expected.items():
+        assert versions[number].text_of(clause.key) == text
+    numbers = sorted(expected)
+    for old in numbers:
+        for new in numbers:
+            row = next(
+                r for r in compare_rows(versions[old], versions[new]) if r["key"] == clause.key
+            )
+            html = row["html"]
+            without_ins = re.sub(r"<ins>.*?</ins>", "", html)
+            without_del = re.sub(r"<del>.*?</del>", "", html)
+            assert re.sub(r"</?del>", "", without_ins) == escape(expected[old])
+            assert re.sub(r"</?ins>", "", without_del) == escape(expected[new])
+            assert row["state"] == ("same" if expected[old] == expected[new] else "changed")
