@@ -368,6 +368,20 @@ class AmendmentKind(models.TextChoices):
     DELETE = "delete", "Delete this clause"
 
 
+# Amendment fields written only by atomic updates (votes, reports) or the ranking task.
+MAINTAINED_ELSEWHERE = {
+    "agree_count",
+    "disagree_count",
+    "pass_count",
+    "report_count",
+    "popular_score",
+    "common_ground_score",
+    "common_ground_detail",
+    "bridging_score",
+    "bridging_detail",
+}
+
+
 class AmendmentQuerySet(models.QuerySet):
     def public(self):
         return self.filter(status__in=PUBLIC_STATUSES, is_hidden=False)
@@ -439,7 +453,18 @@ class Amendment(models.Model):
         return f"Amendment {self.pk} to clause {self.clause.key}"
 
     def save(self, *args, **kwargs):
+        """Save, but never write the counters or scores from a possibly stale instance.
+
+        Votes move the counters with atomic UPDATEs, and the ranking task writes the scores
+        with bulk_update; a full save of an instance loaded earlier would overwrite them.
+        """
         self.refresh_diff()
+        if self.pk and not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in MAINTAINED_ELSEWHERE
+            ]
         super().save(*args, **kwargs)
 
     def refresh_diff(self) -> None:

@@ -20,6 +20,7 @@ def test_demo_charter_has_five_clauses_two_versions_and_a_merged_amendment(loade
     assert len(loaded.versions.get(number=1).snapshot) == 5
     merged = Amendment.objects.get(page=loaded, status=AmendmentStatus.MERGED)
     assert merged.clause.provenance.amendment == merged
+    assert merged.agree_count > 20 and merged.clause.provenance.agree == merged.agree_count
     assert Amendment.objects.filter(page=loaded).count() == 12
     assert 200 <= Vote.objects.filter(amendment__page=loaded).count() <= 600
 
