@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -76,6 +76,8 @@ def cast_vote(amendment: Amendment, voter, choice: str) -> VoteCounts:
     """
     if choice not in COUNTER_FIELD:
         raise VoteRefused("Choose agree, disagree or pass.")
+    if connection.vendor == "postgresql" and not amendment.page.votes_per_day:
+        return _cast_vote_postgresql(amendment, voter, choice)
     with transaction.atomic():
         # Lock first, then read the previous vote in a separate statement: a statement that
         # waited for the lock still sees its own older snapshot for other tables, and would
@@ -110,6 +112,48 @@ def cast_vote(amendment: Amendment, voter, choice: str) -> VoteCounts:
         counts[choice] += 1
         Amendment.objects.filter(pk=pk).update(**changes)
     return VoteCounts(pk, counts["agree"], counts["disagree"], counts["pass"])
+
+
+# After the amendment row is locked, one statement reads the previous choice, upserts the
+# vote and moves the counters by the difference. It runs after the lock was granted, so its
+# snapshot includes any vote committed by the transaction it waited for.
+UPSERT_VOTE_SQL = """
+WITH previous AS (
+    SELECT choice FROM manifesto_vote WHERE amendment_id = %(amendment)s AND voter_id = %(voter)s
+), upsert AS (
+    INSERT INTO manifesto_vote (amendment_id, voter_id, choice, created_at, updated_at)
+    VALUES (%(amendment)s, %(voter)s, %(choice)s, %(now)s, %(now)s)
+    ON CONFLICT (amendment_id, voter_id)
+    DO UPDATE SET choice = EXCLUDED.choice, updated_at = EXCLUDED.updated_at
+    RETURNING 1
+)
+UPDATE manifesto_amendment SET
+    agree_count = agree_count + (%(choice)s = 'agree')::int
+        - (SELECT count(*) FROM previous WHERE choice = 'agree'),
+    disagree_count = disagree_count + (%(choice)s = 'disagree')::int
+        - (SELECT count(*) FROM previous WHERE choice = 'disagree'),
+    pass_count = pass_count + (%(choice)s = 'pass')::int
+        - (SELECT count(*) FROM previous WHERE choice = 'pass')
+WHERE id = %(amendment)s AND EXISTS (SELECT 1 FROM upsert)
+RETURNING agree_count, disagree_count, pass_count
+"""
+
+
+def _cast_vote_postgresql(amendment: Amendment, voter, choice: str) -> VoteCounts:
+    """The same transaction as `cast_vote` in two statements instead of four (PostgreSQL)."""
+    with transaction.atomic():
+        (pk,) = (
+            Amendment.objects.select_for_update().filter(pk=amendment.pk).values_list("pk").get()
+        )
+        if amendment.page.min_account_age_days:
+            check_vote_limits(amendment.page, voter, is_new_vote=False)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                UPSERT_VOTE_SQL,
+                {"amendment": pk, "voter": voter.pk, "choice": choice, "now": timezone.now()},
+            )
+            agree, disagree, abstain = cursor.fetchone()
+    return VoteCounts(pk, agree, disagree, abstain)
 
 
 STATUS_MESSAGES = {
