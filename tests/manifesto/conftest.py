@@ -43,3 +43,25 @@ def manifesto(home):
 @pytest.fixture
 def clause(manifesto):
     return manifesto.live_clauses().first()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Run the manifesto's transactional (PostgreSQL concurrency) tests last of all.
+
+    They restore the migrations' data (home page, parties) at their start with
+    serialized_rollback, but the flush after them does not, so a test that came after
+    them and looked up groups or pages would find none.
+    """
+
+    def is_transactional_manifesto_test(item):
+        marker = item.get_closest_marker("django_db")
+        return (
+            "tests/manifesto/" in str(item.path).replace("\\", "/")
+            and marker is not None
+            and marker.kwargs.get("transaction")
+        )
+
+    last = [item for item in items if is_transactional_manifesto_test(item)]
+    if last:
+        items[:] = [item for item in items if item not in last] + last
