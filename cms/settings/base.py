@@ -226,6 +226,14 @@ RATELIMIT_VIEW = "cms.views.rate_limited"
 REPLY_RATE = env("REPLY_RATE", default="10/h")
 
 # --- Manifesto -------------------------------------------------------------------
+# How many comments on amendments, and how many amendments, one account may post.
+MANIFESTO_COMMENT_RATE = env("MANIFESTO_COMMENT_RATE", default="10/h")
+MANIFESTO_PROPOSE_RATE = env("MANIFESTO_PROPOSE_RATE", default="20/d")
+# Recompute every ranking (popular, common ground, bridging) every ten minutes.
+CELERY_BEAT_SCHEDULE["manifesto-rankings"] = {
+    "task": "manifesto.tasks.recompute_rankings",
+    "schedule": env.int("MANIFESTO_RANKING_INTERVAL_SECONDS", default=600),
+}
 
 # --- Crowdfund -------------------------------------------------------------------
 # Stripe keys come only from the environment; with no secret key the crowdfund pages

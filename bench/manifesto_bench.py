@@ -1,0 +1,403 @@
+"""Manifesto benchmark (printed figures, not a test). Needs PostgreSQL.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hub_manifesto_bench \
+    DJANGO_SETTINGS_MODULE=cms.settings.test .venv/bin/python bench/manifesto_bench.py
+
+BENCH_QUICK=1 uses a data set about twenty times smaller. The database is created and
+migrated if needed, and the benchmark's data are replaced on every run (BENCH_REUSE=1
+measures the previous run's data again instead).
+
+Prints: p50/p95 render time of the manifesto page and of a clause's ranked list; votes per
+second with 32 concurrent voters and a recount proving none was lost or doubled; the time to
+recompute all three rankings.
+"""
+
+import io
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.test")
+
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+CLAUSES = 10 if QUICK else 50
+AMENDMENTS = 500 if QUICK else 10_000
+SUPPORTERS = 5_000 if QUICK else 100_000
+VOTES_PER_SUPPORTER = 10  # 1,000,000 votes at full size
+PARTIES = ["labour", "green", "liberal-democrat", "snp", "plaid-cymru", "none"]
+CONCURRENT_VOTERS = 32
+VOTES_PER_THREAD = 40 if QUICK else 100
+RENDERS = 30
+
+
+def ensure_database():
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        sys.exit("Set DATABASE_URL to a PostgreSQL database (it is created if missing).")
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup_django():
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def timed(label):
+    class Timer:
+        def __enter__(self):
+            self.start = time.perf_counter()
+            return self
+
+        def __exit__(self, *exc):
+            self.seconds = time.perf_counter() - self.start
+            print(f"  {label}: {self.seconds:.1f} s", flush=True)
+
+    return Timer()
+
+
+def generate():
+    """Replace the benchmark manifesto and its data; return the page."""
+    from django.db import connection
+
+    from cms.models import HomePage, Party, User
+    from manifesto.merge import start_text
+    from manifesto.models import Amendment, AmendmentStatus, ManifestoPage
+
+    print(
+        f"Generating {CLAUSES} clauses, {AMENDMENTS:,} amendments, {SUPPORTERS:,} supporters, "
+        f"{SUPPORTERS * VOTES_PER_SUPPORTER:,} votes",
+        flush=True,
+    )
+    rng = np.random.default_rng(42)
+    home = HomePage.objects.get()
+    old = ManifestoPage.objects.filter(slug="bench-manifesto").first()
+    if old:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DELETE FROM manifesto_vote WHERE amendment_id IN "
+                "(SELECT id FROM manifesto_amendment WHERE page_id = %s)",
+                [old.pk],
+            )
+        Amendment.objects.filter(page=old).delete()
+        old.delete()
+    User.objects.filter(email__endswith="@bench.example").delete()
+    from django.utils import timezone
+
+    now = timezone.now()
+    page = ManifestoPage(
+        title="Benchmark manifesto",
+        slug="bench-manifesto",
+        screening=False,
+        amendments_open_at=now - timezone.timedelta(days=1),
+        voting_only_from=now + timezone.timedelta(days=30),
+        closed_at=now + timezone.timedelta(days=60),
+    )
+    home.add_child(instance=page)
+    page.save_revision().publish()
+    words = [
+        "fair",
+        "votes",
+        "green",
+        "deal",
+        "public",
+        "services",
+        "local",
+        "councils",
+        "climate",
+        "justice",
+        "people",
+    ]
+    texts = [" ".join(rng.choice(words, size=18)).capitalize() + "." for _ in range(CLAUSES)]
+    with timed("clauses and version 1"):
+        start_text(page, [(f"Section {i // 5 + 1}", t) for i, t in enumerate(texts)])
+    clauses = list(page.live_clauses())
+    parties = {p.slug: p.pk for p in Party.objects.all()}
+    with timed("supporters"):
+        users = [
+            User(
+                email=f"s{i}@bench.example",
+                password="!",
+                display_name=f"Supporter {i}",
+                party_id=parties[PARTIES[i % len(PARTIES)]],
+            )
+            for i in range(SUPPORTERS)
+        ]
+        User.objects.bulk_create(users, batch_size=5000)
+        voter_ids = np.array(
+            User.objects.filter(email__endswith="@bench.example")
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    version = page.current_version
+    with timed("amendments"):
+        amendments = []
+        for i in range(AMENDMENTS):
+            clause = clauses[i % CLAUSES]
+            tokens = clause.text.split()
+            start = int(rng.integers(0, len(tokens) - 3))
+            tokens[start : start + 2] = rng.choice(words, size=2).tolist()
+            amendment = Amendment(
+                page=page,
+                clause=clause,
+                text=" ".join(tokens),
+                reason="Benchmark amendment.",
+                base_version=version,
+                base_text=clause.text,
+                status=AmendmentStatus.PUBLISHED,
+            )
+            amendment.refresh_diff()
+            amendments.append(amendment)
+        Amendment.objects.bulk_create(amendments, batch_size=2000)
+        amendment_ids = np.array(
+            Amendment.objects.filter(page=page).order_by("pk").values_list("pk", flat=True)
+        )
+    with timed("votes (COPY)"):
+        lean = rng.uniform(0.2, 0.9, size=(len(amendment_ids), len(PARTIES)))
+        buffer = io.StringIO()
+        stamp = now.isoformat()
+        for v_index, voter in enumerate(voter_ids):
+            chosen = rng.choice(len(amendment_ids), size=VOTES_PER_SUPPORTER, replace=False)
+            rolls = rng.random(VOTES_PER_SUPPORTER)
+            party = v_index % len(PARTIES)
+            for a_index, roll in zip(chosen, rolls, strict=True):
+                p = lean[a_index, party]
+                choice = "agree" if roll < p else ("pass" if roll < p + 0.05 else "disagree")
+                buffer.write(f"{amendment_ids[a_index]}\t{voter}\t{choice}\t{stamp}\t{stamp}\n")
+        buffer.seek(0)
+        raw = connection.connection if connection.connection else None
+        if raw is None:
+            connection.ensure_connection()
+            raw = connection.connection
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(
+                "COPY manifesto_vote (amendment_id, voter_id, choice, created_at, updated_at) "
+                "FROM STDIN"
+            ) as copy,
+        ):
+            while chunk := buffer.read(1 << 20):
+                copy.write(chunk)
+        raw.commit() if not connection.get_autocommit() else None
+    with timed("counters and ANALYZE"), connection.cursor() as cursor:
+        cursor.execute(
+            """
+                UPDATE manifesto_amendment a SET
+                  agree_count = c.agree, disagree_count = c.disagree, pass_count = c.pass
+                FROM (SELECT amendment_id,
+                        count(*) FILTER (WHERE choice = 'agree') AS agree,
+                        count(*) FILTER (WHERE choice = 'disagree') AS disagree,
+                        count(*) FILTER (WHERE choice = 'pass') AS pass
+                      FROM manifesto_vote GROUP BY amendment_id) c
+                WHERE a.id = c.amendment_id AND a.page_id = %s
+                """,
+            [page.pk],
+        )
+        cursor.execute("ANALYZE")
+    return page, voter_ids, amendment_ids
+
+
+def percentile(values, q):
+    return float(np.percentile(values, q)) * 1000
+
+
+def bench_renders(page):
+    from django.test import Client
+
+    from cms.models import User
+
+    client = Client()
+    client.force_login(User.objects.filter(email__endswith="@bench.example").first())
+    clause = page.live_clauses().first()
+    for label, url in [
+        ("manifesto page", page.url),
+        ("clause ranked list (common ground)", f"{page.url}clause/{clause.key}/?sort=common"),
+        ("clause fair random list", f"{page.url}clause/{clause.key}/"),
+    ]:
+        client.get(url)
+        times = []
+        for _ in range(RENDERS):
+            start = time.perf_counter()
+            response = client.get(url)
+            times.append(time.perf_counter() - start)
+            assert response.status_code == 200, response.status_code
+        print(
+            f"  {label}: p50 {percentile(times, 50):.0f} ms, p95 {percentile(times, 95):.0f} ms",
+            flush=True,
+        )
+
+
+PROCESSES = 4  # like gunicorn workers; 32 concurrent voters = 4 processes x 8 threads
+
+
+def _vote_worker(args):
+    """In a forked process: run this share of the voters, one thread each."""
+    from django.db import connection
+
+    from cms.models import User
+    from manifesto.actions import cast_vote
+    from manifesto.models import Amendment, ManifestoPage
+
+    page_id, plan = args
+    connection.close()
+    page = ManifestoPage.objects.get(pk=page_id)
+    targets = {a for steps in plan.values() for a, _ in steps}
+    amendments = {a.pk: a for a in Amendment.objects.filter(pk__in=targets)}
+    for amendment in amendments.values():
+        amendment.page = page
+    users = {u.pk: u for u in User.objects.filter(pk__in=list(plan))}
+    connection.close()
+    errors = []
+    barrier = threading.Barrier(len(plan))
+
+    def run(voter):
+        try:
+            barrier.wait()
+            for amendment_id, choice in plan[voter]:
+                cast_vote(amendments[amendment_id], users[voter], choice)
+        except Exception as error:  # noqa: BLE001
+            errors.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(voter,)) for voter in plan]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+def bench_votes(page, voter_ids, amendment_ids):
+    import multiprocessing
+
+    from django.db import connection
+    from django.db.models import Count
+
+    from manifesto.models import Amendment, Vote
+
+    rng = np.random.default_rng(7)
+    targets = rng.choice(amendment_ids, size=50, replace=False).tolist()
+    voters = rng.choice(voter_ids, size=CONCURRENT_VOTERS, replace=False).tolist()
+    # Each voter votes on up to 50 different amendments (new votes, or changes of votes the
+    # generated data already had); at each step the 32 voters are on 32 different amendments.
+    plan = {
+        int(voter): [
+            (int(targets[(i + k) % len(targets)]), ["agree", "disagree", "pass"][k % 3])
+            for k in range(VOTES_PER_THREAD)
+        ]
+        for i, voter in enumerate(voters)
+    }
+    before_votes = Vote.objects.filter(amendment_id__in=targets).count()
+    new_pairs = {(v, a) for v in plan for a, _ in plan[v]} - set(
+        Vote.objects.filter(amendment_id__in=targets, voter_id__in=list(plan)).values_list(
+            "voter_id", "amendment_id"
+        )
+    )
+    shares = [(page.pk, {v: plan[v] for v in list(plan)[i::PROCESSES]}) for i in range(PROCESSES)]
+    connection.close()
+    context = multiprocessing.get_context("fork")
+    start = time.perf_counter()
+    with context.Pool(PROCESSES) as pool:
+        errors = [e for share in pool.map(_vote_worker, shares) for e in share]
+    seconds = time.perf_counter() - start
+    total = sum(len(steps) for steps in plan.values())
+    print(
+        f"  {total:,} votes by {CONCURRENT_VOTERS} concurrent voters ({PROCESSES} processes x "
+        f"{CONCURRENT_VOTERS // PROCESSES} threads) in {seconds:.2f} s: "
+        f"{total / seconds:,.0f} votes/s; errors: {len(errors)} {errors[:3]}",
+        flush=True,
+    )
+    # Proof that none was lost or doubled: exactly the new (voter, amendment) pairs were
+    # added, every voter's last choice is stored, and counters equal a recount.
+    after_votes = Vote.objects.filter(amendment_id__in=targets).count()
+    stored = {
+        a.pk: (a.agree_count, a.disagree_count, a.pass_count)
+        for a in Amendment.objects.filter(pk__in=targets)
+    }
+    recount = {pk: [0, 0, 0] for pk in targets}
+    for amendment_id, choice, n in (
+        Vote.objects.filter(amendment_id__in=targets)
+        .values_list("amendment_id", "choice")
+        .annotate(n=Count("pk"))
+    ):
+        recount[amendment_id][["agree", "disagree", "pass"].index(choice)] = n
+    recount = {pk: tuple(v) for pk, v in recount.items()}
+    final = {
+        (v, a): c
+        for v, a, c in Vote.objects.filter(
+            amendment_id__in=targets, voter_id__in=list(plan)
+        ).values_list("voter_id", "amendment_id", "choice")
+    }
+    last_choice = {(v, a): c for v in plan for a, c in plan[v]}  # later steps overwrite
+    last_kept = all(final.get(pair) == c for pair, c in last_choice.items())
+    print(
+        f"  votes on the 50 amendments: {before_votes:,} before + {len(new_pairs):,} new "
+        f"pairs = {before_votes + len(new_pairs):,} expected, {after_votes:,} stored; "
+        f"counters equal recount: {stored == recount}; every last choice kept: {last_kept}",
+        flush=True,
+    )
+
+
+def bench_ranking(page):
+    from manifesto.scoring import recompute_page_rankings
+
+    start = time.perf_counter()
+    count = recompute_page_rankings(page)
+    print(
+        f"  recomputed popular, common ground and bridging for {count:,} amendments in "
+        f"{time.perf_counter() - start:.1f} s",
+        flush=True,
+    )
+
+
+def reuse():
+    """BENCH_REUSE=1: measure the data a previous run generated, if it has the right size."""
+    from cms.models import User
+    from manifesto.models import Amendment, ManifestoPage
+
+    page = ManifestoPage.objects.filter(slug="bench-manifesto").first()
+    if page is None or Amendment.objects.filter(page=page).count() != AMENDMENTS:
+        return None
+    print("Reusing the data of the previous run", flush=True)
+    voter_ids = np.array(
+        User.objects.filter(email__endswith="@bench.example")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    amendment_ids = np.array(
+        Amendment.objects.filter(page=page).order_by("pk").values_list("pk", flat=True)
+    )
+    return page, voter_ids, amendment_ids
+
+
+def main():
+    ensure_database()
+    setup_django()
+    reused = reuse() if os.environ.get("BENCH_REUSE") == "1" else None
+    page, voter_ids, amendment_ids = reused or generate()
+    print("Rankings", flush=True)
+    bench_ranking(page)
+    print("Render times (in-process test client, logged-in supporter)", flush=True)
+    bench_renders(page)
+    print("Concurrent voting", flush=True)
+    bench_votes(page, voter_ids, amendment_ids)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,231 @@
+"""What people do to amendments, each in one short transaction: propose, vote, report,
+change status. Views and the admin call these after `rules.can` has said yes."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.core.mail import send_mail
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from manifesto.models import (
+    COUNTER_FIELD,
+    Amendment,
+    AmendmentKind,
+    AmendmentStatus,
+    Clause,
+    ManifestoPage,
+    Report,
+    Vote,
+)
+
+
+class VoteRefused(Exception):
+    """A vote the per-manifesto limits do not allow; the message is shown to the voter."""
+
+
+def propose(page: ManifestoPage, clause: Clause, author, kind: str, text: str, reason: str):
+    """Record a new amendment against the current version of the clause's text."""
+    status = AmendmentStatus.SUBMITTED if page.screening else AmendmentStatus.PUBLISHED
+    return Amendment.objects.create(
+        page=page,
+        clause=clause,
+        kind=kind,
+        text="" if kind == AmendmentKind.DELETE else text.strip(),
+        reason=reason.strip(),
+        author=author,
+        base_version=page.current_version,
+        base_text=clause.text,
+        status=status,
+    )
+
+
+def check_vote_limits(page: ManifestoPage, voter, is_new_vote: bool) -> None:
+    if page.min_account_age_days and voter.date_joined > timezone.now() - timedelta(
+        days=page.min_account_age_days
+    ):
+        raise VoteRefused(f"Accounts can vote once they are {page.min_account_age_days} days old.")
+    if is_new_vote and page.votes_per_day:
+        since = timezone.now() - timedelta(days=1)
+        today = Vote.objects.filter(
+            voter=voter, amendment__page=page, created_at__gte=since
+        ).count()
+        if today >= page.votes_per_day:
+            raise VoteRefused(f"You have used today's {page.votes_per_day} votes. Thank you!")
+
+
+@dataclass
+class VoteCounts:
+    """An amendment's counters right after a vote (read under the row lock)."""
+
+    pk: int
+    agree_count: int
+    disagree_count: int
+    pass_count: int
+
+
+def cast_vote(amendment: Amendment, voter, choice: str) -> VoteCounts:
+    """Record or change a vote and keep the amendment's counters exact.
+
+    One short transaction of four statements: lock the amendment row (reading its
+    counters), read this voter's previous choice, insert or change the vote, move the
+    counters by exactly the change. The lock serialises votes on one amendment, so the previous
+    choice read is the truth and the counters cannot drift; the unique constraint on
+    (amendment, voter) stays as the last line of defence against a double vote.
+    """
+    if choice not in COUNTER_FIELD:
+        raise VoteRefused("Choose agree, disagree or pass.")
+    if connection.vendor == "postgresql" and not amendment.page.votes_per_day:
+        return _cast_vote_postgresql(amendment, voter, choice)
+    with transaction.atomic():
+        # Lock first, then read the previous vote in a separate statement: a statement that
+        # waited for the lock still sees its own older snapshot for other tables, and would
+        # miss a vote committed by the transaction it waited for.
+        pk, agree, disagree, abstain = (
+            Amendment.objects.select_for_update()
+            .filter(pk=amendment.pk)
+            .values_list("pk", "agree_count", "disagree_count", "pass_count")
+            .get()
+        )
+        previous = (
+            Vote.objects.filter(amendment_id=pk, voter=voter)
+            .values_list("choice", flat=True)
+            .first()
+        )
+        counts = {"agree": agree, "disagree": disagree, "pass": abstain}
+        if previous == choice:
+            return VoteCounts(pk, agree, disagree, abstain)
+        check_vote_limits(amendment.page, voter, is_new_vote=previous is None)
+        if previous is None:
+            Vote.objects.create(amendment_id=pk, voter=voter, choice=choice)
+            changes = {COUNTER_FIELD[choice]: F(COUNTER_FIELD[choice]) + 1}
+        else:
+            Vote.objects.filter(amendment_id=pk, voter=voter).update(
+                choice=choice, updated_at=timezone.now()
+            )
+            changes = {
+                COUNTER_FIELD[previous]: F(COUNTER_FIELD[previous]) - 1,
+                COUNTER_FIELD[choice]: F(COUNTER_FIELD[choice]) + 1,
+            }
+            counts[previous] -= 1
+        counts[choice] += 1
+        Amendment.objects.filter(pk=pk).update(**changes)
+    return VoteCounts(pk, counts["agree"], counts["disagree"], counts["pass"])
+
+
+# After the amendment row is locked, one statement reads the previous choice, upserts the
+# vote and moves the counters by the difference. It runs after the lock was granted, so its
+# snapshot includes any vote committed by the transaction it waited for.
+UPSERT_VOTE_SQL = """
+WITH previous AS (
+    SELECT choice FROM manifesto_vote WHERE amendment_id = %(amendment)s AND voter_id = %(voter)s
+), upsert AS (
+    INSERT INTO manifesto_vote (amendment_id, voter_id, choice, created_at, updated_at)
+    VALUES (%(amendment)s, %(voter)s, %(choice)s, %(now)s, %(now)s)
+    ON CONFLICT (amendment_id, voter_id)
+    DO UPDATE SET choice = EXCLUDED.choice, updated_at = EXCLUDED.updated_at
+    RETURNING 1
+)
+UPDATE manifesto_amendment SET
+    agree_count = agree_count + (%(choice)s = 'agree')::int
+        - (SELECT count(*) FROM previous WHERE choice = 'agree'),
+    disagree_count = disagree_count + (%(choice)s = 'disagree')::int
+        - (SELECT count(*) FROM previous WHERE choice = 'disagree'),
+    pass_count = pass_count + (%(choice)s = 'pass')::int
+        - (SELECT count(*) FROM previous WHERE choice = 'pass')
+WHERE id = %(amendment)s AND EXISTS (SELECT 1 FROM upsert)
+RETURNING agree_count, disagree_count, pass_count
+"""
+
+
+def _cast_vote_postgresql(amendment: Amendment, voter, choice: str) -> VoteCounts:
+    """The same transaction as `cast_vote` in two statements instead of four (PostgreSQL)."""
+    with transaction.atomic():
+        (pk,) = (
+            Amendment.objects.select_for_update().filter(pk=amendment.pk).values_list("pk").get()
+        )
+        if amendment.page.min_account_age_days:
+            check_vote_limits(amendment.page, voter, is_new_vote=False)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                UPSERT_VOTE_SQL,
+                {"amendment": pk, "voter": voter.pk, "choice": choice, "now": timezone.now()},
+            )
+            agree, disagree, abstain = cursor.fetchone()
+    return VoteCounts(pk, agree, disagree, abstain)
+
+
+STATUS_MESSAGES = {
+    AmendmentStatus.PUBLISHED: "has been published: supporters can now vote on it.",
+    AmendmentStatus.WITHDRAWN: "has been withdrawn.",
+    AmendmentStatus.ACCEPTED: "has been accepted and will be merged into the text.",
+    AmendmentStatus.REJECTED: "has been rejected.",
+    AmendmentStatus.DUPLICATE: "has been marked as a duplicate of another amendment.",
+    AmendmentStatus.MERGED: "has been merged into a new version of the text. Thank you!",
+    AmendmentStatus.NEEDS_UPDATE: "needs updating: the clause changed under it.",
+    AmendmentStatus.SUBMITTED: "is awaiting screening.",
+}
+
+
+def set_status(amendment: Amendment, status: str, reason: str = "", duplicate_of=None) -> None:
+    """Change an amendment's status and tell its author by email (sent after commit)."""
+    if amendment.status == status and not reason:
+        return
+    amendment.status = status
+    amendment.status_reason = reason
+    if duplicate_of is not None:
+        amendment.duplicate_of = duplicate_of
+    amendment.save()
+    notify_author(amendment)
+
+
+def notify_author(amendment: Amendment) -> None:
+    author = amendment.author
+    if author is None or not author.email:
+        return
+    page = amendment.page
+    lines = [
+        f"Hello {author.public_name},",
+        "",
+        f"Your amendment to clause {amendment.clause.key} of {page.title} "
+        f"{STATUS_MESSAGES[amendment.status]}",
+    ]
+    if amendment.status_reason:
+        lines += ["", f"Note from the moderators: {amendment.status_reason}"]
+    if amendment.duplicate_of_id:
+        lines += ["", f"It duplicates amendment {amendment.duplicate_of_id}."]
+    lines += ["", f"See it here: {amendment_full_url(amendment)}"]
+    send_mail(
+        f"Your amendment: {amendment.get_status_display()}",
+        "\n".join(lines),
+        None,
+        [author.email],
+    )
+
+
+def amendment_full_url(amendment: Amendment) -> str:
+    from django.conf import settings
+
+    return (
+        f"{settings.WAGTAILADMIN_BASE_URL.rstrip('/')}{amendment.page.url}amendment/{amendment.pk}/"
+    )
+
+
+def report(amendment: Amendment, reporter, reason: str = "") -> bool:
+    """Record an abuse report (once per person); hide the amendment at the threshold.
+
+    Returns False if this person had already reported it.
+    """
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                Report.objects.create(amendment=amendment, reporter=reporter, reason=reason)
+        except IntegrityError:
+            return False
+        Amendment.objects.filter(pk=amendment.pk).update(report_count=F("report_count") + 1)
+        amendment.refresh_from_db(fields=["report_count", "is_hidden"])
+        if amendment.report_count >= amendment.page.report_threshold and not amendment.is_hidden:
+            Amendment.objects.filter(pk=amendment.pk).update(is_hidden=True)
+            amendment.is_hidden = True
+    return True

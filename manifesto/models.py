@@ -1,0 +1,582 @@
+"""The manifesto: a page of clauses, its versions, amendments to it, votes and discussion.
+
+The current wording lives on `Clause` (fast to read); every change also writes a
+`ManifestoVersion` holding a full snapshot, and a `ClauseText` row per changed clause
+recording where the wording came from (an amendment with its vote totals, or an editor).
+"""
+
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.search import index
+
+from cms.models.pages import BasePage
+from cms.moderation import ModeratedText
+from manifesto import diff as worddiff
+
+
+class Phase(models.TextChoices):
+    DRAFTING = "drafting", "Drafting (editors only)"
+    AMENDMENTS = "amendments", "Amendments open"
+    VOTING = "voting", "Voting only"
+    CLOSED = "closed", "Closed"
+
+
+class ManifestoPage(RoutablePageMixin, BasePage):
+    """A manifesto (or a one-question consultation) that supporters amend and vote on.
+
+    Sub-views (clause, amendment, history, exports, API) are routes in `manifesto.views`.
+    """
+
+    introduction = models.TextField(blank=True, help_text="Shown above the clauses.")
+    is_consultation = models.BooleanField(
+        default=False,
+        help_text="A one-question consultation: the single clause is the question's current "
+        "answer (e.g. the campaign's name) and amendments are alternative answers.",
+    )
+    amendments_open_at = models.DateTimeField(
+        null=True, blank=True, help_text="Before this the text is in drafting (editors only)."
+    )
+    voting_only_from = models.DateTimeField(
+        null=True, blank=True, help_text="From this time no new amendments, voting continues."
+    )
+    closed_at = models.DateTimeField(
+        null=True, blank=True, help_text="From this time voting and discussion are closed."
+    )
+    screening = models.BooleanField(
+        default=True,
+        help_text="Moderators publish each amendment before others can see it. "
+        "Untick to publish amendments at once.",
+    )
+    min_account_age_days = models.PositiveSmallIntegerField(
+        default=0, help_text="Accounts younger than this many days cannot vote (0: no minimum)."
+    )
+    votes_per_day = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Optional cap on new votes per supporter per day."
+    )
+    report_threshold = models.PositiveSmallIntegerField(
+        default=3, help_text="Hide an amendment pending review after this many abuse reports."
+    )
+    bridging_min_votes_per_voter = models.PositiveSmallIntegerField(
+        default=3, help_text="Bridging ranking: ignore voters with fewer votes than this."
+    )
+    bridging_min_votes_per_amendment = models.PositiveSmallIntegerField(
+        default=5, help_text="Bridging ranking: amendments with fewer votes get no score."
+    )
+    common_ground_min_votes_per_party = models.PositiveSmallIntegerField(
+        default=3, help_text="Common ground: a party group counts once it has this many votes."
+    )
+
+    content_panels = [
+        *BasePage.content_panels,
+        FieldPanel("introduction"),
+        FieldPanel("is_consultation"),
+        MultiFieldPanel(
+            [
+                FieldPanel("amendments_open_at"),
+                FieldPanel("voting_only_from"),
+                FieldPanel("closed_at"),
+            ],
+            heading="Phases",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("screening"),
+                FieldPanel("min_account_age_days"),
+                FieldPanel("votes_per_day"),
+                FieldPanel("report_threshold"),
+                FieldPanel("common_ground_min_votes_per_party"),
+                FieldPanel("bridging_min_votes_per_voter"),
+                FieldPanel("bridging_min_votes_per_amendment"),
+            ],
+            heading="Participation rules",
+        ),
+    ]
+    search_fields = [*BasePage.search_fields, index.SearchField("introduction")]
+    parent_page_types = ["cms.HomePage", "cms.StandardPage"]
+    subpage_types: list = []
+
+    class Meta:
+        verbose_name = "manifesto"
+
+    def clean(self):
+        super().clean()
+        dates = [self.amendments_open_at, self.voting_only_from, self.closed_at]
+        present = [d for d in dates if d]
+        if present != sorted(present):
+            raise ValidationError("Phase dates must be in order: open, voting only, closed.")
+
+    def phase_at(self, when=None) -> str:
+        when = when or timezone.now()
+        if self.closed_at and when >= self.closed_at:
+            return Phase.CLOSED
+        if self.voting_only_from and when >= self.voting_only_from:
+            return Phase.VOTING
+        if self.amendments_open_at and when >= self.amendments_open_at:
+            return Phase.AMENDMENTS
+        return Phase.DRAFTING
+
+    @property
+    def phase(self) -> str:
+        return self.phase_at()
+
+    @property
+    def phase_label(self) -> str:
+        return Phase(self.phase).label
+
+    @property
+    def current_version(self):
+        return self.versions.order_by("-number").first()
+
+    def live_clauses(self):
+        return self.clauses.filter(is_deleted=False).order_by("position")
+
+    # --- Sub-views (the views themselves live in manifesto.views) -----------------------
+
+    @path("", name="index")
+    def index_route(self, request):
+        from manifesto import views
+
+        return views.manifesto_index(request, self)
+
+    @path("clause/<str:key>/", name="clause")
+    def clause_route(self, request, key):
+        from manifesto import views
+
+        return views.clause_view(request, self, key)
+
+    @path("clause/<str:key>/propose/", name="propose")
+    def propose_route(self, request, key):
+        from manifesto import views
+
+        return views.propose_view(request, self, key)
+
+    @path("amendment/<int:pk>/", name="amendment")
+    def amendment_route(self, request, pk):
+        from manifesto import views
+
+        return views.amendment_view(request, self, pk)
+
+    @path("amendment/<int:pk>/<str:action>/", name="amendment_action")
+    def amendment_action_route(self, request, pk, action):
+        from django.http import Http404
+
+        from manifesto import views
+
+        handlers = {
+            "vote": views.vote_view,
+            "comment": views.comment_view,
+            "report": views.report_view,
+            "withdraw": views.withdraw_view,
+            "update": views.update_view,
+            "status": views.status_view,
+        }
+        if action not in handlers:
+            raise Http404("No such action")
+        return handlers[action](request, self, pk)
+
+    @path("history/", name="history")
+    def history_route(self, request):
+        from manifesto import views
+
+        return views.history_view(request, self)
+
+    @path("history/compare/", name="compare")
+    def compare_route(self, request):
+        from manifesto import views
+
+        return views.compare_view(request, self)
+
+    @path("print/", name="print")
+    def print_route(self, request):
+        from manifesto import views
+
+        return views.print_view(request, self)
+
+    @path("export/manifesto/", name="export_manifesto")
+    def export_manifesto_route(self, request):
+        from manifesto import views
+
+        return views.export_manifesto_csv(request, self)
+
+    @path("export/amendments/", name="export_amendments")
+    def export_amendments_route(self, request):
+        from manifesto import views
+
+        return views.export_amendment_book_csv(request, self)
+
+    @path("edit/", name="edit_text")
+    def edit_text_route(self, request):
+        from manifesto import views
+
+        return views.edit_text_view(request, self)
+
+    @path("moderate/", name="moderate")
+    def moderate_route(self, request):
+        from manifesto import views
+
+        return views.moderate_view(request, self)
+
+    @path("moderate/merge/", name="merge")
+    def merge_route(self, request):
+        from manifesto import views
+
+        return views.merge_view(request, self)
+
+    @path("api/clauses/", name="api_clauses")
+    def api_clauses_route(self, request):
+        from manifesto import views
+
+        return views.api_clauses(request, self)
+
+    @path("api/amendments/", name="api_amendments")
+    def api_amendments_route(self, request):
+        from manifesto import views
+
+        return views.api_amendments(request, self)
+
+    def snapshot(self) -> list[dict]:
+        """The full current text as JSON: ordered clauses with their section headings."""
+        return [
+            {"key": c.key, "section": c.section, "text": c.text}
+            for c in self.live_clauses().only("key", "section", "text")
+        ]
+
+
+def new_clause_key() -> str:
+    return secrets.token_hex(4)
+
+
+class Clause(models.Model):
+    """One numbered point of the text. `key` never changes, so links and anchors survive edits."""
+
+    page = models.ForeignKey(ManifestoPage, on_delete=models.CASCADE, related_name="clauses")
+    key = models.CharField(max_length=16, default=new_clause_key, editable=False)
+    section = models.CharField(
+        max_length=120, blank=True, help_text="The heading this clause sits under."
+    )
+    position = models.FloatField(help_text="Order in the text (inserted clauses go between).")
+    text = models.TextField(help_text="The current wording.")
+    is_deleted = models.BooleanField(default=False)
+    provenance = models.ForeignKey(
+        "ClauseText", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    leading_amendment_ids = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="The best-ranked open amendments, stored by the ranking task for the "
+        "manifesto page.",
+    )
+
+    class Meta:
+        ordering = ["page", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["page", "key"], name="manifesto_clause_key_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.text[:60]}" if hasattr(self, "number") else self.text[:70]
+
+    @property
+    def anchor(self) -> str:
+        return f"clause-{self.key}"
+
+
+class ManifestoVersion(models.Model):
+    """An immutable snapshot of the whole text, made on every change."""
+
+    page = models.ForeignKey(ManifestoPage, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=255, blank=True)
+    snapshot = models.JSONField(help_text="Ordered clauses: key, section, text.")
+
+    class Meta:
+        ordering = ["page", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["page", "number"], name="manifesto_version_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.page.title} v{self.number}"
+
+    def text_of(self, key: str) -> str | None:
+        for clause in self.snapshot:
+            if clause["key"] == key:
+                return clause["text"]
+        return None
+
+
+class ClauseText(models.Model):
+    """Provenance: the wording one version gave one clause, and what produced it."""
+
+    wagtail_reference_index_ignore = True
+
+    version = models.ForeignKey(ManifestoVersion, on_delete=models.CASCADE, related_name="texts")
+    clause = models.ForeignKey(Clause, on_delete=models.CASCADE, related_name="history")
+    text = models.TextField()
+    amendment = models.ForeignKey(
+        "Amendment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    agree = models.PositiveIntegerField(default=0)
+    disagree = models.PositiveIntegerField(default=0)
+    abstain = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["version__number"]
+
+    def __str__(self):
+        return f"Clause {self.clause_id} in version {self.version_id}"
+
+
+class AmendmentStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted (awaiting screening)"
+    PUBLISHED = "published", "Published"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+    DUPLICATE = "duplicate", "Duplicate"
+    MERGED = "merged", "Merged"
+    NEEDS_UPDATE = "needs_update", "Needs update"
+
+
+OPEN_STATUSES = [AmendmentStatus.PUBLISHED, AmendmentStatus.ACCEPTED]
+REBASE_STATUSES = [
+    AmendmentStatus.SUBMITTED,
+    AmendmentStatus.PUBLISHED,
+    AmendmentStatus.ACCEPTED,
+    AmendmentStatus.NEEDS_UPDATE,
+]
+PUBLIC_STATUSES = [s for s in AmendmentStatus.values if s != AmendmentStatus.SUBMITTED]
+
+
+class AmendmentKind(models.TextChoices):
+    REPLACE = "replace", "Change the wording"
+    INSERT_AFTER = "insert_after", "Add a new clause after this one"
+    DELETE = "delete", "Delete this clause"
+
+
+# Amendment fields written only by atomic updates (votes, reports) or the ranking task.
+MAINTAINED_ELSEWHERE = {
+    "agree_count",
+    "disagree_count",
+    "pass_count",
+    "report_count",
+    "popular_score",
+    "common_ground_score",
+    "common_ground_detail",
+    "bridging_score",
+    "bridging_detail",
+}
+
+
+class AmendmentQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(status__in=PUBLIC_STATUSES, is_hidden=False)
+
+    def votable(self):
+        return self.filter(status__in=OPEN_STATUSES, is_hidden=False)
+
+
+class Amendment(models.Model):
+    """A proposed change to one clause, written against a base version of its text."""
+
+    page = models.ForeignKey(ManifestoPage, on_delete=models.CASCADE, related_name="amendments")
+    clause = models.ForeignKey(Clause, on_delete=models.CASCADE, related_name="amendments")
+    kind = models.CharField(
+        max_length=12, choices=AmendmentKind.choices, default=AmendmentKind.REPLACE
+    )
+    text = models.TextField(blank=True, help_text="The proposed wording (empty for a deletion).")
+    reason = models.TextField(max_length=2000, help_text="Why, in a few sentences.")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="manifesto_amendments",
+    )
+    base_version = models.ForeignKey(
+        ManifestoVersion, on_delete=models.PROTECT, related_name="amendments"
+    )
+    base_text = models.TextField(help_text="The clause's wording the amendment was written on.")
+    diff = models.JSONField(default=list, help_text="Word-level operations on the base text.")
+    diff_html = models.TextField(blank=True, editable=False)
+    span_start = models.IntegerField(null=True, blank=True, editable=False)
+    span_end = models.IntegerField(null=True, blank=True, editable=False)
+    status = models.CharField(
+        max_length=12,
+        choices=AmendmentStatus.choices,
+        default=AmendmentStatus.SUBMITTED,
+        db_index=True,
+    )
+    status_reason = models.TextField(
+        blank=True, help_text="Why it was rejected, or what collided (shown to the author)."
+    )
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
+    agree_count = models.PositiveIntegerField(default=0)
+    disagree_count = models.PositiveIntegerField(default=0)
+    pass_count = models.PositiveIntegerField(default=0)
+    popular_score = models.FloatField(null=True, blank=True, db_index=True)
+    common_ground_score = models.FloatField(null=True, blank=True, db_index=True)
+    common_ground_detail = models.JSONField(default=dict, blank=True)
+    bridging_score = models.FloatField(null=True, blank=True, db_index=True)
+    bridging_detail = models.JSONField(default=dict, blank=True)
+    report_count = models.PositiveIntegerField(default=0)
+    is_hidden = models.BooleanField(
+        default=False, help_text="Hidden pending review after too many abuse reports."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AmendmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["clause", "status"])]
+        permissions = [("merge_amendment", "Can merge amendments into a new version")]
+
+    def __str__(self):
+        return f"Amendment {self.pk} to clause {self.clause.key}"
+
+    def save(self, *args, **kwargs):
+        """Save, but never write the counters or scores from a possibly stale instance.
+
+        Votes move the counters with atomic UPDATEs, and the ranking task writes the scores
+        with bulk_update; a full save of an instance loaded earlier would overwrite them.
+        """
+        self.refresh_diff()
+        if self.pk and not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in MAINTAINED_ELSEWHERE
+            ]
+        super().save(*args, **kwargs)
+
+    def refresh_diff(self) -> None:
+        """Store the word diff, its HTML and the span of base words it touches."""
+        if self.kind == AmendmentKind.INSERT_AFTER:
+            self.diff = worddiff.make_diff("", self.text)
+            self.diff_html = worddiff.render_html("", self.diff)
+            span = None
+        else:
+            target = "" if self.kind == AmendmentKind.DELETE else self.text
+            self.diff = worddiff.make_diff(self.base_text, target)
+            self.diff_html = worddiff.render_html(self.base_text, self.diff)
+            span = worddiff.changed_span(self.diff)
+        self.span_start = span.start if span else None
+        self.span_end = span.end if span else None
+
+    @property
+    def votes_cast(self) -> int:
+        return self.agree_count + self.disagree_count + self.pass_count
+
+    @property
+    def anchor(self) -> str:
+        return f"amendment-{self.pk}"
+
+    def collides_with(self, other: "Amendment") -> bool:
+        return spans_collide(
+            (self.base_text, self.kind, self.span_start, self.span_end),
+            (other.base_text, other.kind, other.span_start, other.span_end),
+        )
+
+
+def spans_collide(a: tuple, b: tuple) -> bool:
+    """Two amendments collide when written on the same text and touching the same words.
+
+    Each argument is (base_text, kind, span_start, span_end). A deletion collides with
+    every change of the clause; insertions of new clauses collide with nothing.
+    """
+    base_a, kind_a, start_a, end_a = a
+    base_b, kind_b, start_b, end_b = b
+    if AmendmentKind.INSERT_AFTER in (kind_a, kind_b):
+        return False
+    if AmendmentKind.DELETE in (kind_a, kind_b):
+        return True
+    if base_a != base_b or start_a is None or start_b is None:
+        return False
+    return worddiff.ChangedSpan(start_a, end_a).overlaps(worddiff.ChangedSpan(start_b, end_b))
+
+
+class VoteChoice(models.TextChoices):
+    AGREE = "agree", "Agree"
+    DISAGREE = "disagree", "Disagree"
+    PASS = "pass", "Pass"
+
+
+COUNTER_FIELD = {
+    VoteChoice.AGREE: "agree_count",
+    VoteChoice.DISAGREE: "disagree_count",
+    VoteChoice.PASS: "pass_count",
+}
+
+
+class Vote(models.Model):
+    """One supporter's current view of one amendment (changeable until voting closes)."""
+
+    # Votes are many and written in a hot path; Wagtail's reference index has no use for them.
+    wagtail_reference_index_ignore = True
+
+    amendment = models.ForeignKey(Amendment, on_delete=models.CASCADE, related_name="votes")
+    voter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="manifesto_votes"
+    )
+    choice = models.CharField(max_length=8, choices=VoteChoice.choices)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["amendment", "voter"], name="manifesto_one_vote_each")
+        ]
+        indexes = [models.Index(fields=["voter", "created_at"])]
+
+    def __str__(self):
+        return f"{self.choice} on amendment {self.amendment_id}"
+
+
+class AmendmentComment(ModeratedText):
+    """Discussion of an amendment, moderated like every other public text."""
+
+    amendment = models.ForeignKey(Amendment, on_delete=models.CASCADE, related_name="comments")
+
+    class Meta(ModeratedText.Meta):
+        verbose_name = "amendment comment"
+
+
+class Report(models.Model):
+    """An abuse report: one per person per amendment; enough of them hide the amendment."""
+
+    wagtail_reference_index_ignore = True
+
+    amendment = models.ForeignKey(Amendment, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="manifesto_reports"
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["amendment", "reporter"], name="manifesto_one_report_each"
+            )
+        ]
+
+    def __str__(self):
+        return f"Report on amendment {self.amendment_id}"

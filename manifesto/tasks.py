@@ -1,0 +1,43 @@
+"""Background work for the manifesto: recomputing rankings and telling voters of resets."""
+
+from celery import shared_task
+from django.core.mail import send_mail
+
+from manifesto.scoring import recompute_page_rankings
+
+
+@shared_task
+def recompute_rankings(page_id: int | None = None) -> int:
+    """Recompute and store every ranking (of one manifesto, or all). Idempotent."""
+    from manifesto.models import ManifestoPage
+
+    pages = ManifestoPage.objects.all()
+    if page_id is not None:
+        pages = pages.filter(pk=page_id)
+    return sum(recompute_page_rankings(page) for page in pages)
+
+
+@shared_task
+def tell_voters_votes_reset(amendment_id: int, voter_ids: list[int]) -> int:
+    """Email each voter whose vote was cleared because the amendment's change was rewritten."""
+    from cms.models import User
+    from manifesto.actions import amendment_full_url
+    from manifesto.models import Amendment
+
+    amendment = Amendment.objects.select_related("page", "clause").filter(pk=amendment_id).first()
+    if amendment is None:
+        return 0
+    url = amendment_full_url(amendment)
+    sent = 0
+    for voter in User.objects.filter(pk__in=voter_ids, is_active=True):
+        send_mail(
+            "An amendment you voted on has changed",
+            f"Hello {voter.public_name},\n\nThe clause under amendment {amendment.pk} of "
+            f"{amendment.page.title} was changed by a merge, and the amendment was rewritten "
+            "onto the new wording in a way that changes what it proposes. Your vote on it has "
+            f"been cleared so that you can look again and vote on the new version:\n\n{url}\n",
+            None,
+            [voter.email],
+        )
+        sent += 1
+    return sent

@@ -1,0 +1,726 @@
+"""The manifesto's public pages, served as routes of `ManifestoPage` (RoutablePageMixin).
+
+Every state-changing view is POST-only with CSRF and asks `manifesto.rules.can` first;
+listings pre-load what they show so their query count does not grow with the rows.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Q
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django_ratelimit.core import is_ratelimited
+
+from manifesto import actions, ranking
+from manifesto import diff as worddiff
+from manifesto.exports import amendment_book_rows, csv_response, manifesto_rows
+from manifesto.forms import (
+    CommentForm,
+    ProposeForm,
+    ReportForm,
+    StatusForm,
+    UpdateAmendmentForm,
+)
+from manifesto.merge import MergeBlocked, merge_amendments
+from manifesto.models import (
+    OPEN_STATUSES,
+    Amendment,
+    AmendmentComment,
+    AmendmentStatus,
+    Clause,
+    ManifestoPage,
+    Phase,
+    Vote,
+    spans_collide,
+)
+from manifesto.rules import can
+
+AMENDMENTS_PER_PAGE = 20
+SORTS = {
+    "common": ("Common ground", "common_ground_score"),
+    "popular": ("Popular", "popular_score"),
+    "bridging": ("Bridging", "bridging_score"),
+    "newest": ("Newest", "created_at"),
+    "random": ("Random (fair) order", None),
+}
+
+
+def _require(request, action, page, amendment=None):
+    if not can(request.user, action, page, amendment):
+        if not request.user.is_authenticated:
+            raise PermissionDenied("Sign in as a verified supporter to do this.")
+        raise PermissionDenied("This is not open to you in the current phase.")
+
+
+def _context(request, page, **extra):
+    return {
+        "page": page,
+        "self": page,
+        "request": request,
+        "base": page.get_url(request),
+        "phase": page.phase,
+        "phase_label": page.phase_label,
+        **extra,
+    }
+
+
+def amendment_card_queryset(page):
+    """What an amendment card shows, in one query."""
+    return (
+        Amendment.objects.public()
+        .filter(page=page)
+        .select_related("author", "author__party", "clause")
+        .defer("base_text", "diff", "common_ground_detail", "bridging_detail", "reason")
+    )
+
+
+def manifesto_index(request, page: ManifestoPage):
+    """The text with, per clause, its open-amendment count and leading amendments.
+
+    The leading amendments are the ones the ranking task stored on each clause, so this
+    page costs the same few queries however many amendments there are.
+    """
+    _require(request, "view", page)
+    clauses = list(
+        page.live_clauses().select_related("provenance__amendment__author", "provenance__version")
+    )
+    counts = dict(
+        Amendment.objects.filter(page=page, status__in=OPEN_STATUSES, is_hidden=False)
+        .values_list("clause_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    leading_ids = [pk for clause in clauses for pk in clause.leading_amendment_ids]
+    leading = {
+        a.pk: a
+        for a in amendment_card_queryset(page).filter(pk__in=leading_ids, status__in=OPEN_STATUSES)
+    }
+    for clause in clauses:
+        clause.open_amendments = counts.get(clause.pk, 0)
+        clause.leading = [leading[pk] for pk in clause.leading_amendment_ids if pk in leading]
+    return render(
+        request,
+        "manifesto/manifesto_page.html",
+        _context(
+            request,
+            page,
+            clauses=clauses,
+            version=page.current_version,
+            can_edit_text=can(request.user, "edit_text", page),
+            can_moderate=can(request.user, "moderate", page),
+        ),
+    )
+
+
+def _visitor_seed(request) -> int:
+    """A number that stays the same for one visitor, so their random order is stable."""
+    if request.user.is_authenticated:
+        return request.user.pk
+    if not request.session.session_key:
+        request.session.save()
+    return int.from_bytes(request.session.session_key.encode()[:6], "big")
+
+
+def ordered_amendments(request, page, queryset, sort):
+    if sort == "random":
+        multiplier, offset = ranking.fair_order_key(_visitor_seed(request))
+        return queryset.annotate(shuffle=(F("id") * multiplier + offset) % ranking.PRIME).order_by(
+            "shuffle"
+        )
+    field = SORTS[sort][1]
+    return queryset.order_by(F(field).desc(nulls_last=True), "-pk")
+
+
+def default_sort(page) -> str:
+    return "random" if page.phase in (Phase.AMENDMENTS, Phase.VOTING) else "common"
+
+
+def clause_number(clause) -> int:
+    return (
+        Clause.objects.filter(
+            page=clause.page_id, is_deleted=False, position__lt=clause.position
+        ).count()
+        + 1
+    )
+
+
+def collisions_for(amendments, clause) -> dict[int, list[int]]:
+    """For each shown amendment, the other open amendments of the clause it collides with."""
+    others = list(
+        Amendment.objects.filter(clause=clause, status__in=OPEN_STATUSES, is_hidden=False)
+        .values_list("pk", "base_text", "kind", "span_start", "span_end")
+        .order_by("pk")
+    )
+    result = {}
+    for amendment in amendments:
+        mine = (amendment.base_text, amendment.kind, amendment.span_start, amendment.span_end)
+        result[amendment.pk] = [
+            pk
+            for pk, *theirs in others
+            if pk != amendment.pk and spans_collide(mine, tuple(theirs))
+        ]
+    return result
+
+
+def my_votes(request, amendment_ids) -> dict[int, str]:
+    if not request.user.is_authenticated:
+        return {}
+    return dict(
+        Vote.objects.filter(voter=request.user, amendment_id__in=amendment_ids).values_list(
+            "amendment_id", "choice"
+        )
+    )
+
+
+def clause_view(request, page: ManifestoPage, key: str):
+    _require(request, "view", page)
+    clause = get_object_or_404(
+        Clause.objects.select_related("provenance__amendment__author", "provenance__version"),
+        page=page,
+        key=key,
+    )
+    sort = request.GET.get("sort") or default_sort(page)
+    if sort not in SORTS:
+        sort = default_sort(page)
+    status = request.GET.get("status", "open")
+    queryset = amendment_card_queryset(page).filter(clause=clause).defer(None)
+    queryset = queryset.defer("common_ground_detail", "bridging_detail")
+    if status == "open":
+        queryset = queryset.filter(status__in=OPEN_STATUSES)
+    paginator = Paginator(ordered_amendments(request, page, queryset, sort), AMENDMENTS_PER_PAGE)
+    page_obj = paginator.get_page(request.GET.get("page"))
+    shown = list(page_obj.object_list)
+    votes = my_votes(request, [a.pk for a in shown])
+    collisions = collisions_for(shown, clause)
+    for amendment in shown:
+        amendment.my_vote = votes.get(amendment.pk)
+        amendment.collides = collisions.get(amendment.pk, [])
+    mine_pending = []
+    if request.user.is_authenticated:
+        mine_pending = list(
+            Amendment.objects.filter(
+                clause=clause,
+                author=request.user,
+                status__in=[AmendmentStatus.SUBMITTED, AmendmentStatus.NEEDS_UPDATE],
+            ).only("pk", "status", "text", "kind")
+        )
+    return render(
+        request,
+        "manifesto/clause.html",
+        _context(
+            request,
+            page,
+            clause=clause,
+            number=clause_number(clause),
+            amendments=shown,
+            page_obj=page_obj,
+            sort=sort,
+            sorts=[(k, label) for k, (label, _) in SORTS.items()],
+            status=status,
+            mine_pending=mine_pending,
+            can_vote=can(request.user, "vote", page),
+            can_propose=can(request.user, "propose", page),
+        ),
+    )
+
+
+def _amendment_or_404(request, page, pk) -> Amendment:
+    amendment = get_object_or_404(
+        Amendment.objects.select_related("clause", "author", "author__party", "duplicate_of"),
+        page=page,
+        pk=pk,
+    )
+    amendment.page = page
+    visible = amendment.status != AmendmentStatus.SUBMITTED and not amendment.is_hidden
+    if not visible and not (
+        amendment.author_id == request.user.pk or can(request.user, "moderate", page)
+    ):
+        raise Http404("No such amendment")
+    return amendment
+
+
+def amendment_view(request, page, pk, comment_form=None, report_form=None):
+    _require(request, "view", page)
+    amendment = _amendment_or_404(request, page, pk)
+    user = request.user
+    comments = AmendmentComment.objects.filter(amendment=amendment).select_related("author")
+    if user.is_authenticated:
+        comments = comments.filter(Q(status="approved") | Q(author=user))
+    else:
+        comments = comments.visible()
+    groups = (amendment.common_ground_detail or {}).get("groups", {})
+    collisions = collisions_for([amendment], amendment.clause)[amendment.pk]
+    amendment.my_vote = my_votes(request, [amendment.pk]).get(amendment.pk)
+    return render(
+        request,
+        "manifesto/amendment.html",
+        _context(
+            request,
+            page,
+            amendment=amendment,
+            clause=amendment.clause,
+            comments=comments,
+            party_groups=sorted(groups.items()),
+            collisions=Amendment.objects.filter(pk__in=collisions).only("pk", "text"),
+            comment_form=comment_form or CommentForm(),
+            report_form=report_form or ReportForm(),
+            update_form=UpdateAmendmentForm(initial={"text": amendment.clause.text}),
+            can_vote=can(user, "vote", page, amendment) and amendment.status in OPEN_STATUSES,
+            can_discuss=can(user, "discuss", page, amendment),
+            can_report=can(user, "report", page, amendment),
+            can_withdraw=can(user, "withdraw", page, amendment)
+            and amendment.status
+            in (AmendmentStatus.SUBMITTED, AmendmentStatus.PUBLISHED, AmendmentStatus.NEEDS_UPDATE),
+            can_update=amendment.status == AmendmentStatus.NEEDS_UPDATE
+            and amendment.author_id == user.pk
+            and can(user, "propose", page, amendment),
+            can_moderate=can(user, "moderate", page, amendment),
+            status_form=StatusForm(),
+            not_enough=ranking.NOT_ENOUGH_CROSS_PARTY,
+        ),
+    )
+
+
+def _back(request, fallback: str):
+    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or fallback
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = fallback
+    return HttpResponseRedirect(target)
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@require_POST
+def vote_view(request, page, pk):
+    amendment = _amendment_or_404(request, page, pk)
+    _require(request, "vote", page, amendment)
+    if amendment.status not in OPEN_STATUSES:
+        raise PermissionDenied("This amendment is not open for voting.")
+    choice = request.POST.get("choice", "")
+    try:
+        fresh = actions.cast_vote(amendment, request.user, choice)
+    except actions.VoteRefused as refusal:
+        if _wants_json(request):
+            return JsonResponse({"ok": False, "error": str(refusal)}, status=400)
+        messages.error(request, str(refusal))
+        return _back(request, f"{page.url}amendment/{pk}/")
+    counts = {
+        "agree": fresh.agree_count,
+        "disagree": fresh.disagree_count,
+        "pass": fresh.pass_count,
+    }
+    if _wants_json(request):
+        return JsonResponse({"ok": True, "choice": choice, "counts": counts})
+    messages.success(request, f"Your vote ({choice}) on amendment {pk} is recorded.")
+    return _back(request, f"{page.url}amendment/{pk}/")
+
+
+@require_POST
+def comment_view(request, page, pk):
+    amendment = _amendment_or_404(request, page, pk)
+    _require(request, "discuss", page, amendment)
+    form = CommentForm(request.POST)
+    limited = is_ratelimited(
+        request,
+        group="manifesto-comment",
+        key="user",
+        rate=settings.MANIFESTO_COMMENT_RATE,
+        increment=True,
+    )
+    if limited:
+        form.add_error(None, "You have commented a lot in the last hour. Please wait a while.")
+    if limited or not form.is_valid():
+        response = amendment_view(request, page, pk, comment_form=form)
+        response.status_code = 429 if limited else 400
+        return response
+    AmendmentComment.objects.create(
+        amendment=amendment, author=request.user, body=form.cleaned_data["body"]
+    )
+    messages.success(request, "Thank you: your comment will appear once a moderator has read it.")
+    return HttpResponseRedirect(f"{page.url}amendment/{pk}/#discussion")
+
+
+@require_POST
+def report_view(request, page, pk):
+    amendment = _amendment_or_404(request, page, pk)
+    _require(request, "report", page, amendment)
+    form = ReportForm(request.POST)
+    if not form.is_valid():
+        return amendment_view(request, page, pk, report_form=form)
+    if actions.report(amendment, request.user, form.cleaned_data["reason"]):
+        messages.success(request, "Thank you: moderators will look at this amendment.")
+    else:
+        messages.info(request, "You have already reported this amendment.")
+    return HttpResponseRedirect(f"{page.url}clause/{amendment.clause.key}/")
+
+
+@require_POST
+def withdraw_view(request, page, pk):
+    amendment = _amendment_or_404(request, page, pk)
+    _require(request, "withdraw", page, amendment)
+    actions.set_status(amendment, AmendmentStatus.WITHDRAWN)
+    messages.success(request, "Your amendment has been withdrawn.")
+    return HttpResponseRedirect(f"{page.url}amendment/{pk}/")
+
+
+@require_POST
+def update_view(request, page, pk):
+    """The author rewrites a needs-update amendment on today's text; old votes are cleared."""
+    amendment = _amendment_or_404(request, page, pk)
+    _require(request, "propose", page, amendment)
+    if amendment.author_id != request.user.pk or amendment.status != AmendmentStatus.NEEDS_UPDATE:
+        raise PermissionDenied("Only the author can update an amendment that needs it.")
+    form = UpdateAmendmentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Write the new wording.")
+        return HttpResponseRedirect(f"{page.url}amendment/{pk}/")
+    from manifesto.merge import reset_votes
+
+    clause = amendment.clause
+    amendment.text = form.cleaned_data["text"]
+    amendment.base_text = clause.text
+    amendment.base_version = page.current_version
+    amendment.save()
+    reset_votes(amendment)
+    actions.set_status(
+        amendment,
+        AmendmentStatus.SUBMITTED if page.screening else AmendmentStatus.PUBLISHED,
+    )
+    messages.success(request, "Your amendment now applies to the current text.")
+    return HttpResponseRedirect(f"{page.url}amendment/{pk}/")
+
+
+def propose_view(request, page, key):
+    clause = get_object_or_404(Clause, page=page, key=key, is_deleted=False)
+    _require(request, "propose", page)
+    form = ProposeForm(
+        request.POST or None, current_text=clause.text, consultation=page.is_consultation
+    )
+    if request.method == "POST":
+        limited = is_ratelimited(
+            request,
+            group="manifesto-propose",
+            key="user",
+            rate=settings.MANIFESTO_PROPOSE_RATE,
+            increment=True,
+        )
+        if limited:
+            form.add_error(None, "You have proposed many amendments today. Please wait a while.")
+        if not limited and form.is_valid():
+            amendment = actions.propose(
+                page,
+                clause,
+                request.user,
+                form.cleaned_data["kind"],
+                form.cleaned_data["text"],
+                form.cleaned_data["reason"],
+            )
+            if page.screening:
+                messages.success(request, "Thank you: a moderator will publish it shortly.")
+            else:
+                messages.success(request, "Thank you: your amendment is published.")
+            return HttpResponseRedirect(f"{page.url}amendment/{amendment.pk}/")
+    return render(
+        request,
+        "manifesto/propose.html",
+        _context(request, page, clause=clause, form=form, number=clause_number(clause)),
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def history_view(request, page):
+    _require(request, "view", page)
+    versions = page.versions.select_related("created_by").order_by("-number")
+    return render(request, "manifesto/history.html", _context(request, page, versions=versions))
+
+
+def compare_view(request, page):
+    """Any two versions side by side as a word diff, clause by clause (matched by key)."""
+    _require(request, "view", page)
+    versions = list(page.versions.order_by("number"))
+    if not versions:
+        raise Http404("No versions yet")
+    by_number = {v.number: v for v in versions}
+
+    def pick(name, default):
+        try:
+            return by_number[int(request.GET.get(name, default))]
+        except (KeyError, ValueError):
+            return by_number[default]
+
+    old = pick("from", max(1, versions[-1].number - 1))
+    new = pick("to", versions[-1].number)
+    return render(
+        request,
+        "manifesto/compare.html",
+        _context(request, page, old=old, new=new, versions=versions, rows=compare_rows(old, new)),
+    )
+
+
+def compare_rows(old, new) -> list[dict]:
+    """Clauses of both versions in the new order (deleted ones where they were)."""
+    old_texts = {c["key"]: c["text"] for c in old.snapshot}
+    new_keys = {c["key"] for c in new.snapshot}
+    rows = []
+    for clause in new.snapshot:
+        before = old_texts.get(clause["key"])
+        rows.append(
+            {
+                "key": clause["key"],
+                "section": clause["section"],
+                "state": "added"
+                if before is None
+                else ("same" if before == clause["text"] else "changed"),
+                "html": worddiff.compare_html(before or "", clause["text"]),
+            }
+        )
+    for clause in old.snapshot:
+        if clause["key"] not in new_keys:
+            rows.append(
+                {
+                    "key": clause["key"],
+                    "section": clause["section"],
+                    "state": "deleted",
+                    "html": worddiff.compare_html(clause["text"], ""),
+                }
+            )
+    return rows
+
+
+def print_view(request, page):
+    _require(request, "view", page)
+    clauses = page.live_clauses().select_related(
+        "provenance__amendment__author", "provenance__version"
+    )
+    return render(
+        request,
+        "manifesto/print.html",
+        _context(request, page, clauses=clauses, version=page.current_version),
+    )
+
+
+def export_manifesto_csv(request, page):
+    _require(request, "view", page)
+    return csv_response(f"{page.slug}.csv", manifesto_rows(page))
+
+
+def export_amendment_book_csv(request, page):
+    _require(request, "view", page)
+    return csv_response(f"{page.slug}-amendments.csv", amendment_book_rows(page))
+
+
+def edit_text_view(request, page):
+    """Editors change wording directly or add clauses; every save is a new version."""
+    from manifesto.merge import apply_edits
+
+    _require(request, "edit_text", page)
+    clauses = list(page.live_clauses())
+    errors = {}
+    if request.method == "POST":
+        changes = {}
+        for clause in clauses:
+            text = request.POST.get(f"clause-{clause.key}", clause.text).strip()
+            if not text:
+                errors[clause.key] = "A clause cannot be empty (propose a deletion instead)."
+            changes[clause.key] = text
+            clause.text = text  # keep what was typed if the form comes back
+        new_text = request.POST.get("new_text", "").strip()
+        new_section = request.POST.get("new_section", "").strip()[:120]
+        if not errors:
+            result = apply_edits(
+                page,
+                request.user,
+                changes,
+                request.POST.get("note", "").strip()[:255],
+                [(new_section, new_text)] if new_text else [],
+            )
+            if result is None:
+                messages.info(request, "Nothing changed, so no new version was made.")
+            else:
+                messages.success(request, f"Version {result.version.number} saved.")
+            return HttpResponseRedirect(page.get_url(request))
+    return render(
+        request,
+        "manifesto/edit_text.html",
+        _context(request, page, clauses=clauses, errors=errors),
+        status=400 if errors else 200,
+    )
+
+
+# --- Moderation (server-checked; the admin has the same actions as bulk actions) ------
+
+
+def moderate_view(request, page):
+    _require(request, "moderate", page)
+    pending = Amendment.objects.filter(
+        Q(status=AmendmentStatus.SUBMITTED) | Q(is_hidden=True), page=page
+    ).select_related("clause", "author")
+    accepted = list(
+        Amendment.objects.filter(page=page, status=AmendmentStatus.ACCEPTED)
+        .select_related("clause", "author")
+        .order_by("clause__position", "pk")
+    )
+    report = collision_report(accepted)
+    return render(
+        request,
+        "manifesto/moderate.html",
+        _context(
+            request,
+            page,
+            pending=pending,
+            accepted=accepted,
+            collision_report=report,
+            can_merge=can(request.user, "merge", page),
+            status_form=StatusForm(),
+        ),
+    )
+
+
+def collision_report(amendments) -> list[tuple]:
+    """Pairs among these amendments that touch the same words of the same clause."""
+    pairs = []
+    for i, first in enumerate(amendments):
+        for second in amendments[i + 1 :]:
+            if first.clause_id == second.clause_id and first.collides_with(second):
+                pairs.append((first, second))
+    return pairs
+
+
+@require_POST
+def status_view(request, page, pk):
+    amendment = _amendment_or_404(request, page, pk)
+    _require(request, "moderate", page, amendment)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(" ".join(e) for e in form.errors.values()))
+        return _back(request, f"{page.url}amendment/{pk}/")
+    change_status(amendment, request.user, **form.cleaned_data)
+    messages.success(request, f"Amendment {pk}: {amendment.get_status_display()}.")
+    return _back(request, f"{page.url}amendment/{pk}/")
+
+
+def change_status(amendment, moderator, action, reason="", duplicate_of=None):
+    """One moderation decision, shared by the public moderation page and the admin."""
+    if action == "publish":
+        Amendment.objects.filter(pk=amendment.pk).update(is_hidden=False)
+        amendment.is_hidden = False
+        actions.set_status(amendment, AmendmentStatus.PUBLISHED, reason)
+    elif action == "accept":
+        actions.set_status(amendment, AmendmentStatus.ACCEPTED, reason)
+    elif action == "reject":
+        actions.set_status(amendment, AmendmentStatus.REJECTED, reason)
+    elif action == "duplicate":
+        other = Amendment.objects.filter(page=amendment.page_id, pk=duplicate_of).first()
+        if other is None or other.pk == amendment.pk:
+            raise Http404("No such amendment to point at")
+        actions.set_status(amendment, AmendmentStatus.DUPLICATE, reason, duplicate_of=other)
+
+
+@require_POST
+def merge_view(request, page):
+    _require(request, "merge", page)
+    ids = [int(i) for i in request.POST.getlist("amendment") if i.isdigit()]
+    amendments = list(
+        Amendment.objects.filter(page=page, pk__in=ids, status__in=OPEN_STATUSES).order_by(
+            "clause__position", "pk"
+        )
+    )
+    if not amendments:
+        messages.error(request, "Choose at least one accepted amendment to merge.")
+        return HttpResponseRedirect(f"{page.url}moderate/")
+    try:
+        result = merge_amendments(page, amendments, request.user, request.POST.get("note", ""))
+    except MergeBlocked as blocked:
+        messages.error(request, f"Nothing merged: {blocked}")
+        return HttpResponseRedirect(f"{page.url}moderate/")
+    messages.success(
+        request,
+        f"Version {result.version.number} published: {len(result.merged)} merged, "
+        f"{len(result.rewritten)} rewritten cleanly, {len(result.reset)} rewritten with votes "
+        f"reset, {len(result.needs_update)} need updating.",
+    )
+    return HttpResponseRedirect(f"{page.url}history/")
+
+
+# --- Read-only JSON API -------------------------------------------------------------
+
+API_PAGE_SIZE = 50
+
+
+def _paginated(request, queryset, serialise):
+    try:
+        size = max(1, min(200, int(request.GET.get("page_size", API_PAGE_SIZE))))
+    except ValueError:
+        size = API_PAGE_SIZE
+    paginator = Paginator(queryset, size)
+    page_obj = paginator.get_page(request.GET.get("page"))
+    base = request.build_absolute_uri(request.path)
+
+    def link(number):
+        return f"{base}?page={number}&page_size={size}"
+
+    return JsonResponse(
+        {
+            "count": paginator.count,
+            "page": page_obj.number,
+            "pages": paginator.num_pages,
+            "next": link(page_obj.next_page_number()) if page_obj.has_next() else None,
+            "previous": link(page_obj.previous_page_number()) if page_obj.has_previous() else None,
+            "results": [serialise(item) for item in page_obj.object_list],
+        }
+    )
+
+
+def api_clauses(request, page):
+    _require(request, "view", page)
+    clauses = page.live_clauses().select_related("provenance")
+
+    def serialise(clause):
+        origin = clause.provenance
+        return {
+            "key": clause.key,
+            "section": clause.section,
+            "text": clause.text,
+            "source_amendment": origin.amendment_id if origin else None,
+            "url": f"{page.url}clause/{clause.key}/",
+        }
+
+    return _paginated(request, clauses, serialise)
+
+
+def api_amendments(request, page):
+    _require(request, "view", page)
+    amendments = (
+        Amendment.objects.public()
+        .filter(page=page)
+        .select_related("clause")
+        .defer("diff", "base_text")
+        .order_by("pk")
+    )
+    if request.GET.get("clause"):
+        amendments = amendments.filter(clause__key=request.GET["clause"])
+
+    def serialise(a):
+        return {
+            "id": a.pk,
+            "clause": a.clause.key,
+            "kind": a.kind,
+            "status": a.status,
+            "text": a.text,
+            "reason": a.reason,
+            "votes": {"agree": a.agree_count, "disagree": a.disagree_count, "pass": a.pass_count},
+            "scores": {
+                "popular": a.popular_score,
+                "common_ground": a.common_ground_score,
+                "common_ground_groups": a.common_ground_detail.get("groups", {}),
+                "bridging": a.bridging_score,
+            },
+        }
+
+    return _paginated(request, amendments, serialise)

@@ -1,0 +1,371 @@
+"""Admin for the manifesto: amendments (filters, search, bulk decisions), votes (read-only),
+versions, discussion moderation, and a collision report with merge and ranking buttons.
+
+Every decision goes through the same functions as the public moderation page
+(`manifesto.views.change_status`, `manifesto.merge.merge_amendments`), and bulk actions
+check `manifesto.rules` for each amendment.
+"""
+
+import django_filters
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from wagtail import hooks
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from cms.moderation import ModerationStatus
+from manifesto.admin_forms import AmendmentAdminForm, DuplicateForm, ReasonForm, RejectForm
+from manifesto.models import (
+    OPEN_STATUSES,
+    Amendment,
+    AmendmentComment,
+    AmendmentStatus,
+    ManifestoPage,
+    ManifestoVersion,
+    Phase,
+    Vote,
+)
+from manifesto.rules import can
+
+
+class AmendmentFilterSet(WagtailFilterSet):
+    phase = django_filters.ChoiceFilter(
+        label="Manifesto phase", choices=Phase.choices, method="filter_phase"
+    )
+    min_common_ground = django_filters.NumberFilter(
+        label="Common ground at least", field_name="common_ground_score", lookup_expr="gte"
+    )
+    min_popular = django_filters.NumberFilter(
+        label="Popular at least", field_name="popular_score", lookup_expr="gte"
+    )
+
+    class Meta:
+        model = Amendment
+        fields = ["status", "kind", "page", "clause", "is_hidden"]
+
+    def filter_phase(self, queryset, name, value):
+        pages = [p.pk for p in ManifestoPage.objects.all() if p.phase == value]
+        return queryset.filter(page__in=pages)
+
+
+class AmendmentViewSet(SnippetViewSet):
+    model = Amendment
+    icon = "edit"
+    menu_label = "Amendments"
+    list_display = [
+        "__str__",
+        "status",
+        "agree_count",
+        "disagree_count",
+        "popular_score",
+        "common_ground_score",
+        "bridging_score",
+        "is_hidden",
+    ]
+    list_export = [
+        "pk",
+        "status",
+        "text",
+        "reason",
+        "agree_count",
+        "disagree_count",
+        "pass_count",
+        "popular_score",
+        "common_ground_score",
+        "bridging_score",
+    ]
+    filterset_class = AmendmentFilterSet
+    search_fields = ["text", "reason"]
+    search_backend_name = None
+    ordering = ["-created_at"]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("status"),
+            FieldPanel("status_reason"),
+            FieldPanel("duplicate_of"),
+            FieldPanel("is_hidden"),
+        ],
+        base_form_class=AmendmentAdminForm,
+    )
+
+    def get_queryset(self, request):
+        return Amendment.objects.select_related("clause", "page")
+
+
+class VoteViewSet(SnippetViewSet):
+    """Read-only: moderators may look, nobody edits a vote but its voter."""
+
+    model = Vote
+    icon = "tick"
+    menu_label = "Votes"
+    list_display = ["amendment", "choice", "created_at", "updated_at"]
+    list_filter = ["choice", "amendment__page"]
+    ordering = ["-updated_at"]
+    inspect_view_enabled = True
+
+    def get_queryset(self, request):
+        return Vote.objects.select_related("amendment__clause")
+
+
+class VersionViewSet(SnippetViewSet):
+    model = ManifestoVersion
+    icon = "history"
+    menu_label = "Versions"
+    list_display = ["__str__", "number", "created_at", "note"]
+    list_filter = ["page"]
+    inspect_view_enabled = True
+    edit_handler = ObjectList([FieldPanel("note")])
+
+    def get_queryset(self, request):
+        return ManifestoVersion.objects.select_related("page")
+
+
+class AmendmentCommentViewSet(SnippetViewSet):
+    model = AmendmentComment
+    icon = "comment"
+    menu_label = "Discussion"
+    list_display = ["body", "amendment", "status", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["body"]
+    search_backend_name = None
+    ordering = ["status", "-created_at"]
+    edit_handler = ObjectList([FieldPanel("status")])
+
+    def get_queryset(self, request):
+        return AmendmentComment.objects.select_related("amendment")
+
+
+class ManifestoGroup(SnippetViewSetGroup):
+    menu_label = "Manifesto"
+    menu_icon = "list-ol"
+    menu_order = 250
+    items = [AmendmentViewSet, VoteViewSet, VersionViewSet, AmendmentCommentViewSet]
+
+
+register_snippet(ManifestoGroup)
+
+
+# --- Bulk decisions on amendments --------------------------------------------------
+
+
+class AmendmentStatusBulkAction(SnippetBulkAction):
+    template_name = "manifesto/admin/confirm_bulk_status.html"
+    action = ""
+    action_priority = 20
+
+    models = [Amendment]
+
+    def check_perm(self, amendment):
+        page = ManifestoPage.objects.get(pk=amendment.page_id)
+        return can(self.request.user, "moderate", page)
+
+    def get_execution_context(self):
+        return {"user": self.request.user, "data": self.cleaned_form.cleaned_data}
+
+    @classmethod
+    def execute_action(cls, objects, user=None, data=None, **kwargs):
+        from manifesto.views import change_status
+
+        data = data or {}
+        for amendment in objects:
+            change_status(
+                amendment,
+                user,
+                cls.action,
+                reason=data.get("reason", ""),
+                duplicate_of=data.get("duplicate_of"),
+            )
+        return len(objects), 0
+
+    def get_success_message(self, num_parent_objects, num_child_objects):
+        return f"{num_parent_objects} amendment(s): {self.display_name.lower()} done."
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "action_label": self.display_name}
+
+
+class PublishBulkAction(AmendmentStatusBulkAction):
+    display_name = "Publish"
+    action_type = "manifesto_publish"
+    aria_label = "Publish selected amendments"
+    action = "publish"
+    form_class = ReasonForm
+
+
+class AcceptBulkAction(AmendmentStatusBulkAction):
+    display_name = "Accept"
+    action_type = "manifesto_accept"
+    aria_label = "Accept selected amendments"
+    action = "accept"
+    form_class = ReasonForm
+
+
+class RejectBulkAction(AmendmentStatusBulkAction):
+    display_name = "Reject"
+    action_type = "manifesto_reject"
+    aria_label = "Reject selected amendments"
+    action = "reject"
+    form_class = RejectForm
+
+
+class DuplicateBulkAction(AmendmentStatusBulkAction):
+    display_name = "Mark duplicate"
+    action_type = "manifesto_duplicate"
+    aria_label = "Mark selected amendments as duplicates"
+    action = "duplicate"
+    form_class = DuplicateForm
+
+
+for _action in (PublishBulkAction, AcceptBulkAction, RejectBulkAction, DuplicateBulkAction):
+    hooks.register("register_bulk_action", _action)
+
+
+class CommentBulkAction(SnippetBulkAction):
+    template_name = "manifesto/admin/confirm_bulk_status.html"
+    models = [AmendmentComment]
+    status = ""
+
+    def check_perm(self, comment):
+        return self.request.user.has_perm("manifesto.change_amendmentcomment")
+
+    def get_execution_context(self):
+        return {"user": self.request.user}
+
+    @classmethod
+    def execute_action(cls, objects, user=None, **kwargs):
+        for comment in objects:
+            comment.moderate(cls.status, user)
+        return len(objects), 0
+
+    def get_success_message(self, num_parent_objects, num_child_objects):
+        return f"{num_parent_objects} comment(s): {self.display_name.lower()}."
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "action_label": self.display_name}
+
+
+class ApproveComments(CommentBulkAction):
+    display_name = "Approve"
+    action_type = "manifesto_comment_approve"
+    aria_label = "Approve selected comments"
+    status = ModerationStatus.APPROVED
+
+
+class RejectComments(CommentBulkAction):
+    display_name = "Reject"
+    action_type = "manifesto_comment_reject"
+    aria_label = "Reject selected comments"
+    status = ModerationStatus.REJECTED
+
+
+class SpamComments(CommentBulkAction):
+    display_name = "Mark as spam"
+    action_type = "manifesto_comment_spam"
+    aria_label = "Mark selected comments as spam"
+    status = ModerationStatus.SPAM
+
+
+for _action in (ApproveComments, RejectComments, SpamComments):
+    hooks.register("register_bulk_action", _action)
+
+
+# --- Collision report, merge and ranking recompute ----------------------------------
+
+
+def collision_report_view(request, page_id):
+    """Before a merge: which accepted/open amendments touch the same words."""
+    from manifesto.merge import MergeBlocked, merge_amendments
+    from manifesto.views import collision_report
+
+    page = ManifestoPage.objects.get(pk=page_id)
+    if not can(request.user, "moderate", page):
+        raise PermissionDenied
+    if request.method == "POST":
+        if request.POST.get("recompute"):
+            from manifesto.tasks import recompute_rankings
+
+            recompute_rankings.delay_on_commit(page.pk)
+            messages.success(request, "Rankings are being recomputed.")
+            return redirect(request.path)
+        if not can(request.user, "merge", page):
+            raise PermissionDenied
+        ids = [int(i) for i in request.POST.getlist("amendment") if i.isdigit()]
+        chosen = list(
+            Amendment.objects.filter(page=page, pk__in=ids, status__in=OPEN_STATUSES).order_by(
+                "clause__position", "pk"
+            )
+        )
+        try:
+            result = merge_amendments(page, chosen, request.user, request.POST.get("note", ""))
+        except (MergeBlocked, ValueError) as error:
+            messages.error(request, f"Nothing merged: {error}")
+        else:
+            messages.success(
+                request,
+                f"Version {result.version.number}: {len(result.merged)} merged, "
+                f"{len(result.rewritten)} rewritten, {len(result.reset)} with votes reset, "
+                f"{len(result.needs_update)} need updating.",
+            )
+        return redirect(request.path)
+    accepted = list(
+        Amendment.objects.filter(page=page, status=AmendmentStatus.ACCEPTED)
+        .select_related("clause")
+        .order_by("clause__position", "pk")
+    )
+    open_amendments = list(
+        Amendment.objects.filter(page=page, status__in=OPEN_STATUSES)
+        .select_related("clause")
+        .order_by("clause__position", "pk")
+    )
+    return render(
+        request,
+        "manifesto/admin/collisions.html",
+        {
+            "page": page,
+            "accepted": accepted,
+            "accepted_collisions": collision_report(accepted),
+            "all_collisions": collision_report(open_amendments),
+            "can_merge": can(request.user, "merge", page),
+            "header_title": f"Collisions and merge: {page.title}",
+        },
+    )
+
+
+def manifestos_view(request):
+    if not request.user.has_perm("manifesto.change_amendment"):
+        raise PermissionDenied
+    return render(
+        request,
+        "manifesto/admin/manifestos.html",
+        {"pages": ManifestoPage.objects.all(), "header_title": "Merge amendments"},
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_manifesto_admin_urls():
+    return [
+        path("manifesto/merge/", manifestos_view, name="manifesto_merge_index"),
+        path(
+            "manifesto/merge/<int:page_id>/",
+            collision_report_view,
+            name="manifesto_collisions",
+        ),
+    ]
+
+
+class MergeMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm("manifesto.change_amendment")
+
+
+@hooks.register("register_admin_menu_item")
+def register_merge_menu_item():
+    return MergeMenuItem(
+        "Merge amendments", reverse("manifesto_merge_index"), icon_name="resubmit", order=251
+    )
