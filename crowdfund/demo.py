@@ -116,7 +116,7 @@ def load(home) -> None:
     )
     _gifts(earlier, EARLIER_GIFTS)
     _mark_thresholds_announced(earlier)
-    add_menu_link("Crowdfund", page=hub, sort_order=40)
+    add_menu_link("Crowdfund", page=hub, sort_order=60)
 
 
 def _crowdfund(home, *, slug, title, body, **fields) -> CrowdfundPage:

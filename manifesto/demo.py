@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cms.demo.people import demo_user
-from cms.demo.site import add_menu_link
+from cms.demo.site import add_footer_link, add_menu_link, feature_on_home_page
 from manifesto.actions import cast_vote, propose, set_status
 from manifesto.merge import merge_amendments, start_text
 from manifesto.models import AmendmentStatus, ManifestoPage
@@ -181,8 +181,9 @@ def load(home) -> None:
     voters = demo_voters()
     manifesto = _load_charter(home, voters)
     consultation = _load_naming(home, voters)
-    add_menu_link("Manifesto", page=manifesto, sort_order=20)
-    add_menu_link("Name the campaign", page=consultation, sort_order=21)
+    add_menu_link("Manifesto", page=manifesto, sort_order=10)
+    add_footer_link("Help name the campaign", page=consultation, sort_order=30)
+    feature_on_home_page(manifesto)
 
 
 def _page(home, slug, **fields):

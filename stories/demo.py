@@ -205,7 +205,7 @@ def load(home):
     for spec in STORIES:
         load_published_story(index, places, editor, spec)
     load_pending_story(index, places)
-    add_menu_link("Stories", page=index, sort_order=40)
+    add_menu_link("Stories", page=index, sort_order=50)
 
 
 def load_places() -> dict:

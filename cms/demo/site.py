@@ -25,6 +25,7 @@ from cms.models import (
     CampaignPage,
     EventIndexPage,
     EventPage,
+    FooterLink,
     GuidePage,
     HomePage,
     MenuItem,
@@ -72,12 +73,12 @@ def load_editorial_site() -> HomePage:
     campaign = child_page(home, CampaignPage, "meet-locally", CAMPAIGN)
     load_organisers_area(home)
 
-    add_menu_link("About", page=about, sort_order=5)
     add_menu_link("Papers", page=papers, sort_order=20)
-    add_menu_link("Guide", page=guide, sort_order=25)
     add_menu_link("Blog", page=blog, sort_order=30)
     add_menu_link("Events", page=events, sort_order=40)
-    add_menu_link("Meet locally", page=campaign, sort_order=45)
+    add_menu_link("About", page=about, sort_order=90)
+    add_footer_link("Guide to local alliances", page=guide, sort_order=10)
+    add_footer_link("Host a local meeting", page=campaign, sort_order=20)
     return home
 
 
@@ -89,6 +90,23 @@ def add_menu_link(label, page=None, url="", sort_order=10):
         MenuItem.objects.create(
             setting=navigation, label=label, page=page, url=url, sort_order=sort_order
         )
+
+
+def add_footer_link(label, page=None, url="", sort_order=10):
+    """Put a link in the footer once (matched by label)."""
+    navigation = NavigationSettings.for_site(Site.objects.get(is_default_site=True))
+    if not FooterLink.objects.filter(setting=navigation, label=label).exists():
+        FooterLink.objects.create(
+            setting=navigation, label=label, page=page, url=url, sort_order=sort_order
+        )
+
+
+def feature_on_home_page(page) -> None:
+    """Feature `page` under the home page's hero, unless an editor already chose one."""
+    home = HomePage.objects.get()
+    if home.featured_page_id is None:
+        home.featured_page = page
+        home.save_revision().publish()
 
 
 def child_page(parent, model, slug, fields, authors=()):
