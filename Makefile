@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: demo test install lint format check e2e bench clean
+.PHONY: demo test install lint format check e2e bench bench-pages bench-manifesto bench-crowdfund clean
 
 $(BIN)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,20 @@ format: install
 clean:
 	rm -rf $(VENV) staticfiles media-test db.sqlite3
 
-## bench: page benchmark against the stack's limits (needs PostgreSQL, Redis and wrk); BENCH_QUICK=1 for a short run
-bench: install
+## bench: every benchmark (needs PostgreSQL, Redis and wrk); BENCH_QUICK=1 for a short run
+BENCH_PG ?= postgres://postgres@127.0.0.1:5432
+bench: bench-pages bench-manifesto bench-crowdfund
+
+## bench-pages: our pages beside a bare Django view and a fresh Wagtail site
+bench-pages: install
 	$(BIN)/python bench/run.py
+
+## bench-manifesto: 10,000 amendments, 1,000,000 votes: page times, votes/s, ranking time
+bench-manifesto: install
+	DATABASE_URL=$(BENCH_PG)/hub_manifesto_bench DJANGO_SETTINGS_MODULE=cms.settings.test \
+		$(BIN)/python bench/manifesto_bench.py
+
+## bench-crowdfund: 10,000 signed webhooks (20% duplicates, shuffled) with a real worker
+bench-crowdfund: install
+	DATABASE_URL=$(BENCH_PG)/hub_crowdfund_bench REDIS_URL=redis://127.0.0.1:6379/3 \
+		$(BIN)/python bench/crowdfund_webhooks.py
