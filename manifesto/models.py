@@ -33,6 +33,9 @@ class ManifestoPage(RoutablePageMixin, BasePage):
     Sub-views (clause, amendment, history, exports, API) are routes in `manifesto.views`.
     """
 
+    # Vote totals and rankings are live: the shared page cache keeps this page briefly.
+    page_cache_seconds = 5
+
     introduction = models.TextField(blank=True, help_text="Shown above the clauses.")
     is_consultation = models.BooleanField(
         default=False,

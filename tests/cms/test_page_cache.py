@@ -121,8 +121,10 @@ def test_pages_with_live_figures_are_cached_only_for_seconds(db, settings):
     from django.core.cache import cache
 
     from crowdfund.models import CrowdfundPage
+    from manifesto.models import ManifestoPage
 
     assert CrowdfundPage.page_cache_seconds <= 5
+    assert ManifestoPage.page_cache_seconds <= 5
     from io import StringIO
 
     from django.core.management import call_command
