@@ -32,8 +32,11 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture
+def browser(transactional_db, live_server):
+    """Chromium for one test, started after the database is ready and stopped before it is
+    flushed: while Playwright's event loop runs, Django hands this thread a fresh database
+    connection, which knows nothing of the data to restore between transactional tests."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed: apt-get install chromium")
     from playwright.sync_api import sync_playwright
@@ -55,7 +58,7 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server, settings):
+def page(live_server, browser, settings):
     """A fresh browser tab (own cookies) pointed at the live server."""
     settings.ALLOWED_HOSTS = ["*"]
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1200, "height": 900})
