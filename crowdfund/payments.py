@@ -107,7 +107,7 @@ def invoice_for_payment_intent(payment_intent_id: str) -> str:
     found = client().v1.invoice_payments.list(
         params={"payment": {"type": "payment_intent", "payment_intent": payment_intent_id}}
     )
-    for invoice_payment in found.data:
+    for invoice_payment in found.to_dict()["data"]:
         invoice = invoice_payment.get("invoice")
         if invoice:
             return invoice if isinstance(invoice, str) else invoice.get("id", "")
@@ -121,7 +121,7 @@ def payment_intent_for_invoice(invoice_id: str) -> str:
     if legacy:
         return legacy if isinstance(legacy, str) else legacy.get("id", "")
     found = client().v1.invoice_payments.list(params={"invoice": invoice_id, "status": "paid"})
-    for invoice_payment in found.data:
+    for invoice_payment in found.to_dict()["data"]:
         payment = invoice_payment.get("payment") or {}
         if payment.get("payment_intent"):
             intent = payment["payment_intent"]

@@ -26,12 +26,14 @@ from wagtail.permissions import register_permission_policy
 from crowdfund import ledger
 from crowdfund.models import (
     OFFLINE_METHODS,
+    AutoRefund,
     CrowdfundPage,
     CrowdfundUpdate,
     Donation,
     DonationStatus,
     LedgerEntry,
     Method,
+    Milestone,
     PermissibilityCheck,
 )
 
@@ -284,6 +286,22 @@ def reportable_donors():
     )
 
 
+def offline_gifts_to_return():
+    """Offline gifts to all-or-nothing crowdfunds that missed their target.
+
+    Card gifts are refunded through Stripe automatically; cheques, transfers and cash
+    can only be returned by a person, so they are listed here until they are.
+    """
+    missed = Milestone.objects.filter(kind=Milestone.Kind.REFUNDS).values("crowdfund")
+    return (
+        Donation.objects.filter(crowdfund__in=missed, method__in=OFFLINE_METHODS)
+        .with_net_pence()
+        .filter(net_pence__gt=0)
+        .select_related("crowdfund")
+        .order_by("crowdfund__title", "received_on", "pk")
+    )
+
+
 def crowdfund_totals_table():
     return CrowdfundPage.objects.defer_streamfields().annotate(
         raised=Coalesce(Sum("ledger_entries__amount_pence"), 0),
@@ -309,6 +327,11 @@ def report_view(request):
         {
             "crowdfunds": crowdfund_totals_table(),
             "donors": reportable_donors(),
+            "offline_to_return": offline_gifts_to_return(),
+            "failed_refunds": AutoRefund.objects.exclude(status=AutoRefund.Status.REFUNDED)
+            .filter(attempts__gt=0)
+            .exclude(last_error="")
+            .count(),
             "open_checks": PermissibilityCheck.objects.filter(
                 status=PermissibilityCheck.Status.OPEN
             ).count(),
