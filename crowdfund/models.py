@@ -277,7 +277,9 @@ class Donation(models.Model):
         default=False, help_text="The donor declared they are a permissible donor."
     )
     reportable = models.BooleanField(
-        default=False, help_text="This donor's gifts add up to more than £7,500: report them."
+        default=False,
+        help_text="This donor's gifts over £500 add up to more than £7,500 in one "
+        "calendar year: report them.",
     )
     received_on = models.DateField(
         null=True, blank=True, help_text="Offline gifts: the date the money arrived."

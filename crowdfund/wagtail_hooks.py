@@ -9,7 +9,7 @@ import django_filters
 from django import forms
 from django.db import transaction
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, ExtractYear
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -275,14 +275,19 @@ def register_crowdfund_viewsets():
 
 # --- reports: totals per crowdfund and reportable donors ------------------------------------
 def reportable_donors():
-    """Donors (by normalised email) whose gifts in law add up to more than £7,500."""
+    """Donors (by normalised email) whose gifts in law pass £7,500 in a calendar year.
+
+    One row per donor and year: gifts over £500 only (smaller ones are not donations
+    in law), grouped by the UK calendar year the money arrived in.
+    """
     return (
         LedgerEntry.objects.filter(donation__amount_pence__gt=ledger.DONATION_IN_LAW_OVER_PENCE)
         .exclude(donation__email_normalised="")
-        .values("donation__email_normalised")
+        .annotate(year=ExtractYear("created_at"))
+        .values("donation__email_normalised", "year")
         .annotate(total=Sum("amount_pence"), gifts=Count("donation", distinct=True))
         .filter(total__gt=ledger.REPORTABLE_OVER_PENCE)
-        .order_by("-total")
+        .order_by("-year", "-total")
     )
 
 
