@@ -6,6 +6,7 @@ only (a unique constraint on the Stripe object it came from plus its kind).
 Donation.status is a convenience derived from facts; it never feeds a total.
 """
 
+import math
 import uuid
 from datetime import timedelta
 
@@ -116,9 +117,11 @@ class CrowdfundPage(RoutablePageMixin, BasePage):
         return self.deadline is None or timezone.now() < self.deadline
 
     def days_left(self):
+        """Whole days left, rounded up: 5 hours left is "1 day left", not "0 days left"."""
         if self.deadline is None:
             return None
-        return max(0, (self.deadline - timezone.now()).days)
+        seconds = (self.deadline - timezone.now()).total_seconds()
+        return max(0, math.ceil(seconds / 86_400))
 
     def get_context(self, request, *args, **kwargs):
         from crowdfund.views import page_context
