@@ -1,5 +1,6 @@
 """All or nothing: a missed target refunds every card payment once, monthly ones included."""
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -16,6 +17,7 @@ from crowdfund.models import (
     Method,
 )
 from crowdfund.tasks import settle_finished_crowdfunds
+from tests.conftest import postgres_only
 from tests.crowdfund.conftest import make_crowdfund, make_donation, total
 
 pytestmark = pytest.mark.django_db
@@ -154,3 +156,44 @@ def test_offline_gifts_are_listed_for_editors_to_return(missed, client, editor):
     assert "Offline gifts to return by hand" in body
     assert "Grace Hopper" in body
     assert "<td>£10</td>" in body
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_settling_from_four_workers_at_once_refunds_each_payment_once(stripe_standin, home):
+    from django.db import close_old_connections, transaction
+
+    crowdfund = make_crowdfund(
+        home,
+        slug="aon-concurrent",
+        funding_model=FundingModel.ALL_OR_NOTHING,
+        deadline=timezone.now() - timedelta(minutes=1),
+    )
+    for amount in (1_000, 2_000, 3_000):
+        donation = make_donation(crowdfund, amount_pence=amount, email=f"{amount}@example.com")
+        payment_intent = testing.new_id("pi")
+        stripe_standin.add_charge(testing.charge(amount=amount, payment_intent=payment_intent))
+        with transaction.atomic():
+            ledger.record_payment(ledger.lock_donation(donation.pk), amount, payment_intent)
+    barrier = threading.Barrier(4)
+    errors = []
+
+    def work():
+        try:
+            barrier.wait()
+            settle_finished_crowdfunds()
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert len(stripe_standin.posts_to("/v1/refunds")) == 3
+    assert AutoRefund.objects.filter(status="refunded").count() == 3
+    assert all(c["amount_refunded"] == c["amount"] for c in stripe_standin.charges.values())
