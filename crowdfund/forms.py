@@ -28,6 +28,10 @@ class DonateForm(HoneypotFormMixin, forms.Form):
         max_digits=9,
         decimal_places=2,
         help_text="In pounds, for example 25.",
+        error_messages={
+            "invalid": "Enter an amount in pounds, like 25 or 12.50.",
+            "required": "Enter how much you would like to give.",
+        },
     )
     frequency = forms.ChoiceField(
         label="How often",

@@ -10,8 +10,12 @@ crowdfund row so exactly one transaction crosses each of them.
 Legal rules (UK, a non-party campaigner, not a charity: no Gift Aid):
 - a gift of £500 or less is not a donation in law and is disregarded;
 - a gift over £500 needs a permissible donor: a check is opened, due in 30 days;
-- a donor whose gifts in law add up to more than £7,500 is reportable.
+- a donor whose gifts in law (each over £500) add up to more than £7,500 within
+  one calendar year is reportable; each year (1 January to 31 December, UK time,
+  by the date the money arrived) is counted on its own.
 """
+
+from datetime import date, datetime, time
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -48,6 +52,20 @@ def is_donation_in_law(amount_pence: int) -> bool:
 
 def is_reportable(total_in_law_pence: int) -> bool:
     return total_in_law_pence > REPORTABLE_OVER_PENCE
+
+
+def calendar_year_bounds(moment: datetime) -> tuple[datetime, datetime]:
+    """Start of the calendar year `moment` falls in (UK time) and of the next one."""
+    year = timezone.localtime(moment).year
+    start = timezone.make_aware(datetime(year, 1, 1))
+    return start, timezone.make_aware(datetime(year + 1, 1, 1))
+
+
+def arrival_moment(received_on: date | None) -> datetime:
+    """When an offline gift arrived: midday on the date received (UK time), else now."""
+    if received_on is None:
+        return timezone.now()
+    return timezone.make_aware(datetime.combine(received_on, time(12)))
 
 
 def refund_still_to_record(cumulative_refunded: int, already_recorded: int) -> int:
@@ -155,7 +173,11 @@ def record_offline(donation, *, event_id=""):
     from crowdfund.models import LedgerKind
 
     entry = _add_entry(
-        donation, LedgerKind.OFFLINE, donation.amount_pence, f"offline:{donation.reference}"
+        donation,
+        LedgerKind.OFFLINE,
+        donation.amount_pence,
+        f"offline:{donation.reference}",
+        created_at=arrival_moment(donation.received_on),
     )
     if entry:
         donation.paid_at = donation.paid_at or timezone.now()
@@ -253,23 +275,33 @@ def after_money_in(donation, entry, *, send_receipt: bool = True) -> None:
         from crowdfund.models import PermissibilityCheck
 
         PermissibilityCheck.open_for(donation)
-    flag_reportable_donor(donation)
+    flag_reportable_donor(donation, entry.created_at)
     check_thresholds(donation.crowdfund_id)
 
 
-def flag_reportable_donor(donation) -> bool:
-    """Flag every gift from a donor (by normalised email) whose gifts in law pass £7,500."""
+def flag_reportable_donor(donation, when: datetime | None = None) -> bool:
+    """Flag a donor (by normalised email) whose gifts in law pass £7,500 in a calendar year.
+
+    Only gifts over £500 count (smaller ones are not donations in law), and only the
+    money that arrived in the calendar year of `when` (reporting is per period). The
+    donor's donations with money in that year are flagged.
+    """
     from crowdfund.models import Donation, LedgerEntry
 
     if not donation.email_normalised:
         return False
-    total = LedgerEntry.objects.filter(
+    start, end = calendar_year_bounds(when or timezone.now())
+    in_year = LedgerEntry.objects.filter(
         donation__email_normalised=donation.email_normalised,
-        donation__amount_pence__gt=DONATION_IN_LAW_OVER_PENCE,
-    ).aggregate(total=Coalesce(Sum("amount_pence"), 0))["total"]
+        created_at__gte=start,
+        created_at__lt=end,
+    )
+    total = in_year.filter(donation__amount_pence__gt=DONATION_IN_LAW_OVER_PENCE).aggregate(
+        total=Coalesce(Sum("amount_pence"), 0)
+    )["total"]
     if not is_reportable(total):
         return False
-    Donation.objects.filter(email_normalised=donation.email_normalised).update(reportable=True)
+    Donation.objects.filter(pk__in=in_year.values("donation")).update(reportable=True)
     donation.reportable = True
     return True
 

@@ -6,6 +6,7 @@ only (a unique constraint on the Stripe object it came from plus its kind).
 Donation.status is a convenience derived from facts; it never feeds a total.
 """
 
+import math
 import uuid
 from datetime import timedelta
 
@@ -116,9 +117,11 @@ class CrowdfundPage(RoutablePageMixin, BasePage):
         return self.deadline is None or timezone.now() < self.deadline
 
     def days_left(self):
+        """Whole days left, rounded up: 5 hours left is "1 day left", not "0 days left"."""
         if self.deadline is None:
             return None
-        return max(0, (self.deadline - timezone.now()).days)
+        seconds = (self.deadline - timezone.now()).total_seconds()
+        return max(0, math.ceil(seconds / 86_400))
 
     def get_context(self, request, *args, **kwargs):
         from crowdfund.views import page_context
@@ -277,7 +280,9 @@ class Donation(models.Model):
         default=False, help_text="The donor declared they are a permissible donor."
     )
     reportable = models.BooleanField(
-        default=False, help_text="This donor's gifts add up to more than £7,500: report them."
+        default=False,
+        help_text="This donor's gifts over £500 add up to more than £7,500 in one "
+        "calendar year: report them.",
     )
     received_on = models.DateField(
         null=True, blank=True, help_text="Offline gifts: the date the money arrived."
@@ -503,3 +508,46 @@ class WebhookEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.event_id}"
+
+
+class AutoRefund(models.Model):
+    """One card payment refunded because an all-or-nothing crowdfund missed its target.
+
+    The row is written (and committed) before Stripe is asked, one per payment ledger
+    entry (unique), with the idempotency key used for the request. A re-run or a run
+    after a crash finds it: `refunded` rows are never asked again, `requested` rows are
+    asked again with the same key (Stripe answers with the same refund, or says the
+    charge is already refunded). The ledger itself still only moves when Stripe's
+    charge.refunded event arrives.
+    """
+
+    # Money records: keep them out of Wagtail's page reference index (a write per save).
+    wagtail_reference_index_ignore = True
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        REFUNDED = "refunded", "Refunded by Stripe"
+        FAILED = "failed", "Failed: needs a person"
+
+    crowdfund = models.ForeignKey(
+        CrowdfundPage, on_delete=models.PROTECT, related_name="auto_refunds"
+    )
+    donation = models.ForeignKey(Donation, on_delete=models.PROTECT, related_name="auto_refunds")
+    payment_entry = models.OneToOneField(
+        LedgerEntry, on_delete=models.PROTECT, related_name="auto_refund"
+    )
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    payment_intent = models.CharField(max_length=255, blank=True, db_index=True)
+    charge = models.CharField(max_length=255, blank=True, db_index=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUESTED)
+    stripe_refund_id = models.CharField(max_length=255, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Refund of {self.payment_entry.source_id} ({self.get_status_display()})"

@@ -78,11 +78,55 @@ def create_checkout_session(donation, page, success_url: str, cancel_url: str):
     )
 
 
-def refund_payment(payment_intent_id: str, key: str):
-    return client().v1.refunds.create(
-        params={"payment_intent": payment_intent_id, "reason": "requested_by_customer"},
-        options={"idempotency_key": key},
+def refund_payment(payment_intent_id: str, key: str, *, charge_id: str = "", metadata=None):
+    """Refund a payment in full (by payment intent, or by charge when that is all we know)."""
+    params = {"reason": "requested_by_customer", "metadata": metadata or {}}
+    if payment_intent_id:
+        params["payment_intent"] = payment_intent_id
+    else:
+        params["charge"] = charge_id
+    return client().v1.refunds.create(params=params, options={"idempotency_key": key})
+
+
+def retrieve(kind: str, object_id: str) -> dict:
+    """A charge, payment intent or invoice as a plain dict ("charges", "invoices", ...)."""
+    service = getattr(client().v1, kind)
+    return service.retrieve(object_id).to_dict()
+
+
+def invoice_for_payment_intent(payment_intent_id: str) -> str:
+    """The invoice a payment intent paid, however this API version links them.
+
+    Older API versions put `invoice` on the payment intent; since 2025-03-31 the
+    link is an InvoicePayment, listed by payment intent.
+    """
+    payment_intent = retrieve("payment_intents", payment_intent_id)
+    legacy = payment_intent.get("invoice")
+    if legacy:
+        return legacy if isinstance(legacy, str) else legacy.get("id", "")
+    found = client().v1.invoice_payments.list(
+        params={"payment": {"type": "payment_intent", "payment_intent": payment_intent_id}}
     )
+    for invoice_payment in found.to_dict()["data"]:
+        invoice = invoice_payment.get("invoice")
+        if invoice:
+            return invoice if isinstance(invoice, str) else invoice.get("id", "")
+    return ""
+
+
+def payment_intent_for_invoice(invoice_id: str) -> str:
+    """The payment intent that paid an invoice (legacy field, else its InvoicePayments)."""
+    invoice = retrieve("invoices", invoice_id)
+    legacy = invoice.get("payment_intent")
+    if legacy:
+        return legacy if isinstance(legacy, str) else legacy.get("id", "")
+    found = client().v1.invoice_payments.list(params={"invoice": invoice_id, "status": "paid"})
+    for invoice_payment in found.to_dict()["data"]:
+        payment = invoice_payment.get("payment") or {}
+        if payment.get("payment_intent"):
+            intent = payment["payment_intent"]
+            return intent if isinstance(intent, str) else intent.get("id", "")
+    return ""
 
 
 def cancel_subscription(subscription_id: str):

@@ -13,13 +13,13 @@ reason, and the catch-up task tries it again later.
 
 import logging
 
+import stripe
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from crowdfund import ledger
-from crowdfund.models import Donation, Frequency, LedgerEntry, LedgerKind, WebhookEvent
-from crowdfund.payments import expected_livemode
+from crowdfund import ledger, payments
+from crowdfund.models import AutoRefund, Donation, Frequency, LedgerEntry, LedgerKind, WebhookEvent
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def apply_pending(limit: int = 1000) -> int:
 
 
 def dispatch(event: WebhookEvent) -> str:
-    if event.livemode != expected_livemode():
+    if event.livemode != payments.expected_livemode():
         return "ignored: other mode"
     handler = HANDLERS.get(event.type)
     if handler is None:
@@ -168,14 +168,68 @@ def session_expired(session: dict, event_id: str = "") -> str:
 
 # --- charges: refunds and disputes ------------------------------------------------------
 def _donation_for_charge(charge_id: str, payment_intent: str, metadata: dict | None):
+    """The donation a charge paid: from what we hold, else by asking Stripe."""
+    try:
+        return _donation_for_charge_locally(charge_id, payment_intent, metadata)
+    except NotYetKnown:
+        if not payments.card_payments_enabled():
+            raise
+    return _donation_for_charge_from_stripe(charge_id, payment_intent)
+
+
+def _donation_for_charge_locally(charge_id: str, payment_intent: str, metadata: dict | None):
     reference = _metadata_reference(metadata)
     fallback = Q(pk__in=LedgerEntry.objects.filter(stripe_charge_id=charge_id).values("donation"))
+    fallback |= Q(pk__in=AutoRefund.objects.filter(charge=charge_id).values("donation"))
     if payment_intent:
         fallback |= Q(stripe_payment_intent_id=payment_intent)
         fallback |= Q(
             pk__in=LedgerEntry.objects.filter(source_id=payment_intent).values("donation")
         )
+        fallback |= Q(
+            pk__in=AutoRefund.objects.filter(payment_intent=payment_intent).values("donation")
+        )
     return _by_reference_or(reference, fallback)
+
+
+def _donation_for_charge_from_stripe(charge_id: str, payment_intent: str):
+    """Follow charge → payment intent → invoice → subscription → donation at Stripe.
+
+    A monthly payment's charge carries no metadata of ours and, on current API
+    versions, no invoice either: the invoice is found through its InvoicePayment.
+    Once found, the charge is written on the invoice's payment ledger entry so the
+    next event about this charge is matched without asking. Any failure leaves the
+    event in the inbox (NotYetKnown, with the reason) for the catch-up task.
+    """
+    try:
+        if not payment_intent:
+            charge = payments.retrieve("charges", charge_id)
+            payment_intent = charge.get("payment_intent") or ""
+            if isinstance(payment_intent, dict):
+                payment_intent = payment_intent.get("id", "")
+            reference = _metadata_reference(charge.get("metadata"))
+            if reference:
+                return _locked(Q(reference=reference))
+        if not payment_intent:
+            raise NotYetKnown(f"charge {charge_id} has no payment intent")
+        intent = payments.retrieve("payment_intents", payment_intent)
+        reference = _metadata_reference(intent.get("metadata"))
+        if reference:
+            return _locked(Q(reference=reference))
+        invoice_id = payments.invoice_for_payment_intent(payment_intent)
+        if not invoice_id:
+            raise NotYetKnown(f"no invoice or donation reference for {payment_intent}")
+        invoice = payments.retrieve("invoices", invoice_id)
+    except stripe.StripeError as error:
+        raise NotYetKnown(f"Stripe lookup for charge {charge_id} failed: {error}") from error
+    subscription, metadata = _invoice_subscription(invoice)
+    donation = _by_reference_or(
+        _metadata_reference(metadata), Q(stripe_subscription_id=subscription or "-")
+    )
+    LedgerEntry.objects.filter(
+        source_id=invoice_id, kind=LedgerKind.PAYMENT, stripe_charge_id=""
+    ).update(stripe_charge_id=charge_id)
+    return donation
 
 
 def _ensure_charge_payment_recorded(donation, charge: dict, event_id: str) -> None:

@@ -9,7 +9,6 @@ enqueues after commit).
 """
 
 import logging
-from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
@@ -138,50 +137,141 @@ def settle_finished_crowdfunds() -> int:
 
 
 def refund_missed_target(page_id: int) -> int:
-    """Ask Stripe to refund every card gift of a crowdfund that missed its target.
+    """Refund every card payment of an all-or-nothing crowdfund that missed its target.
 
-    The `refunds` milestone row is created once (unique, under the crowdfund lock);
-    each refund request carries a deterministic idempotency key, so even a rerun
-    within Stripe's key window cannot refund twice, and the ledger only changes
-    when Stripe's charge.refunded events arrive.
+    The decision is taken once: the `refunds` milestone row (unique, created under the
+    crowdfund's page lock). After that, every run (beat, a re-run, the run after a
+    crash) cancels the monthly gifts still running and refunds each card payment in
+    the ledger that has no finished `AutoRefund`, so a payment that arrives late is
+    refunded too and nothing is refunded twice. Returns how many refunds Stripe made.
     """
     from wagtail.models import Page
 
-    from crowdfund import payments
-    from crowdfund.models import (
-        CrowdfundPage,
-        Donation,
-        Frequency,
-        Method,
-        Milestone,
-        crowdfund_totals,
-    )
+    from crowdfund.models import CrowdfundPage, Milestone, crowdfund_totals
 
     with transaction.atomic():
         Page.objects.select_for_update().filter(pk=page_id).first()
         page = CrowdfundPage.objects.get(pk=page_id)
-        if crowdfund_totals(page_id)["total"] >= page.target_pence:
-            return 0
-        if page.deadline and page.deadline > timezone.now() - timedelta(seconds=0):
-            return 0
-        _, created = Milestone.objects.get_or_create(
-            crowdfund_id=page_id, kind=Milestone.Kind.REFUNDS, threshold_pence=page.target_pence
-        )
-        if not created:
-            return 0
-        donations = list(
-            Donation.objects.filter(crowdfund_id=page_id, method=Method.CARD).exclude(
-                paid_at__isnull=True
+        decided = Milestone.objects.filter(crowdfund_id=page_id, kind=Milestone.Kind.REFUNDS)
+        if not decided.exists():
+            if page.deadline is None or page.deadline > timezone.now():
+                return 0
+            if crowdfund_totals(page_id)["total"] >= page.target_pence:
+                return 0
+            Milestone.objects.create(
+                crowdfund_id=page_id,
+                kind=Milestone.Kind.REFUNDS,
+                threshold_pence=page.target_pence,
+                total_pence_then=crowdfund_totals(page_id)["total"],
             )
-        )
-    requested = 0
-    for donation in donations:
-        if donation.frequency == Frequency.MONTHLY and donation.stripe_subscription_id:
+    cancel_monthly_gifts(page_id)
+    refunded = 0
+    for entry_pk in card_payments_to_refund(page_id):
+        refunded += refund_one_payment(entry_pk)
+    return refunded
+
+
+def cancel_monthly_gifts(page_id: int) -> None:
+    """Stop monthly card gifts first, so no new payment is taken while refunding."""
+    import stripe
+
+    from crowdfund import payments
+    from crowdfund.models import Donation, Frequency, Method
+
+    running = Donation.objects.filter(
+        crowdfund_id=page_id,
+        method=Method.CARD,
+        frequency=Frequency.MONTHLY,
+        cancelled_at__isnull=True,
+    ).exclude(stripe_subscription_id="")
+    for donation in running:
+        try:
             payments.cancel_subscription(donation.stripe_subscription_id)
-        for source_id in donation.ledger_entries.filter(kind="payment").values_list(
-            "source_id", flat=True
-        ):
-            if source_id.startswith("pi_"):
-                payments.refund_payment(source_id, f"crowdfund-aon-refund-{source_id}")
-                requested += 1
-    return requested
+        except stripe.InvalidRequestError:
+            # Already cancelled at Stripe: customer.subscription.deleted records it.
+            logger.info("Subscription %s already cancelled", donation.stripe_subscription_id)
+
+
+def card_payments_to_refund(page_id: int) -> list[int]:
+    from crowdfund.models import AutoRefund, LedgerEntry, LedgerKind, Method
+
+    return list(
+        LedgerEntry.objects.filter(
+            crowdfund_id=page_id, kind=LedgerKind.PAYMENT, donation__method=Method.CARD
+        )
+        .exclude(auto_refund__status=AutoRefund.Status.REFUNDED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def refund_one_payment(entry_pk: int) -> int:
+    """Refund one payment ledger entry in full, at most once. Returns 1 if Stripe refunded."""
+    import stripe
+
+    from crowdfund import payments
+    from crowdfund.models import AutoRefund, LedgerEntry
+
+    entry = LedgerEntry.objects.get(pk=entry_pk)
+    # The durable record, committed before Stripe is asked anything.
+    AutoRefund.objects.get_or_create(
+        payment_entry=entry,
+        defaults={
+            "crowdfund_id": entry.crowdfund_id,
+            "donation_id": entry.donation_id,
+            "idempotency_key": f"crowdfund-aon-refund-{entry.source_id}",
+            "charge": entry.stripe_charge_id,
+        },
+    )
+    with transaction.atomic():
+        # Held while Stripe is asked: a concurrent run waits, then finds it refunded.
+        record = AutoRefund.objects.select_for_update().get(payment_entry=entry)
+        if record.status == AutoRefund.Status.REFUNDED:
+            return 0
+        record.attempts += 1
+        try:
+            if not record.payment_intent:
+                record.payment_intent = payment_intent_of(entry)
+            refund = payments.refund_payment(
+                record.payment_intent,
+                record.idempotency_key,
+                charge_id=record.charge,
+                metadata={"donation_reference": str(entry.donation.reference)},
+            ).to_dict()
+        except stripe.InvalidRequestError as error:
+            if getattr(error, "code", None) != "charge_already_refunded":
+                return _refund_failed(record, error)
+            refund = {}
+        except stripe.StripeError as error:
+            return _refund_failed(record, error)
+        record.status = AutoRefund.Status.REFUNDED
+        record.refunded_at = timezone.now()
+        record.stripe_refund_id = refund.get("id") or ""
+        record.charge = record.charge or (refund.get("charge") or "")
+        record.last_error = ""
+        record.save()
+        if record.charge and not entry.stripe_charge_id:
+            # Lets charge.refunded (and disputes) find this payment by its charge.
+            LedgerEntry.objects.filter(pk=entry.pk).update(stripe_charge_id=record.charge)
+    return 1
+
+
+def payment_intent_of(entry) -> str:
+    """One-off payments are keyed by payment intent; monthly ones by invoice: ask Stripe."""
+    from crowdfund import payments
+
+    if entry.source_id.startswith("pi_"):
+        return entry.source_id
+    if entry.source_id.startswith("in_"):
+        return payments.payment_intent_for_invoice(entry.source_id)
+    return ""
+
+
+def _refund_failed(record, error) -> int:
+    """Keep the reason; the row stays `requested` and the next run asks again (same key)."""
+    record.last_error = f"{type(error).__name__}: {error}"[:2000]
+    if record.attempts >= 10:
+        record.status = record.Status.FAILED
+    record.save()
+    logger.warning("All-or-nothing refund of %s failed: %s", record.payment_entry_id, error)
+    return 0

@@ -32,6 +32,13 @@ class StripeStandIn:
         self.requests: list[dict] = []
         self.sessions: dict[str, dict] = {}
         self.events: list[dict] = []
+        # Objects the tests put here are what GET /v1/<kind>/<id> answers; refunds update
+        # their charge's amount_refunded and refuse to refund more than was charged.
+        self.charges: dict[str, dict] = {}
+        self.payment_intents: dict[str, dict] = {}
+        self.invoices: dict[str, dict] = {}
+        self.invoice_payments: list[dict] = []
+        self.subscriptions: dict[str, dict] = {}
         self._idempotent: dict[str, dict] = {}
         self._lock = threading.Lock()
         standin = self
@@ -119,26 +126,93 @@ class StripeStandIn:
             data = [e for e in self.events if e["created"] >= gte]
             return 200, {"object": "list", "url": "/v1/events", "has_more": False, "data": data}
         if path == "/v1/refunds" and method == "POST":
-            return 200, {
-                "id": new_id("re"),
-                "object": "refund",
-                "payment_intent": params.get("payment_intent"),
-                "status": "succeeded",
-            }
+            return self._refund(params)
         if path.startswith("/v1/subscriptions/") and method == "DELETE":
-            return 200, {
-                "id": path.rsplit("/", 1)[1],
-                "object": "subscription",
-                "status": "canceled",
-            }
+            sub = self.subscriptions.setdefault(
+                path.rsplit("/", 1)[1], {"id": path.rsplit("/", 1)[1], "object": "subscription"}
+            )
+            if sub.get("status") == "canceled":
+                return 400, _error("This subscription is already canceled.", "resource_missing")
+            sub["status"] = "canceled"
+            return 200, sub
+        for prefix, store in [
+            ("/v1/charges/", self.charges),
+            ("/v1/payment_intents/", self.payment_intents),
+            ("/v1/invoices/", self.invoices),
+        ]:
+            if path.startswith(prefix) and method == "GET":
+                found = store.get(path.rsplit("/", 1)[1])
+                if found is None:
+                    return 404, _error("No such object", "resource_missing")
+                return 200, found
+        if path == "/v1/invoice_payments" and method == "GET":
+            wanted = params.get("payment[payment_intent]")
+            invoice_id = params.get("invoice")
+            data = [
+                p
+                for p in self.invoice_payments
+                if (wanted and p["payment"]["payment_intent"] == wanted)
+                or (invoice_id and p["invoice"] == invoice_id)
+            ]
+            return 200, {"object": "list", "url": path, "has_more": False, "data": data}
         return 404, _error(f"Unrecognized request URL ({method}: {path})")
+
+    def _refund(self, params):
+        """Refund a charge (found by id or payment intent) in full, as Stripe would."""
+        payment_intent = params.get("payment_intent")
+        found = self.charges.get(params.get("charge", "")) or next(
+            (c for c in self.charges.values() if c["payment_intent"] == payment_intent), None
+        )
+        if found is not None:
+            if found["amount_refunded"] >= found["amount"]:
+                return 400, _error("Charge has already been refunded.", "charge_already_refunded")
+            found["amount_refunded"] = found["amount"]
+            found["refunded"] = True
+        return 200, {
+            "id": new_id("re"),
+            "object": "refund",
+            "amount": found["amount"] if found else int(params.get("amount", 0) or 0),
+            "charge": found["id"] if found else None,
+            "payment_intent": payment_intent or (found or {}).get("payment_intent"),
+            "status": "succeeded",
+            "metadata": {k[9:-1]: v for k, v in params.items() if k.startswith("metadata[")},
+        }
+
+    def add_charge(self, charge_obj: dict, *, invoice_id: str = "") -> dict:
+        """Make a charge (and its payment intent, and its invoice's payment) retrievable."""
+        self.charges[charge_obj["id"]] = charge_obj
+        payment_intent = charge_obj["payment_intent"]
+        self.payment_intents[payment_intent] = {
+            "id": payment_intent,
+            "object": "payment_intent",
+            "amount": charge_obj["amount"],
+            "currency": "gbp",
+            "latest_charge": charge_obj["id"],
+            "metadata": charge_obj.get("metadata") or {},
+            "status": "succeeded",
+        }
+        if invoice_id:
+            self.invoice_payments.append(
+                {
+                    "id": new_id("inpay"),
+                    "object": "invoice_payment",
+                    "invoice": invoice_id,
+                    "is_default": True,
+                    "status": "paid",
+                    "payment": {"type": "payment_intent", "payment_intent": payment_intent},
+                }
+            )
+        return charge_obj
 
     def posts_to(self, path: str) -> list[dict]:
         return [r for r in self.requests if r["method"] == "POST" and r["path"] == path]
 
 
-def _error(message):
-    return {"error": {"type": "invalid_request_error", "message": message}}
+def _error(message, code=None):
+    error = {"type": "invalid_request_error", "message": message}
+    if code:
+        error["code"] = code
+    return {"error": error}
 
 
 # --- Stripe-shaped objects and events ------------------------------------------------------

@@ -5,10 +5,10 @@ import logging
 
 import stripe
 from django.conf import settings
-from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.http import HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -18,7 +18,15 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from crowdfund import payments
 from crowdfund.forms import DonateForm
-from crowdfund.models import CrowdfundPage, Donation, Method, WebhookEvent
+from crowdfund.models import (
+    CrowdfundPage,
+    Donation,
+    FundingModel,
+    Method,
+    Milestone,
+    WebhookEvent,
+)
+from crowdfund.templatetags.crowdfund_tags import pounds
 
 logger = logging.getLogger(__name__)
 WALL_SIZE = 50
@@ -35,11 +43,20 @@ def figures_for(page) -> dict:
         )
     return {
         **totals,
+        "donors_display": f"{totals['donors']} donor{pluralize(totals['donors'])}",
         "target": target,
         "percent": percent,
         "reached": totals["total"] >= target,
         "next_stretch": next_stretch,
     }
+
+
+def target_missed(page, figures) -> bool:
+    """An all-or-nothing crowdfund that closed below target: its card gifts are refunded."""
+    if page.funding_model != FundingModel.ALL_OR_NOTHING or page.is_open():
+        return False
+    refunding = Milestone.objects.filter(crowdfund=page, kind=Milestone.Kind.REFUNDS).exists()
+    return refunding or not figures["reached"]
 
 
 def page_context(page) -> dict:
@@ -49,8 +66,10 @@ def page_context(page) -> dict:
         .on_wall()
         .only("name", "show_name", "message", "paid_at", "amount_pence", "method")[:WALL_SIZE]
     )
+    figures = figures_for(page)
     return {
-        "figures": figures_for(page),
+        "figures": figures,
+        "target_missed": target_missed(page, figures),
         "wall": wall,
         "budget_lines": page.budget_lines.all(),
         "updates": page.updates.all()[:10],
@@ -61,10 +80,16 @@ def page_context(page) -> dict:
 def donate(request, page):
     """GET shows the form; POST records a pending donation and sends the donor to Stripe."""
     if not payments.card_payments_enabled() or not page.is_open():
+        figures = figures_for(page)
         return TemplateResponse(
             request,
             "crowdfund/donate.html",
-            {"page": page, "form": None, "card_payments_enabled": payments.card_payments_enabled()},
+            {
+                "page": page,
+                "form": None,
+                "card_payments_enabled": payments.card_payments_enabled(),
+                "target_missed": target_missed(page, figures),
+            },
         )
     form = DonateForm(request.POST or None, crowdfund=page)
     if request.method == "POST":
@@ -131,11 +156,23 @@ def start_checkout(request, page, form):
 
 
 def success(request, page):
-    return TemplateResponse(request, "crowdfund/success.html", {"page": page})
+    """Thank the donor; name the gift if Stripe sent back a session we know.
+
+    Only the amount and frequency are shown (never the name or email), and only for a
+    session of this crowdfund, so a shared or guessed link reveals nothing personal.
+    """
+    session_id = request.GET.get("session_id", "")[:255]
+    donation = None
+    if session_id.startswith("cs_"):
+        donation = (
+            Donation.objects.filter(crowdfund=page, stripe_checkout_session_id=session_id)
+            .only("amount_pence", "frequency", "status")
+            .first()
+        )
+    return TemplateResponse(request, "crowdfund/success.html", {"page": page, "donation": donation})
 
 
 def cancel(request, page):
-    messages.info(request, "No payment was taken. You can try again whenever you like.")
     return TemplateResponse(request, "crowdfund/cancel.html", {"page": page})
 
 
@@ -151,7 +188,8 @@ def totals_json(request, page_id):
             "target_pence": figures["target"],
             "percent": figures["percent"],
             "donors": figures["donors"],
-            "total_display": f"£{figures['total'] / 100:,.2f}",
+            "total_display": pounds(figures["total"]),
+            "donors_display": figures["donors_display"],
         }
     )
 

@@ -9,7 +9,7 @@ import django_filters
 from django import forms
 from django.db import transaction
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, ExtractYear
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -26,12 +26,14 @@ from wagtail.permissions import register_permission_policy
 from crowdfund import ledger
 from crowdfund.models import (
     OFFLINE_METHODS,
+    AutoRefund,
     CrowdfundPage,
     CrowdfundUpdate,
     Donation,
     DonationStatus,
     LedgerEntry,
     Method,
+    Milestone,
     PermissibilityCheck,
 )
 
@@ -273,14 +275,35 @@ def register_crowdfund_viewsets():
 
 # --- reports: totals per crowdfund and reportable donors ------------------------------------
 def reportable_donors():
-    """Donors (by normalised email) whose gifts in law add up to more than £7,500."""
+    """Donors (by normalised email) whose gifts in law pass £7,500 in a calendar year.
+
+    One row per donor and year: gifts over £500 only (smaller ones are not donations
+    in law), grouped by the UK calendar year the money arrived in.
+    """
     return (
         LedgerEntry.objects.filter(donation__amount_pence__gt=ledger.DONATION_IN_LAW_OVER_PENCE)
         .exclude(donation__email_normalised="")
-        .values("donation__email_normalised")
+        .annotate(year=ExtractYear("created_at"))
+        .values("donation__email_normalised", "year")
         .annotate(total=Sum("amount_pence"), gifts=Count("donation", distinct=True))
         .filter(total__gt=ledger.REPORTABLE_OVER_PENCE)
-        .order_by("-total")
+        .order_by("-year", "-total")
+    )
+
+
+def offline_gifts_to_return():
+    """Offline gifts to all-or-nothing crowdfunds that missed their target.
+
+    Card gifts are refunded through Stripe automatically; cheques, transfers and cash
+    can only be returned by a person, so they are listed here until they are.
+    """
+    missed = Milestone.objects.filter(kind=Milestone.Kind.REFUNDS).values("crowdfund")
+    return (
+        Donation.objects.filter(crowdfund__in=missed, method__in=OFFLINE_METHODS)
+        .with_net_pence()
+        .filter(net_pence__gt=0)
+        .select_related("crowdfund")
+        .order_by("crowdfund__title", "received_on", "pk")
     )
 
 
@@ -309,6 +332,11 @@ def report_view(request):
         {
             "crowdfunds": crowdfund_totals_table(),
             "donors": reportable_donors(),
+            "offline_to_return": offline_gifts_to_return(),
+            "failed_refunds": AutoRefund.objects.exclude(status=AutoRefund.Status.REFUNDED)
+            .filter(attempts__gt=0)
+            .exclude(last_error="")
+            .count(),
             "open_checks": PermissibilityCheck.objects.filter(
                 status=PermissibilityCheck.Status.OPEN
             ).count(),

@@ -17,6 +17,8 @@ def stripe_keys(settings):
     settings.STRIPE_PUBLISHABLE_KEY = "pk_test_standin"
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
     settings.STRIPE_LIVE_MODE = False
+    # Never Stripe itself: without the stand-in, any API call fails at once, locally.
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"
     return settings
 
 

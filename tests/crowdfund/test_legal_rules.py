@@ -101,3 +101,40 @@ def test_pure_rules():
     assert ledger.normalise_email("  Ada@Example.COM ") == "ada@example.com"
     assert ledger.refund_still_to_record(3_000, 0) == 3_000
     assert ledger.refund_still_to_record(3_000, 10_000) == 0
+
+
+def test_reportable_sum_is_per_calendar_year(client, editor, crowdfund):
+    """£4,000 on 31 December and £4,000 on 1 January are two years of £4,000 each."""
+    from datetime import date
+
+    from django.urls import reverse
+
+    from crowdfund.models import Method
+
+    def cheque(on):
+        gift = make_donation(
+            crowdfund,
+            amount_pence=400_000,
+            method=Method.CHEQUE,
+            email="Big.Giver@example.com",
+            received_on=on,
+        )
+        ledger.record_offline(gift)
+        return gift
+
+    new_years_eve = cheque(date(2025, 12, 31))
+    new_years_day = cheque(date(2026, 1, 1))
+    assert not Donation.objects.filter(reportable=True).exists()
+    client.force_login(editor)
+    assert "big.giver@example.com" not in client.get(reverse("crowdfund_report")).content.decode()
+
+    later = cheque(date(2026, 3, 2))  # £8,000 in 2026: reportable for 2026
+
+    flagged = set(Donation.objects.filter(reportable=True).values_list("pk", flat=True))
+    assert flagged == {new_years_day.pk, later.pk}
+    assert new_years_eve.pk not in flagged
+    body = client.get(reverse("crowdfund_report")).content.decode()
+    assert (
+        '<th scope="row">big.giver@example.com</th><td>2026</td><td>2</td><td>£8,000</td>' in body
+    )
+    assert "<td>2025</td>" not in body

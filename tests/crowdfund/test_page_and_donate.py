@@ -45,7 +45,7 @@ def test_page_shows_figures_budget_updates_and_wall(client, stripe_keys, crowdfu
     html = client.get(crowdfund.url).content.decode()
     assert "£2,600" in html and "of a £5,000 target" in html
     assert 'value="52"' in html  # the progress bar
-    assert 'data-field="donors">2</span> donors' in html
+    assert 'data-field="donors_display">2 donors</span>' in html
     assert "Accessibility audit" in html and "We are halfway" in html
     assert "Grace Hopper" in html and "Go for it" in html
     assert "Anonymous" in html and "Secret Person" not in html

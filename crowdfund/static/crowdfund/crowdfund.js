@@ -18,7 +18,7 @@
       .then(function (data) {
         if (!data) { return; }
         set("total_display", data.total_display);
-        set("donors", String(data.donors));
+        set("donors_display", data.donors_display);
         set("percent_text", data.percent + "%");
         var bar = section.querySelector("progress[data-field='percent']");
         if (bar) { bar.value = data.percent; bar.textContent = data.percent + "%"; }
