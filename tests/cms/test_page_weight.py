@@ -1,4 +1,4 @@
-"""Testing that the home page stays light: HTML, CSS and JS under 100 KB, nothing fetched elsewhere."""
+"""Testing that the home page stays light: HTML, CSS and JS under 100 KB, all from this site."""
 
 import re
 from io import StringIO
