@@ -255,7 +255,7 @@ def test_who_may_reply(client, request, paper, who, may_reply):
     ("who", "may_moderate"),
     [("supporter", False), ("moderator", True), ("editor", True), ("superuser", True)],
 )
-def test_who_may_moderate_replies(request, who, may_moderate):
+def test_who_may_moderate_replies(request, db, who, may_moderate):
     user = request.getfixturevalue(who)
     assert user.has_perm("cms.moderate_replies") is may_moderate
     assert user.has_perm("cms.change_pagereply") is may_moderate

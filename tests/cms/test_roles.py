@@ -25,9 +25,7 @@ def test_editors_may_publish_pages_and_moderators_may_not(db):
     ("who", "status"),
     [("anonymous", 302), ("supporter", 302), ("moderator", 200), ("editor", 200)],
 )
-def test_only_staff_roles_reach_the_admin(client, request, who, status):
+def test_only_staff_roles_reach_the_admin(client, request, db, who, status):
     if who != "anonymous":
         client.force_login(request.getfixturevalue(who))
-    else:
-        request.getfixturevalue("db")
     assert client.get("/admin/").status_code == status
