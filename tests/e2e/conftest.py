@@ -36,13 +36,40 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
+@pytest.fixture(autouse=True)
+def _keep_migration_data(django_db_serialized_rollback):
+    """Journeys run on a live server, so on flushed (transactional) databases: put back
+    what migrations created (home page, parties, role groups) after each test."""
+
+
+def _carry_serialized_contents_into_playwright():
+    """Playwright's sync API switches this thread to another context, where Django's
+    `connections` hands out new connection objects that lack the migration data the test
+    database setup serialized. Copy it over so serialized rollback works in journeys."""
+    from django.db import connections
+
+    contents = {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
+
+    def restore():
+        for alias, serialized in contents.items():
+            connections[alias]._test_serialized_contents = serialized
+
+    return restore
+
+
 @pytest.fixture(scope="session")
-def browser():
+def browser(django_db_setup):
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed: apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
+    restore_serialized_contents = _carry_serialized_contents_into_playwright()
     with sync_playwright() as playwright:
+        restore_serialized_contents()
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
@@ -71,3 +98,45 @@ def screenshot(request):
         return path
 
     return take
+
+
+@pytest.fixture
+def axe_tab(browser, live_server, settings):
+    """A tab whose context bypasses the CSP, only so that axe-core can be injected."""
+    from tests.e2e.axe import AXE_JS
+
+    if not AXE_JS.exists():
+        pytest.skip("axe-core is not installed: run `npm ci` at the repository root")
+    settings.ALLOWED_HOSTS = ["*"]
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1200, "height": 900}, bypass_csp=True
+    )
+    tab = context.new_page()
+    tab.set_default_timeout(15_000)
+    yield tab
+    context.close()
+
+
+def log_in(tab, user):
+    """Sign the tab's context in as `user` with a session made on the server (no login form)."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    session_cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    base_url = tab.evaluate("location.origin") if tab.url.startswith("http") else None
+    tab.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": session_cookie.value,
+                "url": base_url or _context_base_url(tab),
+            }
+        ]
+    )
+
+
+def _context_base_url(tab):
+    tab.goto("/")
+    return tab.evaluate("location.origin")
