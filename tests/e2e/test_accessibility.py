@@ -67,7 +67,7 @@ def editorial_page_urls() -> dict[str, str]:
         "stories-filtered": stories_index.url + "?region=south-east",
         "story": first_url(StoryPage),
         "at-a-glance": stories_index.url + stories_index.reverse_subpage("at_a_glance"),
-        "search": "/search/?q=alliance",
+        "search": "/search/?query=alliance",
         "sign-up": "/accounts/signup/",
         "login": "/accounts/login/",
         "password-reset": "/accounts/password/reset/",
