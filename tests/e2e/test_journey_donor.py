@@ -31,7 +31,7 @@ def crowdfund(transactional_db):
 
 def answer_checkout_in_the_browser(tab):
     """Stand in for Stripe's hosted Checkout page (the browser must never reach Stripe)."""
-    tab.route(
+    tab.context.route(
         CHECKOUT,
         lambda route: route.fulfill(
             status=200,
