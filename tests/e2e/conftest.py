@@ -11,10 +11,6 @@ from pathlib import Path
 
 import pytest
 
-# Playwright's sync API keeps an event loop in this thread; the ORM calls the tests make
-# around it are ordinary synchronous ones.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 CHROMIUM_ARGS = [
@@ -34,6 +30,27 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a journey's database is flushed, put the migration data back at once.
+
+    Serialized rollback restores it only when the next serialized test starts, and its
+    flush skips post_migrate; tests that run later in the session (some request `db`
+    dynamically and are ordered last) need the role groups, permissions and home page.
+    """
+    yield
+    from django.db import connections
+    from pytest_django.plugin import blocking_manager_key
+
+    if "live_server" not in item.fixturenames:
+        return
+    with item.config.stash[blocking_manager_key].unblock():
+        for alias in connections:
+            contents = getattr(connections[alias], "_test_serialized_contents", None)
+            if contents:
+                connections[alias].creation.deserialize_db_from_string(contents)
 
 
 @pytest.fixture(autouse=True)
@@ -61,18 +78,37 @@ def _carry_serialized_contents_into_playwright():
     return restore
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(django_db_setup):
+    """One Chromium per test module.
+
+    Playwright's sync API keeps an event loop in this thread while it runs, so Django
+    would refuse the tests' ordinary synchronous ORM calls: DJANGO_ALLOW_ASYNC_UNSAFE is
+    set for as long as the browser lives, and both end with the module, so that later
+    tests (and the subprocesses they start, such as `check --deploy`) see neither.
+    """
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed: apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
     restore_serialized_contents = _carry_serialized_contents_into_playwright()
-    with sync_playwright() as playwright:
-        restore_serialized_contents()
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            restore_serialized_contents()
+            yield from _launch(playwright)
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def _launch(playwright):
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

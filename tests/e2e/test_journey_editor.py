@@ -70,6 +70,8 @@ def test_editor_publishes_a_paper_that_readers_find_on_the_site_and_in_search(
     page.goto(f"/admin/pages/add/cms/paperpage/{papers.pk}/")
     page.locator("#id_title").fill(TITLE)
     page.locator("#id_summary").fill(SUMMARY)
+    # The slug (Promote tab) is made from the title by the admin's script.
+    expect(page.locator("#id_slug")).to_have_value("counting-the-votes-that-matter")
     write_body(page)
     screenshot(page, "1-paper-in-the-editor")
     page.locator("footer [data-w-dropdown-target=toggle]").last.click()
