@@ -32,24 +32,72 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture
-def browser(transactional_db, live_server):
-    """Chromium for one test, started after the database is ready and stopped before it is
-    flushed: while Playwright's event loop runs, Django hands this thread a fresh database
-    connection, which knows nothing of the data to restore between transactional tests."""
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a journey's database is flushed, put the migration data back at once.
+
+    Serialized rollback restores it only when the next serialized test starts, and its
+    flush skips post_migrate; tests that run later in the session (some request `db`
+    dynamically and are ordered last) need the role groups, permissions and home page.
+    """
+    yield
+    from django.db import connections
+    from pytest_django.plugin import blocking_manager_key
+
+    if "live_server" not in item.fixturenames:
+        return
+    with item.config.stash[blocking_manager_key].unblock():
+        for alias in connections:
+            contents = getattr(connections[alias], "_test_serialized_contents", None)
+            if contents:
+                connections[alias].creation.deserialize_db_from_string(contents)
+
+
+@pytest.fixture(autouse=True)
+def _keep_migration_data(django_db_serialized_rollback):
+    """Journeys run on a live server, so on flushed (transactional) databases: put back
+    what migrations created (home page, parties, role groups) after each test."""
+
+
+def _carry_serialized_contents_into_playwright():
+    """Playwright's sync API switches this thread to another context, where Django's
+    `connections` hands out new connection objects that lack the migration data the test
+    database setup serialized. Copy it over so serialized rollback works in journeys."""
+    from django.db import connections
+
+    contents = {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
+
+    def restore():
+        for alias, serialized in contents.items():
+            connections[alias]._test_serialized_contents = serialized
+
+    return restore
+
+
+@pytest.fixture(scope="module")
+def browser(django_db_setup):
+    """One Chromium per test module.
+
+    Playwright's sync API keeps an event loop in this thread while it runs, so Django
+    would refuse the tests' ordinary synchronous ORM calls: DJANGO_ALLOW_ASYNC_UNSAFE is
+    set for as long as the browser lives, and both end with the module, so that later
+    tests (and the subprocesses they start, such as `check --deploy`) see neither.
+    """
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed: apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls the tests
-    # make around it are ordinary synchronous ones. Only while the browser is open.
+    restore_serialized_contents = _carry_serialized_contents_into_playwright()
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
+            restore_serialized_contents()
+            yield from _launch(playwright)
     finally:
         if previous is None:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
@@ -57,8 +105,14 @@ def browser(transactional_db, live_server):
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+def _launch(playwright):
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
 @pytest.fixture
-def page(live_server, browser, settings):
+def page(browser, live_server, settings):
     """A fresh browser tab (own cookies) pointed at the live server."""
     settings.ALLOWED_HOSTS = ["*"]
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1200, "height": 900})
@@ -80,3 +134,63 @@ def screenshot(request):
         return path
 
     return take
+
+
+@pytest.fixture
+def axe_tab(browser, live_server, settings):
+    """A tab whose context bypasses the CSP, only so that axe-core can be injected."""
+    from tests.e2e.axe import AXE_JS
+
+    if not AXE_JS.exists():
+        pytest.skip("axe-core is not installed: run `npm ci` at the repository root")
+    settings.ALLOWED_HOSTS = ["*"]
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1200, "height": 900}, bypass_csp=True
+    )
+    tab = context.new_page()
+    tab.set_default_timeout(15_000)
+    yield tab
+    context.close()
+
+
+def log_in(tab, user):
+    """Sign the tab's context in as `user` with a session made on the server (no login form)."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    session_cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    base_url = tab.evaluate("location.origin") if tab.url.startswith("http") else None
+    tab.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": session_cookie.value,
+                "url": base_url or _context_base_url(tab),
+            }
+        ]
+    )
+
+
+def _context_base_url(tab):
+    tab.goto("/")
+    return tab.evaluate("location.origin")
+
+
+E2E_WEBHOOK_SECRET = "whsec_e2e_journeys"
+
+
+@pytest.fixture
+def stripe_standin(settings):
+    """Card payments on, answered by the local Stripe stand-in (crowdfund.testing)."""
+    from crowdfund.testing import StripeStandIn
+
+    standin = StripeStandIn().start()
+    settings.STRIPE_SECRET_KEY = "sk_test_standin"
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_standin"
+    settings.STRIPE_WEBHOOK_SECRET = E2E_WEBHOOK_SECRET
+    settings.STRIPE_LIVE_MODE = False
+    settings.STRIPE_API_BASE = standin.base_url
+    yield standin
+    standin.stop()
