@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: demo test install lint format check e2e bench bench-pages bench-manifesto bench-crowdfund clean
+.PHONY: axe demo test install lint format check e2e bench bench-pages bench-manifesto bench-crowdfund clean
 
 $(BIN)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,12 +24,18 @@ demo: install
 	@echo "Press Ctrl+C to stop."
 	env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=cms.settings.dev $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
+## axe: axe-core from the npm registry for the accessibility checks (skipped without npm)
+axe:
+	@if command -v npm >/dev/null 2>&1; then \
+		[ -f node_modules/axe-core/axe.min.js ] || npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the accessibility checks will be skipped"; fi
+
 ## test: the whole suite (SQLite by default; PostgreSQL and Redis when DATABASE_URL and REDIS_URL are set)
-test: install
+test: install axe
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## e2e: the browser journeys alone (needs Debian's chromium package)
-e2e: install
+e2e: install axe
 	$(BIN)/python -m pytest -m e2e $(PYTEST_ARGS)
 
 ## check: Django's checks, missing migrations and the linter
