@@ -67,7 +67,7 @@ def test_donor_gives_and_the_progress_bar_shows_the_new_total(
 ):
     answer_checkout_in_the_browser(page)
     page.goto(crowdfund.url)
-    expect(page.locator("[data-field=donors]")).to_have_text("0")
+    expect(page.locator("[data-field=donors_display]")).to_have_text("0 donors")
     screenshot(page, "1-crowdfund-before")
 
     page.get_by_role("link", name="Donate", exact=True).click()
@@ -88,7 +88,7 @@ def test_donor_gives_and_the_progress_bar_shows_the_new_total(
     expect(page.locator("[data-field=total_display]")).to_have_text(
         re.compile(r"^£40(\.00)?$"), timeout=15_000
     )
-    expect(page.locator("[data-field=donors]")).to_have_text("1")
+    expect(page.locator("[data-field=donors_display]")).to_have_text("1 donor")
     expect(page.locator("progress.crowdfund-progress")).to_have_attribute("value", "4")
     expect(page.get_by_text("Dora Donor")).to_be_visible()
     screenshot(page, "4-crowdfund-after")

@@ -81,7 +81,7 @@ def test_donor_completes_the_donate_form_with_the_keyboard_alone(
     assert donation.amount_pence == 1_500 and donation.show_name
     deliver_completed_checkout(page, stripe_standin, donation.stripe_checkout_session_id)
     page.goto(crowdfund.url)
-    expect(page.locator("[data-field=donors]")).to_have_text("1", timeout=15_000)
+    expect(page.locator("[data-field=donors_display]")).to_have_text("1 donor", timeout=15_000)
     screenshot(page, "2-crowdfund-after")
 
 
