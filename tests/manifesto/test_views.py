@@ -347,3 +347,18 @@ def test_print_version_lists_every_clause_with_the_print_stylesheet(client, mani
     for clause in manifesto.live_clauses():
         assert clause.text in html
     assert "print this page" in html.lower() or "Print command" in html
+
+
+def test_an_authors_party_is_never_shown_beside_their_name(client, manifesto, clause, amendment):
+    """Party is declared for cross-party figures only (the sign-up form promises so)."""
+    author = amendment.author
+    assert author.party is not None
+    pages = [
+        client.get(f"{manifesto.url}amendment/{amendment.pk}/"),
+        client.get(f"{manifesto.url}clause/{clause.key}/"),
+    ]
+    for response in pages:
+        html = response.content.decode()
+        assert author.public_name in html
+        assert f"{author.public_name} ({author.party.short_name})" not in html
+        assert f"({author.party.short_name})" not in html
