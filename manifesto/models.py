@@ -449,7 +449,16 @@ class Amendment(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["clause", "status"])]
+        indexes = [
+            models.Index(fields=["clause", "status"]),
+            # The manifesto page counts open amendments per clause from this index alone
+            # (an index-only scan on PostgreSQL), not from the wide, often-updated rows.
+            models.Index(
+                fields=["page", "status", "is_hidden", "clause"],
+                include=["id"],
+                name="amendment_open_per_clause",
+            ),
+        ]
         permissions = [("merge_amendment", "Can merge amendments into a new version")]
 
     def __str__(self):
