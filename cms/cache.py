@@ -19,19 +19,32 @@ import re
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpResponse
 from django.utils.cache import get_max_age
+
+from cms import sitewide
 
 GENERATION_KEY = "pagecache:generation"
 EXCLUDED_PREFIXES = ("/admin/", "/django-admin/", "/accounts/", "/account/", "/documents/")
 
 
 def purge_page_cache(**kwargs) -> None:
-    """Drop every cached page (signal receivers may call this with any arguments)."""
+    """Drop every cached page (signal receivers may call this with any arguments).
+
+    Purged at once and again when the change commits: a visitor who reads the old
+    content between the two would otherwise store it under the new generation.
+    """
+    _bump_generation()
+    transaction.on_commit(_bump_generation)
+
+
+def _bump_generation() -> None:
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:
         cache.set(GENERATION_KEY, 2, timeout=None)
+    sitewide.forget()
 
 
 def current_generation() -> int:
@@ -136,9 +149,17 @@ def connect() -> None:
     for model in (NavigationSettings, MenuItem, FooterLink, *extra_purge_models()):
         post_save.connect(purge_page_cache, sender=model, dispatch_uid=f"pagecache.save.{model}")
         post_delete.connect(purge_page_cache, sender=model, dispatch_uid=f"pagecache.del.{model}")
-    from wagtail.models import Page
+    from wagtail.models import Page, PageViewRestriction
 
     post_delete.connect(purge_page_cache, sender=Page, dispatch_uid="pagecache.page_deleted")
+    post_save.connect(sitewide.forget_on_new_page, dispatch_uid="sitewide.new_page")
+    # Making a section private (or public again) changes what anonymous visitors may see.
+    for signal in (post_save, post_delete):
+        signal.connect(
+            purge_page_cache,
+            sender=PageViewRestriction,
+            dispatch_uid=f"pagecache.restriction.{signal is post_save}",
+        )
 
 
 def extra_purge_models():

@@ -3,10 +3,25 @@
 from django.db import models
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import StreamField
-from wagtail.models import Page
+from wagtail.models import Page, PageManager, PageViewRestriction
+from wagtail.query import PageQuerySet
 from wagtail.search import index
 
+from cms import sitewide
 from cms.blocks import BodyBlock
+
+
+class SitePageQuerySet(PageQuerySet):
+    """Wagtail's page queryset, with the private sections read from the shared cache.
+
+    `public()` is on every listing; Wagtail reads every view restriction for each call.
+    """
+
+    def private_q(self):
+        return sitewide.private_q()
+
+
+SitePageManager = PageManager.from_queryset(SitePageQuerySet)
 
 
 class BasePage(Page):
@@ -23,8 +38,17 @@ class BasePage(Page):
 
     promote_panels = [*Page.promote_panels, FieldPanel("social_image")]
 
+    objects = SitePageManager()
+
     class Meta:
         abstract = True
+
+    def get_view_restrictions(self):
+        """Wagtail reads the page's ancestors and their restrictions on every view; most pages
+        are in no private section, which the cached list of sections tells without a query."""
+        if not sitewide.may_be_restricted(self):
+            return PageViewRestriction.objects.none()
+        return super().get_view_restrictions()
 
 
 class HomePage(BasePage):

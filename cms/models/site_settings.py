@@ -29,8 +29,12 @@ class LinkFields(models.Model):
 
     @property
     def href(self) -> str:
+        return self.href_for(None)
+
+    def href_for(self, request) -> str:
+        """The link's address; with the request, the site's root paths are looked up once."""
         if self.page_id:
-            return self.page.url or "#"
+            return self.page.get_url(request) or "#"
         return self.url or "#"
 
 
@@ -60,3 +64,18 @@ class NavigationSettings(BaseSiteSetting, ClusterableModel):
 
     class Meta:
         verbose_name = "navigation"
+
+    def as_links(self, request) -> dict:
+        """Plain data for the page chrome, kept in the shared cache (see cms.sitewide)."""
+
+        def links(items):
+            return [
+                {"label": link.label, "href": link.href_for(request), "page_id": link.page_id}
+                for link in items.select_related("page").order_by("sort_order")
+            ]
+
+        return {
+            "menu": links(self.menu_items),
+            "footer": links(self.footer_links),
+            "footer_text": self.footer_text,
+        }

@@ -2,6 +2,8 @@
 
 from django import template
 
+from cms import sitewide
+
 register = template.Library()
 
 
@@ -19,3 +21,12 @@ def query_with(context, **changes):
             params[key] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def site_navigation(context):
+    """The menu, footer links and footer line of the current site (see cms.sitewide)."""
+    request = context.get("request")
+    if request is None:
+        return {"menu": [], "footer": [], "footer_text": ""}
+    return sitewide.navigation(request)
