@@ -139,6 +139,7 @@ def connect() -> None:
 
     hooks.register("before_serve_page", note_page_cache_seconds)
     from django.db.models.signals import post_delete, post_save
+    from wagtail.models import Site
     from wagtail.signals import page_published, page_unpublished, post_page_move
 
     from cms.models import FooterLink, MenuItem, NavigationSettings
@@ -146,7 +147,7 @@ def connect() -> None:
     page_published.connect(purge_page_cache, dispatch_uid="pagecache.published")
     page_unpublished.connect(purge_page_cache, dispatch_uid="pagecache.unpublished")
     post_page_move.connect(purge_page_cache, dispatch_uid="pagecache.moved")
-    for model in (NavigationSettings, MenuItem, FooterLink, *extra_purge_models()):
+    for model in (Site, NavigationSettings, MenuItem, FooterLink, *extra_purge_models()):
         post_save.connect(purge_page_cache, sender=model, dispatch_uid=f"pagecache.save.{model}")
         post_delete.connect(purge_page_cache, sender=model, dispatch_uid=f"pagecache.del.{model}")
     from wagtail.models import Page, PageViewRestriction

@@ -1,25 +1,25 @@
 """What every public page needs from the whole site, read in one cache round trip.
 
-The menu, the footer, the private sections and the alias pages change only when
-editors publish, move, delete or restrict pages or edit the navigation. Each of
-those changes drops these entries (`forget`, called from
-`cms.cache.purge_page_cache`), so a page view reads them from the shared cache
-instead of making four to six queries. This is not the page cache: signed-in
-visitors and pages that are never cached use it too, and nothing personal is in it.
+Wagtail finds the request's site, the sites' root paths and the view restrictions
+with queries on every request, and the menu and footer cost more queries again.
+All of these change only when editors publish, move, delete or restrict pages,
+change a site, or edit the navigation; each of those changes drops the entry
+(`forget`, called from `cms.cache.purge_page_cache`), so a request reads them all
+with one cache GET. This is not the page cache: signed-in visitors and pages that
+are never cached use it too, and nothing personal is in it.
 
-Within one request each entry is read from the cache once (`RequestMemo`); outside
-a request (a worker, a shell) it is read every time, so it is never stale there.
+Within one request the entry is read from the cache once (`RequestMemo`); outside a
+request (a worker, a shell) it is read every time, so it is never stale there.
 """
 
 from asgiref.local import Local
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.db.models import Q
+from django.http.request import split_domain_port
 
-NAVIGATION_KEY = "sitewide:navigation:{site_id}"
-ACCESS_KEY = "sitewide:access"
-SITE_IDS_KEY = "sitewide:site-ids"
-# A safety net only: every change that matters deletes the entries at once.
+SITEWIDE_KEY = "sitewide:v1"
+# A safety net only: every change that matters deletes the entry at once.
 LIFETIME = 24 * 60 * 60
 
 
@@ -54,48 +54,93 @@ request_started.connect(memo.start, dispatch_uid="sitewide.memo.start")
 request_finished.connect(memo.finish, dispatch_uid="sitewide.memo.finish")
 
 
-def _cached(key, build):
-    value = cache.get(key)
-    if value is None:
-        value = build()
-        cache.set(key, value, LIFETIME)
-    return value
+def build() -> dict:
+    """Read everything from the database (what the cache entry holds)."""
+    from wagtail.models import Page, PageViewRestriction, Site
+
+    from cms.models import NavigationSettings
+
+    sites = list(Site.objects.select_related("root_page"))
+    return {
+        "sites": sites,
+        "site_root_paths": Site.get_site_root_paths(),
+        "private_sections": sorted(
+            PageViewRestriction.objects.values_list("page__path", "page__depth")
+        ),
+        "alias_paths": sorted(
+            Page.objects.filter(alias_of__isnull=False).values_list("path", flat=True)
+        ),
+        "navigation": {site.pk: NavigationSettings.for_site(site).as_links(site) for site in sites},
+    }
+
+
+def entry() -> dict:
+    def read():
+        value = cache.get(SITEWIDE_KEY)
+        if value is None:
+            value = build()
+            cache.set(SITEWIDE_KEY, value, LIFETIME)
+        return value
+
+    return memo.get(SITEWIDE_KEY, read)
+
+
+def match_site(sites, hostname: str, port: int):
+    """Wagtail's get_site_for_hostname, on the cached list of sites.
+
+    An exact hostname and port first, then the hostname of the default site, then
+    the default site unless exactly one other site has the hostname.
+    """
+
+    def rank(site):
+        if site.hostname == hostname and site.port == port:
+            return 0
+        if site.hostname == hostname and site.is_default_site:
+            return 1
+        if site.is_default_site:
+            return 2
+        return 3
+
+    candidates = sorted(
+        (site for site in sites if site.hostname == hostname or site.is_default_site), key=rank
+    )
+    if not candidates:
+        return None
+    if len(candidates) == 1 or rank(candidates[0]) in (0, 1):
+        return candidates[0]
+    if rank(candidates[0]) == 2:
+        return candidates[len(candidates) == 2]
+    return None
+
+
+class SitewideMiddleware:
+    """Tell Wagtail the request's site and the sites' root paths from the cached entry."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        values = entry()
+        hostname = split_domain_port(request._get_raw_host())[0]
+        request._wagtail_site = match_site(values["sites"], hostname, request.get_port())
+        request._wagtail_cached_site_root_paths = values["site_root_paths"]
+        return self.get_response(request)
 
 
 def navigation(request) -> dict:
     """The menu and footer of the request's site: labels, addresses and the footer line."""
     from wagtail.models import Site
 
-    from cms.models import NavigationSettings
-
     site = Site.find_for_request(request)
+    empty = {"menu": [], "footer": [], "footer_text": ""}
     if site is None:
-        return {"menu": [], "footer": [], "footer_text": ""}
-
-    def build():
-        site_ids = set(cache.get(SITE_IDS_KEY) or ()) | {site.pk}
-        cache.set(SITE_IDS_KEY, sorted(site_ids), LIFETIME)
-        return NavigationSettings.for_site(site).as_links(request)
-
-    key = NAVIGATION_KEY.format(site_id=site.pk)
-    return memo.get(key, lambda: _cached(key, build))
-
-
-def _access() -> dict:
-    """Private sections as (path, depth) and the paths of alias pages."""
-    from wagtail.models import Page, PageViewRestriction
-
-    def build():
-        sections = PageViewRestriction.objects.values_list("page__path", "page__depth")
-        aliases = Page.objects.filter(alias_of__isnull=False).values_list("path", flat=True)
-        return {"private_sections": sorted(sections), "alias_paths": sorted(aliases)}
-
-    return memo.get(ACCESS_KEY, lambda: _cached(ACCESS_KEY, build))
+        return empty
+    return entry()["navigation"].get(site.pk, empty)
 
 
 def private_sections() -> list[tuple[str, int]]:
     """(path, depth) of every page with a view restriction: it and its subtree are private."""
-    return [tuple(section) for section in _access()["private_sections"]]
+    return [tuple(section) for section in entry()["private_sections"]]
 
 
 def may_be_restricted(page) -> bool:
@@ -106,8 +151,8 @@ def may_be_restricted(page) -> bool:
     """
     if page.alias_of_id is not None:
         return True
-    access = _access()
-    prefixes = [path for path, _depth in access["private_sections"]] + access["alias_paths"]
+    values = entry()
+    prefixes = [path for path, _depth in values["private_sections"]] + values["alias_paths"]
     return any(page.path.startswith(prefix) for prefix in prefixes)
 
 
@@ -128,9 +173,6 @@ def forget_on_new_page(sender, instance, created=False, **kwargs) -> None:
 
 
 def forget(**kwargs) -> None:
-    """Drop the site-wide entries (signal receivers may call this with any arguments)."""
-    site_ids = cache.get(SITE_IDS_KEY) or ()
-    cache.delete_many(
-        [ACCESS_KEY, SITE_IDS_KEY, *(NAVIGATION_KEY.format(site_id=pk) for pk in site_ids)]
-    )
+    """Drop the site-wide entry (signal receivers may call this with any arguments)."""
+    cache.delete(SITEWIDE_KEY)
     memo.clear()

@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.functional import cached_property
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import Tag, TaggedItemBase
@@ -105,8 +106,16 @@ class BlogPostPage(AcceptsRepliesMixin, BasePage):
     class Meta:
         verbose_name = "blog post"
 
+    @cached_property
+    def author_list(self):
+        links = self.author_links.all()
+        if "author_links" not in getattr(self, "_prefetched_objects_cache", {}):
+            links = links.select_related("author__photo")  # a listing prefetches them instead
+        return [link.author for link in links]
+
     def authors(self):
-        return [link.author for link in self.author_links.all()]
+        """The credited authors in order, read once per page view (byline and biographies)."""
+        return self.author_list
 
 
 class BlogPostAuthor(AuthorLink):

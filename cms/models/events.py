@@ -21,6 +21,10 @@ DISPLAY_TIME_ZONE = "Europe/London"
 PAST_EVENTS_PER_PAGE = 10
 
 
+# What an event summary (cms/includes/event_summary.html) shows.
+EVENT_SUMMARY_FIELDS = ("start", "end", "summary", "venue", "town", "online_link", "region")
+
+
 def with_finish(queryset):
     """Annotate `finishes_at`: the end time, or the start when no end is given."""
     return queryset.annotate(finishes_at=Coalesce("end", "start"))

@@ -1,6 +1,7 @@
 """The editorial page types every part of the site builds on."""
 
 from django.db import models
+from django.http import Http404
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Page, PageManager, PageViewRestriction
@@ -9,6 +10,9 @@ from wagtail.search import index
 
 from cms import sitewide
 from cms.blocks import BodyBlock
+
+# What a listing needs of each page to show its title and link to it (see Page.get_url).
+LISTING_FIELDS = ("id", "title", "path", "depth", "url_path", "content_type_id", "live")
 
 
 class SitePageQuerySet(PageQuerySet):
@@ -42,6 +46,42 @@ class BasePage(Page):
 
     class Meta:
         abstract = True
+
+    def route(self, request, path_components):
+        """Wagtail's routing, with the pages along the path read in one query.
+
+        Wagtail reads each level's child and then its specific page: two queries a
+        level. Here the pages along the path come in one query, and only a page whose
+        type routes on its own (a routable page) or the page found is made specific.
+        The outcome is Wagtail's: the same page, the same 404s.
+        """
+        if not path_components:
+            return super().route(request, path_components)
+        urls = []
+        for slug in path_components:
+            urls.append(f"{urls[-1] if urls else self.url_path}{slug}/")
+        along = {
+            page.url_path: page
+            for page in Page.objects.filter(
+                url_path__in=urls,
+                path__startswith=self.path,
+                depth__lte=self.depth + len(urls),
+            )
+        }
+        parent = self
+        for position, url in enumerate(urls):
+            page = along.get(url)
+            if page is None or page.depth != parent.depth + 1:
+                raise Http404
+            page._cached_parent_obj = parent
+            remaining = path_components[position + 1 :]
+            model = page.specific_class
+            if not remaining or model is None or model.route is not BasePage.route:
+                specific = page.specific
+                specific._cached_parent_obj = parent
+                return specific.route(request, remaining)
+            parent = page
+        raise Http404  # not reached: the last page always returns above
 
     def get_view_restrictions(self):
         """Wagtail reads the page's ancestors and their restrictions on every view; most pages
@@ -89,7 +129,7 @@ class HomePage(BasePage):
             BlogPostPage.objects.live()
             .public()
             .descendant_of(self)
-            .defer_streamfields()
+            .only(*LISTING_FIELDS, "date", "intro")
             .order_by("-date", "-pk")[:count]
         )
 
@@ -97,9 +137,14 @@ class HomePage(BasePage):
         """The next events that have not finished yet, soonest first."""
         from django.utils import timezone
 
-        from cms.models.events import EventPage, with_finish
+        from cms.models.events import EVENT_SUMMARY_FIELDS, EventPage, with_finish
 
-        events = EventPage.objects.live().public().descendant_of(self).defer_streamfields()
+        events = (
+            EventPage.objects.live()
+            .public()
+            .descendant_of(self)
+            .only(*LISTING_FIELDS, *EVENT_SUMMARY_FIELDS)
+        )
         return with_finish(events).filter(finishes_at__gte=timezone.now()).order_by("start")[:count]
 
     def get_context(self, request, *args, **kwargs):

@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.functional import cached_property
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel
 from wagtail.fields import StreamField
@@ -95,8 +96,16 @@ class PaperPage(AcceptsRepliesMixin, BasePage):
         """The contents list, the footnotes (numbered) and the blocks as rendered."""
         return build_outline(self.body)
 
+    @cached_property
+    def author_list(self):
+        links = self.author_links.all()
+        if "author_links" not in getattr(self, "_prefetched_objects_cache", {}):
+            links = links.select_related("author__photo")  # a listing prefetches them instead
+        return [link.author for link in links]
+
     def authors(self):
-        return [link.author for link in self.author_links.all()]
+        """The credited authors in order, read once per page view (byline and biographies)."""
+        return self.author_list
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

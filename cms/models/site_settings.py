@@ -29,12 +29,12 @@ class LinkFields(models.Model):
 
     @property
     def href(self) -> str:
-        return self.href_for(None)
+        return self.href_on(None)
 
-    def href_for(self, request) -> str:
-        """The link's address; with the request, the site's root paths are looked up once."""
+    def href_on(self, site) -> str:
+        """The link's address as shown on `site`: a path there, a full URL to another site."""
         if self.page_id:
-            return self.page.get_url(request) or "#"
+            return self.page.get_url(current_site=site) or "#"
         return self.url or "#"
 
 
@@ -65,12 +65,12 @@ class NavigationSettings(BaseSiteSetting, ClusterableModel):
     class Meta:
         verbose_name = "navigation"
 
-    def as_links(self, request) -> dict:
+    def as_links(self, site) -> dict:
         """Plain data for the page chrome, kept in the shared cache (see cms.sitewide)."""
 
         def links(items):
             return [
-                {"label": link.label, "href": link.href_for(request), "page_id": link.page_id}
+                {"label": link.label, "href": link.href_on(site), "page_id": link.page_id}
                 for link in items.select_related("page").order_by("sort_order")
             ]
 

@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Anonymous pages from the shared cache, before any per-request work (cms/cache.py).
     "cms.cache.AnonymousPageCacheMiddleware",
+    # The request's site, root paths, private sections and menus in one cache read.
+    "cms.sitewide.SitewideMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -25,7 +25,7 @@ def cache_config(redis_url: str) -> dict:
     if redis_url:
         return {
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "cms.cache_backend.SharedClientRedisCache",
                 "LOCATION": redis_url,
                 "KEY_PREFIX": "hub",
                 "TIMEOUT": 300,

@@ -107,4 +107,5 @@ def test_the_admin_story_list_makes_as_many_queries_for_many_stories_as_for_few(
     few = queries()
     for number in range(15):
         make_story(place=places["frome"], body=f"Many {number}. " * 40)
+    client.get(reverse("stories:index"))  # new pages drop the site-wide cache entry: refill it
     assert queries() == few

@@ -1,0 +1,157 @@
+"""Testing that the site-wide cache entry gives exactly what Wagtail's own queries give.
+
+The request's site, the routing, the view restrictions and the menus come from one
+cached entry (cms/sitewide.py) instead of queries; every change that could alter
+them must drop it, and the answers must match Wagtail's.
+"""
+
+import itertools
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.http import Http404
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from wagtail.models import Page, PageViewRestriction, Site
+from wagtail.models.sites import get_site_for_hostname
+
+from cms import sitewide
+from cms.cache_backend import SharedClientRedisCache
+from cms.models import MenuItem, NavigationSettings, StandardPage
+from tests.cms.conftest import publish_child
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def navigation_settings(home):
+    # Site settings are created on first use, which itself purges: do it before the tests.
+    NavigationSettings.for_site(home.get_site())
+
+
+@pytest.fixture
+def about(home):
+    return publish_child(home, StandardPage(title="About us", slug="about", introduction="Us."))
+
+
+def test_making_a_section_private_takes_effect_on_the_next_view(client, settings, about):
+    settings.PAGE_CACHE_SECONDS = 600
+    team = publish_child(about, StandardPage(title="Team", slug="team", introduction="Names."))
+    assert client.get("/about/team/").status_code == 200
+    assert client.get("/about/team/")["X-Page-Cache"] == "hit"
+    PageViewRestriction.objects.create(page=about, restriction_type=PageViewRestriction.LOGIN)
+    response = client.get("/about/team/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    # And listings leave the private pages out at once.
+    assert not StandardPage.objects.live().public().filter(pk=team.pk).exists()
+    PageViewRestriction.objects.filter(page=about).delete()
+    assert client.get("/about/team/").status_code == 200
+
+
+def test_an_alias_of_a_private_page_is_private_too(client, home, about):
+    PageViewRestriction.objects.create(page=about, restriction_type=PageViewRestriction.LOGIN)
+    alias = about.create_alias(parent=home, update_slug="about-copy")
+    assert alias.alias_of_id == about.pk
+    response = client.get("/about-copy/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_page_view_reads_no_site_restriction_or_menu_rows(client, about):
+    client.get("/about/")  # fills the site-wide entry
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/about/").status_code == 200
+    tables = " ".join(query["sql"] for query in queries.captured_queries)
+    for table in ("wagtailcore_site", "pageviewrestriction", "cms_menuitem", "cms_footerlink"):
+        assert table not in tables
+    # The home page (Wagtail routes from it), the pages on the path, the page itself.
+    assert len(queries.captured_queries) == 3
+
+
+def test_renaming_a_menu_page_changes_the_menu_address(client, home, about):
+    navigation = NavigationSettings.for_site(home.get_site())
+    MenuItem.objects.create(setting=navigation, label="Who we are", page=about)
+    assert 'href="/about/"' in client.get("/").content.decode()
+    about.slug = "who-we-are"
+    about.save_revision().publish()
+    html = client.get("/").content.decode()
+    assert 'href="/who-we-are/"' in html and 'href="/about/"' not in html
+
+
+def test_the_request_site_matches_wagtails_choice_for_every_host_and_port(home):
+    """Every combination of sites and requests that Wagtail's own lookup distinguishes."""
+    Site.objects.create(hostname="alliance.example", port=443, root_page=home)
+    Site.objects.create(hostname="alliance.example", port=8080, root_page=home)
+    Site.objects.create(hostname="local.example", port=80, root_page=home)
+    sites = list(Site.objects.select_related("root_page"))
+    hosts = ["localhost", "alliance.example", "local.example", "elsewhere.example"]
+    for default in [None, *sites]:
+        Site.objects.update(is_default_site=False)
+        if default is not None:
+            Site.objects.filter(pk=default.pk).update(is_default_site=True)
+        sites = list(Site.objects.select_related("root_page"))
+        for hostname, port in itertools.product(hosts, [80, 443, 8080, 8000]):
+            try:
+                expected = get_site_for_hostname(hostname, port).pk
+            except Site.DoesNotExist:
+                expected = None
+            chosen = sitewide.match_site(sites, hostname, port)
+            assert (chosen.pk if chosen else None) == expected, (hostname, port, default)
+
+
+@pytest.fixture
+def tree(home):
+    """Live and draft pages at several depths, for routing."""
+    about = publish_child(home, StandardPage(title="About", slug="about", introduction="."))
+    team = publish_child(about, StandardPage(title="Team", slug="team", introduction="."))
+    publish_child(team, StandardPage(title="Board", slug="board", introduction="."))
+    draft = StandardPage(title="Draft", slug="draft", introduction=".", live=False)
+    about.add_child(instance=draft)
+    draft.add_child(instance=StandardPage(title="Under draft", slug="under", introduction="."))
+    Page.objects.get(pk=draft.pk).get_children().update(live=True)
+    return home
+
+
+PATHS = [
+    "",
+    "about",
+    "about/team",
+    "about/team/board",
+    "about/team/board/nope",
+    "about/draft",
+    "about/draft/under",
+    "about/nope",
+    "nope",
+    "team",
+    "about/board",
+]
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_routing_finds_the_page_wagtail_finds(tree, path):
+    components = [part for part in path.split("/") if part]
+    request = RequestFactory().get("/" + path)
+
+    def outcome(route):
+        try:
+            return route(request, components).page.pk
+        except Http404:
+            return "404"
+
+    ours = outcome(tree.specific.route)
+    wagtails = outcome(lambda request, parts: Page.route(tree, request, parts))
+    assert ours == wagtails
+
+
+def test_the_redis_cache_reuses_one_client_per_connection_pool():
+    backend = SharedClientRedisCache("redis://127.0.0.1:6379/15", {})
+    assert backend._cache.get_client() is backend._cache.get_client()
+    assert backend._cache.get_client(write=True) is backend._cache.get_client()
+
+
+def test_outside_a_request_the_entry_is_read_afresh_every_time(home):
+    first = sitewide.entry()
+    cache.delete(sitewide.SITEWIDE_KEY)
+    Site.objects.filter(pk=home.get_site().pk).update(site_name="Renamed")
+    assert sitewide.entry() is not first
+    assert sitewide.entry()["sites"][0].site_name == "Renamed"
