@@ -55,10 +55,34 @@ def current_generation() -> int:
     return generation
 
 
+def content_generation() -> int:
+    """The current generation, read once per request."""
+    return sitewide.memo.get(GENERATION_KEY, current_generation)
+
+
+def cached_fragment(request, page, name: str, render, seconds: int | None = None) -> str:
+    """A part of a page's HTML rendered once per content generation and shared by all.
+
+    For the costly parts every visitor sees alike (a paper's body, a story, a listing):
+    signed-in visitors and page-cache misses get them without rendering them again.
+    Never for previews (a draft shares the live page's key) and never for anything
+    personal or carrying a CSRF token: the template decides what is inside.
+    """
+    lifetime = settings.FRAGMENT_CACHE_SECONDS if seconds is None else seconds
+    if lifetime <= 0 or request is None or getattr(request, "is_preview", False):
+        return render()
+    key = f"fragment:{content_generation()}:{getattr(page, 'pk', '-')}:{name}"
+    html = cache.get(key)
+    if html is None:
+        html = render()
+        cache.set(key, html, lifetime)
+    return html
+
+
 def page_cache_key(request) -> str:
     location = f"{request.get_host()}{request.get_full_path()}"
     digest = hashlib.sha256(location.encode()).hexdigest()
-    return f"pagecache:{current_generation()}:{digest}"
+    return f"pagecache:{content_generation()}:{digest}"
 
 
 def request_is_cacheable(request) -> bool:

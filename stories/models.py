@@ -14,6 +14,7 @@ from django.db.models import Count
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
+from django.utils.functional import SimpleLazyObject
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import (
     FieldPanel,
@@ -324,7 +325,7 @@ class StoryPage(BasePage):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["related"] = self.related_stories()
+        context["related"] = SimpleLazyObject(self.related_stories)  # unread when cached
         return context
 
     def related_stories(self) -> dict:

@@ -3,7 +3,7 @@
 from django.db import models
 from django.db.models import Prefetch
 from django.utils import timezone
-from django.utils.functional import cached_property
+from django.utils.functional import SimpleLazyObject, cached_property
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel
 from wagtail.fields import StreamField
@@ -109,7 +109,7 @@ class PaperPage(AcceptsRepliesMixin, BasePage):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["outline"] = self.outline()
+        context["outline"] = SimpleLazyObject(self.outline)  # unread when the part is cached
         return context
 
 

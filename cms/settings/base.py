@@ -219,6 +219,9 @@ CONTENT_SECURITY_POLICY = {
 # --- Page cache (cms/cache.py) --------------------------------------------------
 # How long an anonymous page may be served from the shared cache; 0 turns it off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
+# Costly parts of pages (a paper's body, a story, listings) shared by every visitor
+# until content changes; signed-in visitors and page-cache misses use them too.
+FRAGMENT_CACHE_SECONDS = env.int("FRAGMENT_CACHE_SECONDS", default=600)
 # Models (besides pages and site settings) whose changes purge the page cache.
 PAGE_CACHE_PURGE_ON = ["cms.Party", "cms.Author", "stories.Place"]
 

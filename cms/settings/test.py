@@ -19,6 +19,7 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 AXES_FAILURE_LIMIT = 5
 # Feature tests see fresh pages; tests/cms/test_page_cache.py turns the cache on.
 PAGE_CACHE_SECONDS = 0
+FRAGMENT_CACHE_SECONDS = 0
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -30,3 +30,38 @@ def site_navigation(context):
     if request is None:
         return {"menu": [], "footer": [], "footer_text": ""}
     return sitewide.navigation(request)
+
+
+@register.tag
+def pagefragment(parser, token):
+    """{% pagefragment "body" [seconds] %}...{% endpagefragment %}: see cms.cache.cached_fragment.
+
+    The part is shared by every visitor of the page until content changes, so it must
+    hold nothing personal: no forms with a CSRF token, no "signed in as".
+    """
+    bits = token.split_contents()
+    if len(bits) not in (2, 3):
+        raise template.TemplateSyntaxError('usage: {% pagefragment "name" [seconds] %}')
+    nodelist = parser.parse(("endpagefragment",))
+    parser.delete_first_token()
+    seconds = parser.compile_filter(bits[2]) if len(bits) == 3 else None
+    return PageFragmentNode(nodelist, parser.compile_filter(bits[1]), seconds)
+
+
+class PageFragmentNode(template.Node):
+    def __init__(self, nodelist, name, seconds):
+        self.nodelist = nodelist
+        self.name = name
+        self.seconds = seconds
+
+    def render(self, context):
+        from cms.cache import cached_fragment
+
+        seconds = int(self.seconds.resolve(context)) if self.seconds is not None else None
+        return cached_fragment(
+            context.get("request"),
+            context.get("page"),
+            str(self.name.resolve(context)),
+            lambda: self.nodelist.render(context),
+            seconds,
+        )
