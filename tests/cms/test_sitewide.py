@@ -11,14 +11,14 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.http import Http404
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.models.sites import get_site_for_hostname
 
 from cms import sitewide
 from cms.cache_backend import SharedClientRedisCache
-from cms.models import MenuItem, NavigationSettings, StandardPage
+from cms.models import BlogIndexPage, BlogPostPage, MenuItem, NavigationSettings, StandardPage
 from tests.cms.conftest import publish_child
 
 pytestmark = pytest.mark.django_db
@@ -155,3 +155,46 @@ def test_outside_a_request_the_entry_is_read_afresh_every_time(home):
     Site.objects.filter(pk=home.get_site().pk).update(site_name="Renamed")
     assert sitewide.entry() is not first
     assert sitewide.entry()["sites"][0].site_name == "Renamed"
+
+
+@pytest.fixture
+def fragments_on(settings):
+    settings.FRAGMENT_CACHE_SECONDS = 600
+
+
+def test_a_cached_part_changes_when_the_page_is_published_again(client, fragments_on, home):
+    page = publish_child(home, BlogIndexPage(title="Blog", slug="blog"))
+    post = publish_child(page, BlogPostPage(title="News", slug="news", intro="First words."))
+    assert "First words." in client.get("/blog/news/").content.decode()
+    assert "First words." in client.get("/blog/news/").content.decode()  # from the part cache
+    post.intro = "Second words."
+    post.save_revision().publish()
+    html = client.get("/blog/news/").content.decode()
+    assert "Second words." in html and "First words." not in html
+
+
+def test_a_preview_never_shows_or_stores_the_cached_part(client, fragments_on, home):
+    page = publish_child(home, BlogIndexPage(title="Blog", slug="blog"))
+    post = publish_child(page, BlogPostPage(title="News", slug="news", intro="Live words."))
+    client.get("/blog/news/")
+    post.intro = "Draft words."
+    post.save_revision()
+    draft = post.get_latest_revision_as_object()
+    preview = draft.make_preview_request(preview_mode=draft.default_preview_mode)
+    preview.render()
+    assert "Draft words." in preview.content.decode()
+    anonymous = Client().get("/blog/news/").content.decode()
+    assert "Live words." in anonymous and "Draft words." not in anonymous
+
+
+def test_signed_in_visitors_share_the_part_but_not_their_name(
+    client, fragments_on, home, supporter
+):
+    page = publish_child(home, BlogIndexPage(title="Blog", slug="blog"))
+    publish_child(page, BlogPostPage(title="News", slug="news", intro="Shared words."))
+    client.force_login(supporter)
+    mine = client.get("/blog/news/").content.decode()
+    assert supporter.public_name in mine and 'name="csrfmiddlewaretoken"' in mine
+    theirs = Client().get("/blog/news/").content.decode()
+    assert "Shared words." in theirs
+    assert supporter.public_name not in theirs and 'name="csrfmiddlewaretoken"' not in theirs
