@@ -46,6 +46,10 @@ def pytest_runtest_teardown(item, nextitem):
 
     if "live_server" not in item.fixturenames:
         return
+    if nextitem is None:
+        # The session is ending: the test databases are gone and the connections point at
+        # the real ones again, which must never receive the test data.
+        return
     with item.config.stash[blocking_manager_key].unblock():
         for alias in connections:
             contents = getattr(connections[alias], "_test_serialized_contents", None)
