@@ -353,17 +353,14 @@ GRID: list[Row] = [
 
 
 @pytest.fixture
-def people(db):
-    from tests.conftest import EDITORS, MODERATORS, PASSWORD, SUPPORTERS, EmailAddress, User
-
-    superuser = User.objects.create_superuser(email="admin@example.com", password=PASSWORD)
-    EmailAddress.objects.create(user=superuser, email=superuser.email, verified=True, primary=True)
+def people(unverified, supporter, moderator, editor, superuser):
+    """The six people of the grid (the shared fixtures of tests/conftest.py)."""
     return {
         "anonymous": None,
-        "unverified": make_user("unverified@example.com", verified=False),
-        "supporter": make_user("supporter@example.com", SUPPORTERS),
-        "moderator": make_user("moderator@example.com", MODERATORS, SUPPORTERS),
-        "editor": make_user("editor@example.com", EDITORS, SUPPORTERS),
+        "unverified": unverified,
+        "supporter": supporter,
+        "moderator": moderator,
+        "editor": editor,
         "superuser": superuser,
     }
 
