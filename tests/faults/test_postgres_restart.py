@@ -15,6 +15,8 @@ for a moment, and started again. Then:
   the webhooks that failed (as it does), the crowdfund total is exact.
 
 Skipped when PostgreSQL's server binaries (Debian's postgresql package) are missing.
+A second test needs no server: a database host that never answers gets the same 503
+page once DATABASE_CONNECT_TIMEOUT has passed, instead of hanging the request.
 """
 
 import contextlib
@@ -221,12 +223,12 @@ class Site:
         return done.stdout
 
 
-def site_environment(cluster: PrivateCluster) -> dict:
+def site_environment(database_url: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DJANGO_SETTINGS_MODULE")}
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "tests.faults.postgres_site_settings",
-            "DATABASE_URL": cluster.url("hub"),
+            "DATABASE_URL": database_url,
             "CONN_MAX_AGE": "600",
             "SECRET_KEY": "restart-test-only-" + secrets.token_hex(24),
             "ALLOWED_HOSTS": "127.0.0.1",
@@ -249,7 +251,7 @@ def site_environment(cluster: PrivateCluster) -> dict:
 @pytest.fixture(scope="session")
 def site_on_private_postgres(private_postgres):
     """The site under gunicorn (one worker, threads) against the private cluster."""
-    env = site_environment(private_postgres)
+    env = site_environment(private_postgres.url("hub"))
     port = free_port()
     log = private_postgres.folder / "gunicorn.log"
     site = Site(
@@ -538,3 +540,42 @@ def test_postgres_restart_mid_traffic_fails_cleanly_and_the_same_server_recovers
         )[0][0]
         == 0
     )
+
+
+# Run by `manage.py shell`: one request through the whole stack, timed.
+ONE_REQUEST = """
+import time
+from django.test import Client
+started = time.monotonic()
+response = Client(raise_request_exception=False).get("/")
+print("ANSWER", response.status_code, response.get("Retry-After"), time.monotonic() - started)
+"""
+
+
+def test_database_that_never_answers_fails_with_503_within_the_connect_timeout():
+    """A host that accepts the connection but never speaks (a stuck server, a network fault).
+
+    Without a connect timeout the request would wait forever, holding a worker until
+    gunicorn kills it; with DATABASE_CONNECT_TIMEOUT it gets the 503 page in seconds.
+    """
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # the kernel completes the handshake; nobody ever answers
+    try:
+        port = silent.getsockname()[1]
+        env = site_environment(f"postgres://postgres@127.0.0.1:{port}/hub")
+        env.update({"ALLOWED_HOSTS": "testserver", "DATABASE_CONNECT_TIMEOUT": "2"})
+        done = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", ONE_REQUEST],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    finally:
+        silent.close()
+    assert "ANSWER" in done.stdout, done.stderr[-2000:]
+    status, retry_after, seconds = done.stdout.split("ANSWER", 1)[1].split()
+    assert (status, retry_after) == ("503", "30")
+    assert 1.5 <= float(seconds) < 10
