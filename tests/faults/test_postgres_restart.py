@@ -26,6 +26,7 @@ import os
 import pwd
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -151,10 +152,12 @@ def private_postgres():
         cluster.remove()
 
 
-# What the site needs: a supporter with a session, a blog post to reply to, a crowdfund
-# with donations waiting for their payment. Runs inside `manage.py shell`.
+# What the site needs: its tables, a supporter with a session, a blog post to reply to, a
+# crowdfund with donations waiting for their payment. One `manage.py shell` does it all.
 SETUP = """
 import json
+from django.core.management import call_command
+call_command("migrate", interactive=False, verbosity=0)
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.test import Client
@@ -264,7 +267,6 @@ def site_on_private_postgres(private_postgres):
         crowdfund="",
         session="",
     )
-    site.manage("migrate", "--noinput")
     output = site.manage("shell", "-c", SETUP)
     data = json.loads(output.split("SETUP ", 1)[1])
     site.post, site.blog, site.crowdfund = data["post"], data["blog"], data["crowdfund"]
@@ -303,11 +305,13 @@ def site_on_private_postgres(private_postgres):
                 time.sleep(0.2)
         yield site
     finally:
-        site.process.terminate()
+        site.process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
         try:
-            site.process.wait(timeout=20)
+            site.process.wait(timeout=3)
         except subprocess.TimeoutExpired:
-            site.process.kill()
+            # A throwaway server: its own process group (master and workers) goes at once.
+            os.killpg(site.process.pid, signal.SIGKILL)
+            site.process.wait(timeout=10)
 
 
 # --- traffic ----------------------------------------------------------------------------------
