@@ -218,11 +218,11 @@ class Site:
             [sys.executable, "manage.py", *args],
             cwd=ROOT,
             env=self.env,
-            check=True,
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=180,
         )
+        assert done.returncode == 0, f"manage.py {args[0]} failed:\n{done.stderr[-3000:]}"
         return done.stdout
 
 
@@ -253,7 +253,7 @@ def site_environment(database_url: str) -> dict:
 
 @pytest.fixture(scope="session")
 def site_on_private_postgres(private_postgres):
-    """The site under gunicorn (one worker, threads) against the private cluster."""
+    """The site under gunicorn (two workers, four threads each) against the private cluster."""
     env = site_environment(private_postgres.url("hub"))
     port = free_port()
     log = private_postgres.folder / "gunicorn.log"
