@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: axe demo test install lint format check e2e bench bench-pages bench-manifesto bench-crowdfund clean
+.PHONY: axe demo test install lint format check e2e bench bench-pages bench-manifesto bench-crowdfund bench-load clean
 
 $(BIN)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -72,3 +72,8 @@ bench-manifesto: install
 bench-crowdfund: install
 	DATABASE_URL=$(BENCH_PG)/hub_crowdfund_bench REDIS_URL=redis://127.0.0.1:6379/3 \
 		$(BIN)/python bench/crowdfund_webhooks.py
+
+## bench-load: 2 minutes of mixed load (reads, votes, donations, stories), then every write checked
+bench-load: install
+	BENCH_DATABASE_URL=$(BENCH_PG)/hub_load BENCH_REDIS_URL=redis://127.0.0.1:6379/9 \
+		$(BIN)/python bench/load.py

@@ -20,7 +20,6 @@ Never talks to Stripe: nothing here calls Stripe's API.
 import json
 import os
 import random
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -185,27 +184,9 @@ def generate(crowdfunds, unique_target, rng):
 
 # --- running ----------------------------------------------------------------------------------
 def start_worker():
-    env = {**os.environ, **BENCH_ENV}
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "cms",
-            "worker",
-            "--concurrency",
-            "2",
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    import run  # bench/run.py
+
+    return run.start_celery_worker({**os.environ, **BENCH_ENV})
 
 
 def post_all(url, bodies, sign=True, threads=POSTING_THREADS):

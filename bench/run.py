@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -37,7 +38,7 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 WORKERS = os.environ.get("BENCH_WORKERS", "4")
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hub_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
-PORT = 8790
+PORT = int(os.environ.get("BENCH_PORT", "8790"))
 
 
 def log(message):
@@ -121,10 +122,16 @@ def gunicorn(app: str, env: dict, chdir: Path):
         "--log-level",
         "warning",
     ]
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", PORT)) == 0:
+            raise SystemExit(f"port {PORT} is in use: set BENCH_PORT to a free one")
     process = subprocess.Popen(command, env=env, start_new_session=True)
     try:
         deadline = time.time() + 60
         while time.time() < deadline:
+            if process.poll() is not None:
+                # It could not start (the port taken?): never measure another server.
+                raise SystemExit(f"gunicorn {app} exited with {process.returncode}")
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{PORT}/robots.txt", timeout=2)
                 break
@@ -136,8 +143,33 @@ def gunicorn(app: str, env: dict, chdir: Path):
             raise SystemExit(f"gunicorn {app} did not start")
         yield
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
+
+
+def start_celery_worker(env: dict, concurrency: int = 2) -> subprocess.Popen:
+    """A real Celery worker on the environment's broker (stop it with terminate())."""
+    return subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "celery",
+            "-A",
+            "cms",
+            "worker",
+            "--concurrency",
+            str(concurrency),
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
