@@ -80,9 +80,9 @@ def cached_fragment(request, page, name: str, render, seconds: int | None = None
 
 
 def page_cache_key(request) -> str:
+    """The address's key; the generation is stored with the page, so one read gets both."""
     location = f"{request.get_host()}{request.get_full_path()}"
-    digest = hashlib.sha256(location.encode()).hexdigest()
-    return f"pagecache:{content_generation()}:{digest}"
+    return f"pagecache:{hashlib.sha256(location.encode()).hexdigest()}"
 
 
 def request_is_cacheable(request) -> bool:
@@ -138,9 +138,16 @@ class AnonymousPageCacheMiddleware:
         if not request_is_cacheable(request):
             return self.get_response(request)
         key = page_cache_key(request)
-        stored = cache.get(key)
-        if stored is not None:
-            status, headers, content = stored
+        # One round trip: the current generation and the stored page, which is only
+        # served if it was stored under that generation.
+        found = cache.get_many([GENERATION_KEY, key])
+        generation = found.get(GENERATION_KEY)
+        if generation is None:
+            generation = current_generation()
+        sitewide.memo.get(GENERATION_KEY, lambda: generation)
+        stored = found.get(key)
+        if stored is not None and stored[0] == generation:
+            _generation, status, headers, content = stored
             response = HttpResponse(content, status=status)
             for name, value in headers:
                 response[name] = value
@@ -152,7 +159,8 @@ class AnonymousPageCacheMiddleware:
             if hasattr(response, "render") and not response.is_rendered:
                 response.render()
             headers = [(name, value) for name, value in response.items()]
-            cache.set(key, (response.status_code, headers, response.content), lifetime)
+            stored = (generation, response.status_code, headers, response.content)
+            cache.set(key, stored, lifetime)
             response["X-Page-Cache"] = "miss"
         return response
 
