@@ -1,7 +1,12 @@
 """Background work for the manifesto: recomputing rankings and telling voters of resets."""
 
+import logging
+
 from celery import shared_task
+from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import send_mail
+from django.db import transaction
 
 from manifesto.scoring import recompute_page_rankings
 
@@ -15,6 +20,28 @@ def recompute_rankings(page_id: int | None = None) -> int:
     if page_id is not None:
         pages = pages.filter(pk=page_id)
     return sum(recompute_page_rankings(page) for page in pages)
+
+
+logger = logging.getLogger(__name__)
+
+
+def refresh_rankings_soon(page) -> None:
+    """After a vote, recompute the manifesto's rankings within a short delay.
+
+    Votes move the counts at once; the stored rankings follow within
+    MANIFESTO_RANKING_REFRESH_SECONDS, with one recompute however many votes arrive
+    in that time. If the queue cannot be reached, the periodic recompute catches up.
+    """
+    seconds = settings.MANIFESTO_RANKING_REFRESH_SECONDS
+
+    def queue():
+        try:
+            if cache.add(f"manifesto:rankings-queued:{page.pk}", 1, timeout=seconds):
+                recompute_rankings.apply_async((page.pk,), countdown=seconds)
+        except Exception:  # the vote is stored; the periodic recompute will catch up
+            logger.warning("Could not queue a ranking recompute", exc_info=True)
+
+    transaction.on_commit(queue)
 
 
 @shared_task

@@ -38,6 +38,7 @@ from manifesto.models import (
     spans_collide,
 )
 from manifesto.rules import can
+from manifesto.tasks import refresh_rankings_soon
 
 AMENDMENTS_PER_PAGE = 20
 SORTS = {
@@ -310,6 +311,7 @@ def vote_view(request, page, pk):
             return JsonResponse({"ok": False, "error": str(refusal)}, status=400)
         messages.error(request, str(refusal))
         return _back(request, f"{page.url}amendment/{pk}/")
+    refresh_rankings_soon(page)
     counts = {
         "agree": fresh.agree_count,
         "disagree": fresh.disagree_count,

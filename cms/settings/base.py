@@ -234,6 +234,9 @@ REPLY_RATE = env("REPLY_RATE", default="10/h")
 # How many comments on amendments, and how many amendments, one account may post.
 MANIFESTO_COMMENT_RATE = env("MANIFESTO_COMMENT_RATE", default="10/h")
 MANIFESTO_PROPOSE_RATE = env("MANIFESTO_PROPOSE_RATE", default="20/d")
+# After votes, a manifesto's rankings are recomputed within this many seconds (one
+# recompute however many votes arrive meanwhile).
+MANIFESTO_RANKING_REFRESH_SECONDS = env.int("MANIFESTO_RANKING_REFRESH_SECONDS", default=30)
 # Recompute every ranking (popular, common ground, bridging) every ten minutes.
 CELERY_BEAT_SCHEDULE["manifesto-rankings"] = {
     "task": "manifesto.tasks.recompute_rankings",

@@ -362,3 +362,24 @@ def test_an_authors_party_is_never_shown_beside_their_name(client, manifesto, cl
         assert author.public_name in html
         assert f"{author.public_name} ({author.party.short_name})" not in html
         assert f"({author.party.short_name})" not in html
+
+
+def test_a_vote_moves_the_stored_ranking_soon_once_however_many_votes(
+    client, manifesto, amendment, supporter, other_supporter, django_capture_on_commit_callbacks
+):
+    assert Amendment.objects.get(pk=amendment.pk).popular_score is None
+    login(client, supporter)
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        client.post(f"{manifesto.url}amendment/{amendment.pk}/vote/", {"choice": "agree"})
+    assert [callback.__qualname__ for callback in queued].count(
+        "refresh_rankings_soon.<locals>.queue"
+    ) == 1
+    first = Amendment.objects.get(pk=amendment.pk).popular_score
+    assert first is not None and first > 0  # the recompute ran (eagerly here)
+
+    # A second vote within the refresh interval queues nothing more: one recompute covers it.
+    login(client, other_supporter)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"{manifesto.url}amendment/{amendment.pk}/vote/", {"choice": "agree"})
+    assert Amendment.objects.get(pk=amendment.pk).popular_score == first
+    assert Amendment.objects.get(pk=amendment.pk).agree_count == 2
