@@ -12,7 +12,7 @@ from wagtail.fields import StreamField
 from wagtail.search import index
 
 from cms.blocks import BodyBlock
-from cms.models.authors import AuthorLink
+from cms.models.authors import AuthorLink, linked_authors
 from cms.models.pages import BasePage
 from cms.models.replies import AcceptsRepliesMixin
 
@@ -106,7 +106,7 @@ class BlogPostPage(AcceptsRepliesMixin, BasePage):
         verbose_name = "blog post"
 
     def authors(self):
-        return [link.author for link in self.author_links.all()]
+        return linked_authors(self)
 
 
 class BlogPostAuthor(AuthorLink):

@@ -9,7 +9,7 @@ from wagtail.fields import StreamField
 from wagtail.search import index
 
 from cms.blocks import PaperBodyBlock
-from cms.models.authors import AuthorLink
+from cms.models.authors import AuthorLink, linked_authors
 from cms.models.pages import BasePage
 from cms.models.replies import AcceptsRepliesMixin
 from cms.outline import build_outline
@@ -96,7 +96,7 @@ class PaperPage(AcceptsRepliesMixin, BasePage):
         return build_outline(self.body)
 
     def authors(self):
-        return [link.author for link in self.author_links.all()]
+        return linked_authors(self)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
