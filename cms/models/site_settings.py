@@ -60,3 +60,11 @@ class NavigationSettings(BaseSiteSetting, ClusterableModel):
 
     class Meta:
         verbose_name = "navigation"
+
+    def menu(self):
+        """The main menu's links with their pages, in one query (each address needs its page)."""
+        return self.menu_items.select_related("page")
+
+    def footer(self):
+        """The footer's links with their pages, in one query."""
+        return self.footer_links.select_related("page")
