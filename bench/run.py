@@ -60,7 +60,7 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 WORKERS = os.environ.get("BENCH_WORKERS", "4")
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hub_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
-PORT = 8790
+PORT = int(os.environ.get("BENCH_PORT", "8790"))
 VOTERS = 32
 WEBHOOK_SECRET = "whsec_benchmark_only"
 STRIPE = testing.StripeStandIn()
@@ -628,12 +628,12 @@ def measure_wagtail_default() -> dict:
             check=True,
             capture_output=True,
         )
-        database = DATABASE_URL.rsplit("/", 1)[0] + "/hub_bench_wagtail"
+        database = DATABASE_URL + "_wagtail"
         recreate_database(database)
         (folder / "bench_settings.py").write_text(
             "from benchsite.settings.production import *  # noqa\n"
             "DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql',"
-            " 'NAME': 'hub_bench_wagtail', 'USER': 'postgres', 'HOST': '127.0.0.1',"
+            f" 'NAME': '{database.rsplit('/', 1)[1]}', 'USER': 'postgres', 'HOST': '127.0.0.1',"
             " 'PORT': 5432, 'CONN_MAX_AGE': 600, 'CONN_HEALTH_CHECKS': True}}\n"
             "SECRET_KEY = 'bench-only'\nALLOWED_HOSTS = ['*']\nDEBUG = False\n"
         )
