@@ -3,6 +3,7 @@
 python bench/pages.py urls              -> JSON {name: path} of one live page per type
 python bench/pages.py queries PATH...   -> JSON {path: SQL queries for an anonymous GET}
 python bench/pages.py actions           -> JSON: voters' sessions, amendments, crowdfund
+python bench/pages.py action-queries    -> JSON: SQL queries for a vote, a donation, a webhook
 """
 
 import json
@@ -166,12 +167,67 @@ def query_counts(paths) -> dict:
     return counts
 
 
+def action_queries() -> dict:
+    """SQL queries for one vote, one donate POST and one webhook delivery, as the site runs.
+
+    The vote is by a new signed-in voter; the donation is a real one (its Checkout Session
+    is created at the stand-in named by STRIPE_API_BASE) and so is its webhook event.
+    """
+    import stripe
+
+    from crowdfund import testing
+    from crowdfund.models import Donation
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    plan = voter_sessions(count=1)
+    voter = Client()
+    voter.cookies[settings.SESSION_COOKIE_NAME] = plan["voters"][0]["session"]
+    first, second = plan["amendments"][:2]
+    url = f"{plan['page_url']}amendment/{{}}/vote/"
+    voter.post(url.format(first), {"choice": "agree"}, HTTP_ACCEPT="application/json")
+    with CaptureQueriesContext(connection) as vote:
+        response = voter.post(
+            url.format(second), {"choice": "agree"}, HTTP_ACCEPT="application/json"
+        )
+    counts = {"vote": {"queries": len(vote), "status": response.status_code}}
+
+    donor = Client()
+    form = {"amount": "10", "frequency": "one_off", "name": "Query Count", "email": "q@example.com"}
+    donate = plan["crowdfund_url"] + "donate/"
+    donor.get(donate)
+    with CaptureQueriesContext(connection) as queries:
+        response = donor.post(donate, form)
+    counts["donate"] = {"queries": len(queries), "status": response.status_code}
+
+    donation = Donation.objects.filter(name="Query Count").latest("pk")
+    session = testing.checkout_session(
+        amount=donation.amount_pence,
+        reference=str(donation.reference),
+        session_id=donation.stripe_checkout_session_id,
+    )
+    body = json.dumps(testing.event("checkout.session.completed", session))
+    header = stripe.WebhookSignature.generate_signature_header(
+        body, settings.STRIPE_WEBHOOK_SECRET.split(",")[0]
+    )
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().post(
+            "/crowdfund/stripe/webhook/",
+            body,
+            content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=header,
+        )
+    counts["donate_webhook"] = {"queries": len(queries), "status": response.status_code}
+    return counts
+
+
 if __name__ == "__main__":
     command, *arguments = sys.argv[1:]
     if command == "urls":
         print(json.dumps(page_urls()))
     elif command == "actions":
         print(json.dumps(voter_sessions()))
+    elif command == "action-queries":
+        print(json.dumps(action_queries()))
     elif command == "queries":
         print(json.dumps(query_counts(arguments)))
     else:
