@@ -10,7 +10,7 @@ from wagtail.fields import StreamField
 from wagtail.search import index
 
 from cms.blocks import PaperBodyBlock
-from cms.models.authors import AuthorLink
+from cms.models.authors import AuthorLink, linked_authors
 from cms.models.pages import BasePage
 from cms.models.replies import AcceptsRepliesMixin
 from cms.outline import build_outline
@@ -98,10 +98,7 @@ class PaperPage(AcceptsRepliesMixin, BasePage):
 
     @cached_property
     def author_list(self):
-        links = self.author_links.all()
-        if "author_links" not in getattr(self, "_prefetched_objects_cache", {}):
-            links = links.select_related("author__photo")  # a listing prefetches them instead
-        return [link.author for link in links]
+        return linked_authors(self)
 
     def authors(self):
         """The credited authors in order, read once per page view (byline and biographies)."""
