@@ -1,10 +1,12 @@
 """The blog: an index with pagination and a tag filter, and posts that invite replies."""
 
+import re
+
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Prefetch
 from django.utils import timezone
-from django.utils.functional import cached_property
+from django.utils.functional import SimpleLazyObject, cached_property
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import Tag, TaggedItemBase
@@ -18,6 +20,9 @@ from cms.models.pages import BasePage
 from cms.models.replies import AcceptsRepliesMixin
 
 POSTS_PER_PAGE = 10
+
+
+SLUG = re.compile(r"[-\w]{1,100}")
 
 
 class BlogIndexPage(BasePage):
@@ -60,10 +65,23 @@ class BlogIndexPage(BasePage):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         tag = request.GET.get("tag", "")[:100]
+        number = request.GET.get("page", "")
         paginator = Paginator(self.posts(tag), POSTS_PER_PAGE)
-        context["posts"] = paginator.get_page(request.GET.get("page"))
+        # Read only when the listing is rendered, not when it comes from the part cache.
+        context["posts"] = SimpleLazyObject(lambda: paginator.get_page(number))
         context["tags"] = self.tags()
-        context["current_tag"] = Tag.objects.filter(slug=tag).first() if tag else None
+        context["current_tag"] = SimpleLazyObject(
+            lambda: Tag.objects.filter(slug=tag).first() if tag else None
+        )
+        # One shared part per tag and page number; any other query renders afresh (the
+        # pagination links repeat the query, so nothing else may reach a shared part).
+        if (
+            set(request.GET) <= {"tag", "page"}
+            and SLUG.fullmatch(tag or "-")
+            and (number.isdigit() or not number)
+            and len(number) < 6
+        ):
+            context["listing_part"] = f"listing:{tag}:{number or 1}"
         return context
 
 

@@ -198,3 +198,29 @@ def test_signed_in_visitors_share_the_part_but_not_their_name(
     theirs = Client().get("/blog/news/").content.decode()
     assert "Shared words." in theirs
     assert supporter.public_name not in theirs and 'name="csrfmiddlewaretoken"' not in theirs
+
+
+def test_each_blog_listing_page_and_tag_has_its_own_shared_part(client, fragments_on, home):
+    import datetime
+
+    blog = publish_child(home, BlogIndexPage(title="Blog", slug="blog"))
+    for number in range(12):
+        post = BlogPostPage(
+            title=f"Post {number}",
+            slug=f"post-{number}",
+            intro=".",
+            date=datetime.date(2026, 1, 1) + datetime.timedelta(days=number),
+        )
+        if number == 0:
+            post.tags.add("first")
+        publish_child(blog, post)
+    for _ in range(2):  # the second time from the part cache
+        assert "Post 11" in client.get("/blog/").content.decode()
+        second = client.get("/blog/", {"page": 2}).content.decode()
+        assert "Post 1<" in second and "Post 11" not in second
+        tagged = client.get("/blog/", {"tag": "first"}).content.decode()
+        assert "Post 0<" in tagged and "Post 11" not in tagged
+    # A query with anything else is never shared: its links repeat the query.
+    odd = client.get("/blog/", {"page": 2, "ref": "newsletter"}).content.decode()
+    assert "ref=newsletter" in odd
+    assert "ref=newsletter" not in client.get("/blog/", {"page": 2}).content.decode()
