@@ -58,8 +58,6 @@ def build() -> dict:
     """Read everything from the database (what the cache entry holds)."""
     from wagtail.models import Page, PageViewRestriction, Site
 
-    from cms.models import NavigationSettings
-
     sites = list(Site.objects.select_related("root_page"))
     return {
         "sites": sites,
@@ -70,8 +68,20 @@ def build() -> dict:
         "alias_paths": sorted(
             Page.objects.filter(alias_of__isnull=False).values_list("path", flat=True)
         ),
-        "navigation": {site.pk: NavigationSettings.for_site(site).as_links(site) for site in sites},
+        "navigation": {site.pk: navigation_settings(site).as_links(site) for site in sites},
     }
+
+
+def navigation_settings(site):
+    """The site's menu settings, or the defaults if an editor never saved any.
+
+    Unlike `NavigationSettings.for_site`, reading never creates the row: a page view
+    writes nothing.
+    """
+    from cms.models import NavigationSettings
+
+    found = NavigationSettings.objects.filter(site=site).first()
+    return found if found is not None else NavigationSettings(site=site)
 
 
 def entry() -> dict:
