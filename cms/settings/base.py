@@ -155,6 +155,11 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Alliance Hub <hello@alliancehub.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Messages wait in the outbox (cms/mail.py); this sends any the broker or a worker lost.
+CELERY_BEAT_SCHEDULE["cms-send-pending-emails"] = {
+    "task": "cms.tasks.send_pending_emails",
+    "schedule": env.float("EMAIL_CATCH_UP_SECONDS", default=60.0),
+}
 
 # --- Internationalisation --------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
