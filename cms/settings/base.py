@@ -227,6 +227,9 @@ PAGE_CACHE_PURGE_ON = ["cms.Party", "cms.Author", "stories.Place"]
 
 # --- Public forms ----------------------------------------------------------------
 RATELIMIT_VIEW = "cms.views.rate_limited"
+# With Redis unreachable the counters cannot be read: let the forms work rather than
+# refuse everyone. Every limited form is moderated or paid for (README, "When Redis is down").
+RATELIMIT_FAIL_OPEN = True
 # Replies on pages: how many one account may post per hour.
 REPLY_RATE = env("REPLY_RATE", default="10/h")
 
