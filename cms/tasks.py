@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 
 
 @shared_task(
@@ -31,7 +32,7 @@ def deliver_email(self, email: int | dict) -> bool:
 
 @shared_task
 def send_pending_emails() -> int:
-    """Beat: send what the outbox still holds, leaving a minute for the normal task to run."""
+    """Beat: send what the outbox still holds, once each message's own task had its chance."""
     from cms import mail
 
-    return mail.deliver_pending(older_than=timedelta(minutes=1))
+    return mail.deliver_pending(older_than=timedelta(seconds=settings.EMAIL_CATCH_UP_AFTER_SECONDS))

@@ -160,6 +160,8 @@ CELERY_BEAT_SCHEDULE["cms-send-pending-emails"] = {
     "task": "cms.tasks.send_pending_emails",
     "schedule": env.float("EMAIL_CATCH_UP_SECONDS", default=60.0),
 }
+# How old an unsent message must be before the catch-up sends it (its own task goes first).
+EMAIL_CATCH_UP_AFTER_SECONDS = env.float("EMAIL_CATCH_UP_AFTER_SECONDS", default=60.0)
 
 # --- Internationalisation --------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

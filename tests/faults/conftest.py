@@ -36,3 +36,9 @@ def smtp_standin():
     standin = SMTPStandIn().start()
     yield standin
     standin.stop()
+
+
+# Content for the outage scenario, from each app's own fixtures.
+from tests.crowdfund.conftest import crowdfund, stripe_keys, stripe_standin  # noqa: E402, F401
+from tests.manifesto.conftest import clause, manifesto  # noqa: E402, F401
+from tests.stories.conftest import places, stories_index, story_form_data  # noqa: E402, F401

@@ -5,6 +5,8 @@ process on its own port, and the worker we kill is one we started.
 """
 
 import contextlib
+import email
+import email.policy
 import os
 import select
 import shutil
@@ -117,6 +119,13 @@ class SMTPStandIn:
     def messages_with(self, text: str) -> list[bytes]:
         return [message for message in self.accepted if text.encode() in message]
 
+    def subjects(self) -> list[str]:
+        """The decoded subject of every accepted message."""
+        return [
+            str(email.message_from_bytes(message, policy=email.policy.default)["Subject"])
+            for message in self.accepted
+        ]
+
     def converse(self, connection, rfile, wfile):
         def reply(line: str):
             wfile.write(f"{line}\r\n".encode())
@@ -171,6 +180,8 @@ def start_worker(connection, redis_url: str, smtp_port: int) -> subprocess.Popen
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(smtp_port),
         "EMAIL_USE_TLS": "False",
+        # The outbox catch-up sends whatever is unsent when it runs (production waits a minute).
+        "EMAIL_CATCH_UP_AFTER_SECONDS": "0",
     }
     command = [sys.executable, "-m", "celery", "-A", "cms", "worker", "--pool", "prefork"]
     command += ["--concurrency", "1", "--without-gossip", "--without-mingle", "-l", "WARNING"]
