@@ -145,3 +145,12 @@ def deliver_pending(older_than: timedelta = timedelta(0), limit: int = 1000) -> 
         except OSError as error:
             logger.warning("Email %s could not be sent yet: %s", pk, error)
     return sent
+
+
+def forget_sent(older_than: timedelta) -> int:
+    """Delete messages sent longer ago than this: the outbox is not an archive of
+    people's addresses and what we wrote to them. Returns how many were deleted."""
+    from cms.models import OutgoingEmail
+
+    deleted, _ = OutgoingEmail.objects.filter(sent_at__lt=timezone.now() - older_than).delete()
+    return deleted

@@ -32,7 +32,10 @@ def deliver_email(self, email: int | dict) -> bool:
 
 @shared_task
 def send_pending_emails() -> int:
-    """Beat: send what the outbox still holds, once each message's own task had its chance."""
+    """Beat: send what the outbox still holds, once each message's own task had its chance;
+    then forget messages sent more than EMAIL_OUTBOX_KEEP_DAYS ago."""
     from cms import mail
 
-    return mail.deliver_pending(older_than=timedelta(seconds=settings.EMAIL_CATCH_UP_AFTER_SECONDS))
+    sent = mail.deliver_pending(older_than=timedelta(seconds=settings.EMAIL_CATCH_UP_AFTER_SECONDS))
+    mail.forget_sent(older_than=timedelta(days=settings.EMAIL_OUTBOX_KEEP_DAYS))
+    return sent

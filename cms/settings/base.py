@@ -162,6 +162,8 @@ CELERY_BEAT_SCHEDULE["cms-send-pending-emails"] = {
 }
 # How old an unsent message must be before the catch-up sends it (its own task goes first).
 EMAIL_CATCH_UP_AFTER_SECONDS = env.float("EMAIL_CATCH_UP_AFTER_SECONDS", default=60.0)
+# Sent messages stay this long (to answer "did my email go?"), then are deleted.
+EMAIL_OUTBOX_KEEP_DAYS = env.int("EMAIL_OUTBOX_KEEP_DAYS", default=30)
 
 # --- Internationalisation --------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

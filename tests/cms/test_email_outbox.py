@@ -133,3 +133,26 @@ def test_a_task_queued_before_the_outbox_still_sends_its_message(mailoutbox):
     }
     deliver_email.delay(payload).get()
     assert [m.subject for m in mailoutbox] == ["Queued last week"]
+
+
+def test_sent_messages_are_forgotten_after_the_keep_period(
+    settings, mail_via_celery, send_with_broker_down
+):
+    settings.EMAIL_OUTBOX_KEEP_DAYS = 30
+    with mail_via_celery():
+        send("Old news")
+        send("Last week")
+    send_with_broker_down("Not sent yet")
+    now = timezone.now()
+    OutgoingEmail.objects.update(created_at=now - timedelta(days=40))
+    OutgoingEmail.objects.filter(payload__subject="Old news").update(
+        sent_at=now - timedelta(days=31)
+    )
+    OutgoingEmail.objects.filter(payload__subject="Last week").update(
+        sent_at=now - timedelta(days=7)
+    )
+    settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # the unsent one fails again
+    send_pending_emails.delay().get()
+    remaining = sorted(email.payload["subject"] for email in OutgoingEmail.objects.all())
+    assert remaining == ["Last week", "Not sent yet"]
