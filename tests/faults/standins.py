@@ -94,7 +94,8 @@ class SMTPStandIn:
 
         class Handler(socketserver.StreamRequestHandler):
             def handle(self):
-                standin.converse(self.connection, self.rfile, self.wfile)
+                with contextlib.suppress(ConnectionError):  # a client killed mid-conversation
+                    standin.converse(self.connection, self.rfile, self.wfile)
 
         self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -153,13 +154,24 @@ class SMTPStandIn:
                 reply("250 ok")
 
     def wait_until_open(self, connection) -> bool:
-        """Wait while on hold; False if the client disconnects meanwhile."""
+        """Wait while on hold; False if the client disconnected before we could accept."""
         self.receiving.set()
         while not self.open.wait(0.05):
-            readable, _, _ = select.select([connection], [], [], 0)
-            if readable and connection.recv(1, socket.MSG_PEEK) == b"":
+            if self.client_gone(connection):
                 return False
-        return True
+        # Looked at once more: the client may have died just before the hold ended.
+        return not self.client_gone(connection)
+
+    @staticmethod
+    def client_gone(connection) -> bool:
+        """A client waiting for our reply sends nothing, so anything readable is its end."""
+        readable, _, _ = select.select([connection], [], [], 0)
+        if not readable:
+            return False
+        try:
+            return connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
 
 
 def database_url(connection) -> str:

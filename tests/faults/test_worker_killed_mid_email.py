@@ -45,6 +45,16 @@ def sent(email) -> bool:
     return OutgoingEmail.objects.filter(pk=email.pk, sent_at__isnull=False).exists()
 
 
+def no_one_else_holds_the_outbox() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks JOIN pg_class ON pg_class.oid = pg_locks.relation "
+            "WHERE pg_class.relname = %s AND pg_locks.pid <> pg_backend_pid()",
+            [OutgoingEmail._meta.db_table],
+        )
+        return cursor.fetchone()[0] == 0
+
+
 def test_pool_process_killed_mid_send_the_redelivered_task_sends_once(private_redis, smtp_standin):
     worker = start_worker(connection, private_redis.url(), smtp_standin.port)
     smtp_standin.hold()
@@ -83,6 +93,8 @@ def test_whole_worker_killed_mid_send_the_outbox_sends_once_after_restart(
         worker.wait(30)
         smtp_standin.release()
         assert not sent(email)
+        # PostgreSQL rolls back the dead worker's transaction as it notices the lost client.
+        wait_for(no_one_else_holds_the_outbox, 30, "the dead worker's transaction to end")
 
         worker = start_worker(connection, private_redis.url(), smtp_standin.port)
         settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
