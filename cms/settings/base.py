@@ -105,7 +105,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# max_retries 0: a page handing work to a broker that is down fails over to the inbox or
+# outbox at once, instead of retrying the connection for about six seconds per call.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "max_retries": 0}
 CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- Accounts ---------------------------------------------------------------------
