@@ -1,24 +1,41 @@
-"""Background work for the site as a whole."""
+"""Background work for the site as a whole: sending email from the outbox (cms/mail.py)."""
+
+from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
 
 
-@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
-def deliver_email(self, payload: dict) -> None:
-    """Send one serialised message with the real mail backend, retrying if the server is away."""
-    message = EmailMultiAlternatives(
-        subject=payload["subject"],
-        body=payload["body"],
-        from_email=payload["from_email"],
-        to=payload["to"],
-        cc=payload["cc"],
-        bcc=payload["bcc"],
-        reply_to=payload["reply_to"],
-        headers=payload["headers"],
-        connection=get_connection(settings.EMAIL_DELIVERY_BACKEND),
-    )
-    for content, mimetype in payload["alternatives"]:
-        message.attach_alternative(content, mimetype)
-    message.send()
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=8,
+)
+def deliver_email(self, email: int | dict) -> bool:
+    """Send one message from the outbox, once (see cms/mail.py for the guarantee).
+
+    acks_late: the broker keeps the task until it has finished, so a worker that
+    dies mid-send has it redelivered; the row's lock and `sent_at` make the
+    redelivery a no-op if the first run had committed.
+    """
+    from cms import mail
+
+    if isinstance(email, dict):
+        # A message queued before the outbox existed carries its own content.
+        mail.build_message(email).send()
+        return True
+    return mail.deliver(email)
+
+
+@shared_task
+def send_pending_emails() -> int:
+    """Beat: send what the outbox still holds, once each message's own task had its chance;
+    then forget messages sent more than EMAIL_OUTBOX_KEEP_DAYS ago."""
+    from cms import mail
+
+    sent = mail.deliver_pending(older_than=timedelta(seconds=settings.EMAIL_CATCH_UP_AFTER_SECONDS))
+    mail.forget_sent(older_than=timedelta(days=settings.EMAIL_OUTBOX_KEEP_DAYS))
+    return sent

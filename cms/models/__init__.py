@@ -3,6 +3,7 @@ from cms.models.blog import BlogIndexPage, BlogPostAuthor, BlogPostPage, BlogPos
 from cms.models.campaigns import CampaignPage
 from cms.models.events import EventIndexPage, EventPage
 from cms.models.guides import GuidePage
+from cms.models.outbox import OutgoingEmail
 from cms.models.pages import HomePage, StandardPage
 from cms.models.papers import PaperAuthor, PaperIndexPage, PaperPage
 from cms.models.replies import PageReply
@@ -23,6 +24,7 @@ __all__ = [
     "HomePage",
     "MenuItem",
     "NavigationSettings",
+    "OutgoingEmail",
     "PageReply",
     "PaperAuthor",
     "PaperIndexPage",

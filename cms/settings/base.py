@@ -107,7 +107,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# max_retries 0: a page handing work to a broker that is down fails over to the inbox or
+# outbox at once, instead of retrying the connection for about six seconds per call.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "max_retries": 0}
 CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- Accounts ---------------------------------------------------------------------
@@ -157,6 +159,15 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Alliance Hub <hello@alliancehub.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Messages wait in the outbox (cms/mail.py); this sends any the broker or a worker lost.
+CELERY_BEAT_SCHEDULE["cms-send-pending-emails"] = {
+    "task": "cms.tasks.send_pending_emails",
+    "schedule": env.float("EMAIL_CATCH_UP_SECONDS", default=60.0),
+}
+# How old an unsent message must be before the catch-up sends it (its own task goes first).
+EMAIL_CATCH_UP_AFTER_SECONDS = env.float("EMAIL_CATCH_UP_AFTER_SECONDS", default=60.0)
+# Sent messages stay this long (to answer "did my email go?"), then are deleted.
+EMAIL_OUTBOX_KEEP_DAYS = env.int("EMAIL_OUTBOX_KEEP_DAYS", default=30)
 
 # --- Internationalisation --------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -227,6 +238,9 @@ PAGE_CACHE_PURGE_ON = ["cms.Party", "cms.Author", "stories.Place"]
 
 # --- Public forms ----------------------------------------------------------------
 RATELIMIT_VIEW = "cms.views.rate_limited"
+# With Redis unreachable the counters cannot be read: let the forms work rather than
+# refuse everyone. Every limited form is moderated or paid for (README, "When Redis is down").
+RATELIMIT_FAIL_OPEN = True
 # Replies on pages: how many one account may post per hour.
 REPLY_RATE = env("REPLY_RATE", default="10/h")
 

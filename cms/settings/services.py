@@ -21,14 +21,19 @@ def database_config(env: environ.Env, base_dir: Path) -> dict:
 
 
 def cache_config(redis_url: str) -> dict:
-    """A shared Redis cache when REDIS_URL is set, else per-process memory."""
+    """A shared Redis cache when REDIS_URL is set, else per-process memory.
+
+    The Redis backend answers as an empty cache while Redis is unreachable
+    (cms/redis_cache.py); the short socket timeouts bound what a request waits.
+    """
     if redis_url:
         return {
             "default": {
-                "BACKEND": "cms.cache_backend.SharedClientRedisCache",
+                "BACKEND": "cms.redis_cache.ResilientRedisCache",
                 "LOCATION": redis_url,
                 "KEY_PREFIX": "hub",
                 "TIMEOUT": 300,
+                "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
             }
         }
     return {

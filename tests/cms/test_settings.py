@@ -37,7 +37,7 @@ def test_database_and_redis_urls_select_postgresql_redis_and_a_real_worker(tmp_p
     assert database["ENGINE"] == "django.db.backends.postgresql"
     assert (database["HOST"], database["NAME"], database["USER"]) == ("db.internal", "hub", "hub")
     cache = cache_config("redis://cache.internal:6379/1")["default"]
-    assert cache["BACKEND"] == "cms.cache_backend.SharedClientRedisCache"
+    assert cache["BACKEND"] == "cms.redis_cache.ResilientRedisCache"
     assert cache["LOCATION"] == "redis://cache.internal:6379/1"
     celery = celery_config("redis://cache.internal:6379/1")
     assert celery["CELERY_TASK_ALWAYS_EAGER"] is False

@@ -17,8 +17,8 @@ from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.models.sites import get_site_for_hostname
 
 from cms import sitewide
-from cms.cache_backend import SharedClientRedisCache
 from cms.models import BlogIndexPage, BlogPostPage, MenuItem, NavigationSettings, StandardPage
+from cms.redis_cache import ResilientRedisCache
 from tests.cms.conftest import publish_child
 
 pytestmark = pytest.mark.django_db
@@ -144,7 +144,7 @@ def test_routing_finds_the_page_wagtail_finds(tree, path):
 
 
 def test_the_redis_cache_reuses_one_client_per_connection_pool():
-    backend = SharedClientRedisCache("redis://127.0.0.1:6379/15", {})
+    backend = ResilientRedisCache("redis://127.0.0.1:6379/15", {})
     assert backend._cache.get_client() is backend._cache.get_client()
     assert backend._cache.get_client(write=True) is backend._cache.get_client()
 

@@ -1,0 +1,153 @@
+"""A Redis cache that degrades to a miss when Redis is unreachable.
+
+Everything we keep in the cache can be rebuilt or done without: cached pages,
+Wagtail's site lookup, rate-limit counters. So when Redis is down (restarting,
+failing over, the network gone) a page should still be served, only slower,
+rather than answer 500 because Django's RedisCache raised. This backend
+catches connection errors and timeouts, logs them once per outage, and answers
+as an empty cache would: `get` returns the default, `add` and `touch` return
+False, `incr` raises ValueError (as for a missing key), writes are dropped.
+
+Short socket timeouts (settings in cms/settings/services.py) keep a request from
+hanging on a Redis that does not answer, and after a failure the process skips
+Redis for `RETRY_SECONDS` so one page does not pay the timeout on every call.
+Errors that are not about reaching Redis (a bad value, a wrong command) still
+raise: they are bugs, not outages.
+
+What each caller does with a miss is its own decision, written down in the
+README ("When Redis is down"): pages render from the database, django-ratelimit
+fails open, django-allauth's limits fail closed.
+"""
+
+import functools
+import logging
+import threading
+import time
+
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+RETRY_SECONDS = 1.0
+
+
+class _Outage:
+    """Per-process record of whether a Redis location is known to be down, and until when."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.down_until: dict[str, float] = {}
+
+    def skipping(self, location: str) -> bool:
+        return time.monotonic() < self.down_until.get(location, 0.0)
+
+    def failed(self, location: str, error: Exception) -> None:
+        with self.lock:
+            first = location not in self.down_until
+            self.down_until[location] = time.monotonic() + RETRY_SECONDS
+        if first:
+            logger.warning("Redis cache unreachable (%s): serving without the cache", error)
+
+    def succeeded(self, location: str) -> None:
+        if location in self.down_until:
+            with self.lock:
+                if self.down_until.pop(location, None) is not None:
+                    logger.warning("Redis cache reachable again")
+
+
+outage = _Outage()
+
+
+class _Missing(ValueError):
+    """`incr` on an unreachable cache: the same error as for a missing key."""
+
+
+def degrades_to(fallback):
+    """Run the real method; if Redis cannot be reached, answer `fallback(*args, **kwargs)`."""
+
+    def decorate(method):
+        @functools.wraps(method)
+        def wrapper(self, *args, **kwargs):
+            if outage.skipping(self.outage_key):
+                return fallback(*args, **kwargs)
+            try:
+                result = method(self, *args, **kwargs)
+            except UNREACHABLE as error:
+                outage.failed(self.outage_key, error)
+                return fallback(*args, **kwargs)
+            outage.succeeded(self.outage_key)
+            return result
+
+        return wrapper
+
+    return decorate
+
+
+def _default(key, default=None, *args, **kwargs):
+    return default
+
+
+def _none(*args, **kwargs):
+    return None
+
+
+def _false(*args, **kwargs):
+    return False
+
+
+def _empty(*args, **kwargs):
+    return {}
+
+
+def _all_failed(data, *args, **kwargs):
+    return list(data)
+
+
+def _missing(key, *args, **kwargs):
+    raise _Missing(f"Key '{key}' not found (the cache is unreachable)")
+
+
+class SharedClientRedisCacheClient(RedisCacheClient):
+    """One Redis client per connection pool instead of one per cache call.
+
+    Django's `RedisCacheClient.get_client` builds a new `redis.Redis` for every cache
+    operation, and building one sets up several hundred response callbacks, which costs
+    more than the round trip. A `redis.Redis` client is safe to share between threads
+    (each command takes a connection from the pool), so one per pool is kept.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
+class ResilientRedisCache(RedisCache):
+    """Django's RedisCache, except that an unreachable Redis behaves as an empty cache."""
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = SharedClientRedisCacheClient
+        self.outage_key = server if isinstance(server, str) else ",".join(server)
+
+    get = degrades_to(_default)(RedisCache.get)
+    get_many = degrades_to(_empty)(RedisCache.get_many)
+    has_key = degrades_to(_false)(RedisCache.has_key)
+    set = degrades_to(_none)(RedisCache.set)
+    set_many = degrades_to(_all_failed)(RedisCache.set_many)
+    add = degrades_to(_false)(RedisCache.add)
+    touch = degrades_to(_false)(RedisCache.touch)
+    delete = degrades_to(_false)(RedisCache.delete)
+    delete_many = degrades_to(_none)(RedisCache.delete_many)
+    incr = degrades_to(_missing)(RedisCache.incr)
+    clear = degrades_to(_false)(RedisCache.clear)
+    # decr, get_or_set and the async methods are built on the ones above.
