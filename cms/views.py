@@ -22,6 +22,7 @@ from cms.calendars import calendar_of
 from cms.forms import DeleteAccountForm, ProfileForm, ReplyForm
 from cms.models import EventPage
 from cms.models.events import with_finish
+from cms.search import search_words
 
 
 @login_required
@@ -65,8 +66,8 @@ def delete_my_account(request):
 def search(request):
     query = request.GET.get("query", "").strip()[:200]
     results = Page.objects.none()
-    if query:
-        results = Page.objects.live().public().specific().search(query)
+    if search_words(query):
+        results = Page.objects.live().public().specific().search(search_words(query))
     page = Paginator(results, 10).get_page(request.GET.get("page"))
     return render(request, "cms/search.html", {"query": query, "results": page})
 

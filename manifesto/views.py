@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
+from cms.search import is_row_id
 from manifesto import actions, ranking
 from manifesto import diff as worddiff
 from manifesto.exports import amendment_book_rows, csv_response, manifesto_rows
@@ -625,7 +626,7 @@ def change_status(amendment, moderator, action, reason="", duplicate_of=None):
 @require_POST
 def merge_view(request, page):
     _require(request, "merge", page)
-    ids = [int(i) for i in request.POST.getlist("amendment") if i.isdigit()]
+    ids = [int(i) for i in request.POST.getlist("amendment") if is_row_id(i)]
     amendments = list(
         Amendment.objects.filter(page=page, pk__in=ids, status__in=OPEN_STATUSES).order_by(
             "clause__position", "pk"

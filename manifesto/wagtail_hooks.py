@@ -20,6 +20,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from cms.moderation import ModerationStatus
+from cms.search import is_row_id
 from manifesto.admin_forms import AmendmentAdminForm, DuplicateForm, ReasonForm, RejectForm
 from manifesto.models import (
     OPEN_STATUSES,
@@ -295,7 +296,7 @@ def collision_report_view(request, page_id):
             return redirect(request.path)
         if not can(request.user, "merge", page):
             raise PermissionDenied
-        ids = [int(i) for i in request.POST.getlist("amendment") if i.isdigit()]
+        ids = [int(i) for i in request.POST.getlist("amendment") if is_row_id(i)]
         chosen = list(
             Amendment.objects.filter(page=page, pk__in=ids, status__in=OPEN_STATUSES).order_by(
                 "clause__position", "pk"
