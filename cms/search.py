@@ -16,6 +16,16 @@ def search_words(query: str) -> str:
     return " ".join(WORD.findall(query))
 
 
+def query_text(value: str, max_length: int = 200) -> str:
+    """A text parameter from a query string, or "" if the database could not hold it.
+
+    Query strings can carry a NUL (`?tag=%00`), which PostgreSQL refuses in any text
+    comparison: a filter on it is a 500 unless it is dropped first.
+    """
+    value = value[:max_length]
+    return "" if "\x00" in value else value
+
+
 def is_row_id(value) -> bool:
     """Whether a value from a request can be a primary key: ASCII digits that fit in 64 bits.
 

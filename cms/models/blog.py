@@ -58,7 +58,9 @@ class BlogIndexPage(BasePage):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        tag = request.GET.get("tag", "")[:100]
+        from cms.search import query_text
+
+        tag = query_text(request.GET.get("tag", ""), 100)
         paginator = Paginator(self.posts(tag), POSTS_PER_PAGE)
         context["posts"] = paginator.get_page(request.GET.get("page"))
         context["tags"] = self.tags()
