@@ -83,7 +83,7 @@ def test_any_data_validates_or_is_refused_with_messages(name, on_world):
     fields = FORMS[name][1]
 
     @settings(
-        max_examples=40,
+        max_examples=25,
         deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
@@ -99,7 +99,7 @@ def test_any_data_validates_or_is_refused_with_messages(name, on_world):
 
 
 @settings(
-    max_examples=40,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -118,7 +118,7 @@ def test_a_valid_comment_reads_back_as_it_was_cleaned(on_world, body):
 
 
 @settings(
-    max_examples=40,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -133,7 +133,7 @@ def test_a_valid_reply_reads_back_as_it_was_cleaned(on_world, body):
 
 
 @settings(
-    max_examples=40,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
