@@ -86,6 +86,7 @@ class Endpoint:
     amount_fields: tuple[str, ...] = ()
     statuses: frozenset = field(default=frozenset())
     baseline: frozenset = frozenset({200, 302, 303})
+    prepare: Callable[[World], str] | None = None  # a page to visit first (session state)
 
     def __str__(self):
         return self.name
@@ -100,6 +101,18 @@ def page(name, route=None, *args):
         return url
 
     return path
+
+
+def reset_uid(world):
+    from allauth.account.utils import user_pk_to_url_str
+
+    return user_pk_to_url_str(world.users["other"])
+
+
+def reset_token(world):
+    from allauth.account.forms import default_token_generator
+
+    return default_token_generator.make_token(world.users["other"])
 
 
 def clause_key(world):
@@ -179,9 +192,12 @@ ENDPOINTS = [
         "password-reset-from-key",
         ("accounts/^password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$",),
         POST,
-        lambda w: "/accounts/password/reset/key/1-set-password/",
-        lambda w: {"password1": "a new password 22", "password2": "a new password 22"},
+        lambda w: f"/accounts/password/reset/key/{reset_uid(w)}-set-password/",
+        # Two different passwords: refused, so the reset link stays good for the sweep.
+        lambda w: {"password1": "a new password 22", "password2": "another password 33"},
         text_fields=("password1",),
+        baseline=frozenset({200}),
+        prepare=lambda w: f"/accounts/password/reset/key/{reset_uid(w)}-{reset_token(w)}/",
     ),
     Endpoint(
         "confirm-email",
@@ -653,6 +669,17 @@ def requests_for(endpoint: Endpoint, world: World, full: bool = FULL_SWEEP):
             yield f"{name}={value}", {**valid, name: value.value}
 
 
+FORM_NAMES = ("form", "reply_form", "comment_form", "report_form")
+
+
+def refused_form(response) -> bool:
+    """Whether the page re-shows a form that has errors (a 200 can be a refusal too)."""
+    context = response.context
+    if context is None:
+        return False
+    return any(getattr(context.get(name), "errors", None) for name in FORM_NAMES)
+
+
 def send(hostile_client, endpoint, world, label, data):
     path = endpoint.path(world)
     encoded = urlencode_hostile(data)
@@ -669,10 +696,14 @@ def test_hostile_values_never_break_an_endpoint(endpoint, on_world, hostile_clie
     """Every field of every public endpoint, with every hostile value: no 500, errors shown."""
     user = on_world.users.get(endpoint.user) if endpoint.user else None
     hostile_client.login(user)
+    if endpoint.prepare:
+        hostile_client.client.get(endpoint.prepare(on_world))
     baseline = send(hostile_client, endpoint, on_world, "valid", endpoint.valid(on_world))
     assert baseline.status in endpoint.baseline, (
         f"the valid request gets {baseline.status}: the corpus would test the wrong thing"
     )
+    if endpoint.prepare:  # the visit let the form through (a refusal, not a dead end)
+        assert refused_form(baseline.response)
     problems = []
     for label, data in requests_for(endpoint, on_world):
         sent = send(hostile_client, endpoint, on_world, label, data)
@@ -685,7 +716,7 @@ def test_hostile_values_never_break_an_endpoint(endpoint, on_world, hostile_clie
             problems.append(f"{label}: unexpected status {sent.status}")
         elif (
             endpoint.method == POST
-            and sent.status in {400, 422, 429}
+            and (sent.status in {400, 422, 429} or refused_form(sent.response))
             and "text/html" in sent.response.get("Content-Type", "")
             and not has_visible_error(sent.response.content.decode())
         ):
