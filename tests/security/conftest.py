@@ -211,22 +211,32 @@ class Sent:
 class HostileClient:
     """Sends one request at a time from a fresh address, with rate limits reset.
 
-    Each request runs in its own savepoint, so a database error in one request (the
-    thing we are looking for) cannot poison the next one on PostgreSQL.
+    Each request runs in its own savepoint, rolled back when it ends: a database error
+    in one request (the thing we are looking for) cannot poison the next one on
+    PostgreSQL, and what one request changed (a stored row, a reset password) cannot
+    change what the next one is testing.
     """
 
     def __init__(self):
         self.client = Client(raise_request_exception=False)
+        self.user = None
         self.address = 0
 
     def login(self, user):
         self.client = Client(raise_request_exception=False)
+        self.user = user
         if user is not None:
             self.client.force_login(user)
         return self
 
+    def _still_signed_in(self):
+        """Sign in again if the last request ended the session (a sign-out, a new login)."""
+        if self.user is not None and "_auth_user_id" not in self.client.session:
+            self.client.force_login(self.user)
+
     def send(self, label, method, path, *, query="", body=None, content_type=None, **extra):
         cache.clear()
+        self._still_signed_in()
         self.address += 1
         extra.setdefault(
             "REMOTE_ADDR",
@@ -248,6 +258,7 @@ class HostileClient:
                         content_type=content_type or "application/x-www-form-urlencoded",
                         **extra,
                     )
+                transaction.set_rollback(True)
         finally:
             root.removeHandler(recorder)
             got_request_exception.disconnect(recorder.on_exception)
