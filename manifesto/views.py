@@ -628,6 +628,11 @@ def change_status(amendment, moderator, action, reason="", duplicate_of=None):
         actions.set_status(amendment, AmendmentStatus.DUPLICATE, reason, duplicate_of=other)
 
 
+def merge_note(request) -> str:
+    """The moderator's note for the new version, as the version's note column can hold it."""
+    return request.POST.get("note", "").replace("\x00", "").strip()[:255]
+
+
 @require_POST
 def merge_view(request, page):
     _require(request, "merge", page)
@@ -641,7 +646,7 @@ def merge_view(request, page):
         messages.error(request, "Choose at least one accepted amendment to merge.")
         return HttpResponseRedirect(f"{page.url}moderate/")
     try:
-        result = merge_amendments(page, amendments, request.user, request.POST.get("note", ""))
+        result = merge_amendments(page, amendments, request.user, merge_note(request))
     except MergeBlocked as blocked:
         messages.error(request, f"Nothing merged: {blocked}")
         return HttpResponseRedirect(f"{page.url}moderate/")

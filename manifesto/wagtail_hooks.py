@@ -282,7 +282,7 @@ for _action in (ApproveComments, RejectComments, SpamComments):
 def collision_report_view(request, page_id):
     """Before a merge: which accepted/open amendments touch the same words."""
     from manifesto.merge import MergeBlocked, merge_amendments
-    from manifesto.views import collision_report
+    from manifesto.views import collision_report, merge_note
 
     page = ManifestoPage.objects.get(pk=page_id)
     if not can(request.user, "moderate", page):
@@ -303,7 +303,7 @@ def collision_report_view(request, page_id):
             )
         )
         try:
-            result = merge_amendments(page, chosen, request.user, request.POST.get("note", ""))
+            result = merge_amendments(page, chosen, request.user, merge_note(request))
         except (MergeBlocked, ValueError) as error:
             messages.error(request, f"Nothing merged: {error}")
         else:

@@ -56,6 +56,7 @@ SHORT = [
         "template-syntax",
     }
 ]
+ALONE = [value for value in TEXT if value.name in {"nul-byte", "long-100k"}]
 # For choices, ids and checkboxes: what reaches the database or int() unconverted.
 TINY = [
     value
@@ -641,7 +642,8 @@ def requests_for(endpoint: Endpoint, world: World, full: bool = FULL_SWEEP):
 
     Quick sweep (the default): request i puts COMPACT[(i + j) % n] in field j, so every
     field receives every compact value once in n requests; then one request with every
-    field sent twice (a list), and each amount field with each of AMOUNTS alone.
+    field sent twice (a list), each amount field with each of AMOUNTS alone, and each
+    field alone with a NUL and with 100,000 characters.
     Full sweep: every value of TEXT in every field at once, then each field alone with
     SHORT or TINY values (see `Endpoint`).
     """
@@ -660,6 +662,11 @@ def requests_for(endpoint: Endpoint, world: World, full: bool = FULL_SWEEP):
             mixed = {name: COMPACT[(i + j) % len(COMPACT)] for j, name in enumerate(names)}
             label = ", ".join(f"{name}={value}" for name, value in mixed.items())
             yield label, {name: value.value for name, value in mixed.items()}
+        # Alone, so no other field's error stops the view before it uses this one: the
+        # two values PostgreSQL refuses most often (a NUL, more than a column holds).
+        for name in names:
+            for value in ALONE:
+                yield f"{name}={value}", {**valid, name: value.value}
         return
     for value in TEXT:
         yield f"all={value}", dict.fromkeys(valid, value.value)
