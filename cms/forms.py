@@ -6,6 +6,7 @@ from django import forms
 
 from cms.models import PageReply, Party, User
 from cms.moderation import HoneypotFormMixin
+from cms.search import is_row_id
 
 
 class SignupDetailsForm(forms.Form):
@@ -100,16 +101,16 @@ class ReplyForm(HoneypotFormMixin, forms.Form):
 
     def clean(self):
         cleaned_data = super().clean()
-        # The honeypot is hidden, so say why the form failed where a person would see it.
-        if self.has_error("website"):
-            self.add_error(None, self._errors.pop("website"))
+        # The parent is a hidden field, so say why it failed where a person would see it.
+        if self.has_error("parent"):
+            self.add_error(None, self._errors.pop("parent"))
         return cleaned_data
 
     @property
     def replying_to(self):
         """The approved reply being answered, if the visitor chose 'Reply' under one."""
         value = self["parent"].value()
-        if not str(value or "").isdigit():
+        if not is_row_id(value):
             return None
         return self.fields["parent"].queryset.select_related("author").filter(pk=value).first()
 

@@ -102,3 +102,10 @@ class HoneypotFormMixin(forms.Form):
         if self.cleaned_data.get("website"):
             raise forms.ValidationError("This form could not be accepted.")
         return ""
+
+    def clean(self):
+        cleaned_data = super().clean()
+        # The field is hidden, so its error would be too: say it where a person would see it.
+        if self.has_error("website"):
+            self.add_error(None, self._errors.pop("website"))
+        return cleaned_data

@@ -23,6 +23,7 @@ from cms.forms import DeleteAccountForm, ProfileForm, ReplyForm
 from cms.models import EventPage
 from cms.models.events import with_finish
 from cms.models.pages import SitePageQuerySet
+from cms.search import search_words
 
 
 @login_required
@@ -66,8 +67,8 @@ def delete_my_account(request):
 def search(request):
     query = request.GET.get("query", "").strip()[:200]
     results = Page.objects.none()
-    if query:
-        results = SitePageQuerySet(Page).live().public().specific().search(query)
+    if search_words(query):
+        results = SitePageQuerySet(Page).live().public().specific().search(search_words(query))
     page = Paginator(results, 10).get_page(request.GET.get("page"))
     return render(request, "cms/search.html", {"query": query, "results": page})
 

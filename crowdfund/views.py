@@ -194,31 +194,75 @@ def totals_json(request, page_id):
     )
 
 
-def verify_stripe_signature(payload: bytes, header: str | None):
-    """The event if any configured secret signed this exact body recently, else None."""
+def verify_stripe_signature(payload: bytes, header: str | None) -> bool:
+    """Whether any configured secret signed this exact body recently.
+
+    Only the signature is checked here (not the body's shape: a signed body that is not
+    an event is refused by the caller with a 400, not left to fail as a 500).
+    """
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
     for secret in payments.webhook_secrets():
         try:
-            return stripe.Webhook.construct_event(payload, header, secret)
-        except (stripe.SignatureVerificationError, ValueError):
+            stripe.WebhookSignature.verify_header(
+                text, header, secret, stripe.Webhook.DEFAULT_TOLERANCE
+            )
+            return True
+        except (stripe.SignatureVerificationError, ValueError, TypeError):
             continue
-    return None
+    return False
 
 
 @csrf_exempt
 @require_POST
 def stripe_webhook(request):
     """Verify, store in the inbox, answer fast; the applying happens in a Celery task."""
-    if verify_stripe_signature(request.body, request.META.get("HTTP_STRIPE_SIGNATURE")) is None:
+    if not verify_stripe_signature(request.body, request.META.get("HTTP_STRIPE_SIGNATURE")):
         return HttpResponseBadRequest("invalid signature")
     try:
         data = json.loads(request.body)
         event_id, event_type = data["id"], data["type"]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
+        return HttpResponseBadRequest("not a Stripe event")
+    if not (
+        is_storable_text(event_id, 255) and is_storable_text(event_type, 100) and storable(data)
+    ):
         return HttpResponseBadRequest("not a Stripe event")
     event, created = store_event(event_id, event_type, data)
     if event.applied_at is None:
         transaction.on_commit(lambda: enqueue_apply(event.pk))
     return JsonResponse({"received": True, "duplicate": not created})
+
+
+def is_storable_text(value, max_length: int) -> bool:
+    """A non-empty string that fits its column: event ids and types."""
+    return isinstance(value, str) and 0 < len(value) <= max_length and storable(value)
+
+
+def storable(data) -> bool:
+    """Whether every string in this JSON holds no NUL and no lone surrogate.
+
+    Stripe never sends either, but a signed body is stored as it came, and PostgreSQL's
+    jsonb and text refuse both. Walked with a stack, so deep nesting cannot recurse.
+    """
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str):
+            if "\x00" in item:
+                return False
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+    return True
 
 
 def store_event(event_id: str, event_type: str, data: dict):

@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
+from cms.search import is_row_id, query_text
 from manifesto import actions, ranking
 from manifesto import diff as worddiff
 from manifesto.exports import amendment_book_rows, csv_response, manifesto_rows
@@ -524,22 +525,27 @@ def edit_text_view(request, page):
     _require(request, "edit_text", page)
     clauses = list(page.live_clauses())
     errors = {}
+
+    def posted(name, default=""):
+        # A NUL cannot be typed or seen, and PostgreSQL cannot store it: drop it.
+        return request.POST.get(name, default).replace("\x00", "").strip()
+
     if request.method == "POST":
         changes = {}
         for clause in clauses:
-            text = request.POST.get(f"clause-{clause.key}", clause.text).strip()
+            text = posted(f"clause-{clause.key}", clause.text)
             if not text:
                 errors[clause.key] = "A clause cannot be empty (propose a deletion instead)."
             changes[clause.key] = text
             clause.text = text  # keep what was typed if the form comes back
-        new_text = request.POST.get("new_text", "").strip()
-        new_section = request.POST.get("new_section", "").strip()[:120]
+        new_text = posted("new_text")
+        new_section = posted("new_section")[:120]
         if not errors:
             result = apply_edits(
                 page,
                 request.user,
                 changes,
-                request.POST.get("note", "").strip()[:255],
+                posted("note")[:255],
                 [(new_section, new_text)] if new_text else [],
             )
             if result is None:
@@ -624,10 +630,15 @@ def change_status(amendment, moderator, action, reason="", duplicate_of=None):
         actions.set_status(amendment, AmendmentStatus.DUPLICATE, reason, duplicate_of=other)
 
 
+def merge_note(request) -> str:
+    """The moderator's note for the new version, as the version's note column can hold it."""
+    return request.POST.get("note", "").replace("\x00", "").strip()[:255]
+
+
 @require_POST
 def merge_view(request, page):
     _require(request, "merge", page)
-    ids = [int(i) for i in request.POST.getlist("amendment") if i.isdigit()]
+    ids = [int(i) for i in request.POST.getlist("amendment") if is_row_id(i)]
     amendments = list(
         Amendment.objects.filter(page=page, pk__in=ids, status__in=OPEN_STATUSES).order_by(
             "clause__position", "pk"
@@ -637,7 +648,7 @@ def merge_view(request, page):
         messages.error(request, "Choose at least one accepted amendment to merge.")
         return HttpResponseRedirect(f"{page.url}moderate/")
     try:
-        result = merge_amendments(page, amendments, request.user, request.POST.get("note", ""))
+        result = merge_amendments(page, amendments, request.user, merge_note(request))
     except MergeBlocked as blocked:
         messages.error(request, f"Nothing merged: {blocked}")
         return HttpResponseRedirect(f"{page.url}moderate/")
@@ -706,7 +717,7 @@ def api_amendments(request, page):
         .order_by("pk")
     )
     if request.GET.get("clause"):
-        amendments = amendments.filter(clause__key=request.GET["clause"])
+        amendments = amendments.filter(clause__key=query_text(request.GET["clause"]))
 
     def serialise(a):
         return {

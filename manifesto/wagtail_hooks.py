@@ -22,6 +22,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from cms.moderation import ModerationStatus
+from cms.search import is_row_id
 from manifesto.admin_forms import AmendmentAdminForm, DuplicateForm, ReasonForm, RejectForm
 from manifesto.models import (
     OPEN_STATUSES,
@@ -302,7 +303,7 @@ for _action in (ApproveComments, RejectComments, SpamComments):
 def collision_report_view(request, page_id):
     """Before a merge: which accepted/open amendments touch the same words."""
     from manifesto.merge import MergeBlocked, merge_amendments
-    from manifesto.views import collision_report
+    from manifesto.views import collision_report, merge_note
 
     page = ManifestoPage.objects.get(pk=page_id)
     if not can(request.user, "moderate", page):
@@ -316,14 +317,14 @@ def collision_report_view(request, page_id):
             return redirect(request.path)
         if not can(request.user, "merge", page):
             raise PermissionDenied
-        ids = [int(i) for i in request.POST.getlist("amendment") if i.isdigit()]
+        ids = [int(i) for i in request.POST.getlist("amendment") if is_row_id(i)]
         chosen = list(
             Amendment.objects.filter(page=page, pk__in=ids, status__in=OPEN_STATUSES).order_by(
                 "clause__position", "pk"
             )
         )
         try:
-            result = merge_amendments(page, chosen, request.user, request.POST.get("note", ""))
+            result = merge_amendments(page, chosen, request.user, merge_note(request))
         except (MergeBlocked, ValueError) as error:
             messages.error(request, f"Nothing merged: {error}")
         else:

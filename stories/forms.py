@@ -10,6 +10,7 @@ from django.conf import settings
 from cms.models import Party
 from cms.moderation import HoneypotFormMixin
 from cms.regions import Region
+from cms.search import is_row_id
 from stories import text
 from stories.models import Arrangement, Outcome, Place, StoryPage
 from stories.photos import check_and_clean_photo
@@ -50,6 +51,19 @@ class MultiplePhotoField(forms.FileField):
         if errors:
             raise forms.ValidationError(errors)
         return cleaned
+
+
+class PartiesField(forms.ModelMultipleChoiceField):
+    """Parties by id; a value that cannot be an id is refused before the database sees it.
+
+    Django looks the ids up with `pk__in`, which on SQLite fails (a 500) on a number too
+    large for a 64-bit integer instead of saying the choice is not valid.
+    """
+
+    def clean(self, value):
+        if isinstance(value, list | tuple) and not all(is_row_id(v) for v in value if v):
+            raise forms.ValidationError("Choose the parties from the list.", code="invalid_choice")
+        return super().clean(value)
 
 
 def story_body_field() -> forms.CharField:
@@ -94,7 +108,7 @@ class StorySubmissionForm(HoneypotFormMixin, forms.Form):
         empty_label="Choose a place",
         help_text="Not listed? Choose the nearest and say so in your story.",
     )
-    parties = forms.ModelMultipleChoiceField(
+    parties = PartiesField(
         queryset=Party.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         label="Parties involved",

@@ -14,6 +14,7 @@ from django_ratelimit.core import is_ratelimited
 
 from cms.models import Party
 from cms.regions import Region
+from cms.search import search_words
 from stories import charts
 from stories.forms import FILES_NOT_KEPT, StoryFilterForm, StorySubmissionForm
 from stories.models import (
@@ -50,7 +51,10 @@ def apply_filters(queryset, filters: dict, skip: str | None = None):
 
 def restrict_to_search(queryset, query: str):
     """Stories matching the words, ordered by relevance (Wagtail search on the live stories)."""
-    hits = StoryPage.objects.live().public().only("pk").search(query)[:MAX_SEARCH_HITS]
+    words = search_words(query)
+    if not words:
+        return queryset.none(), None
+    hits = StoryPage.objects.live().public().only("pk").search(words)[:MAX_SEARCH_HITS]
     ids = [hit.pk for hit in hits]
     if not ids:
         return queryset.none(), None

@@ -64,7 +64,9 @@ class BlogIndexPage(BasePage):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        tag = request.GET.get("tag", "")[:100]
+        from cms.search import query_text
+
+        tag = query_text(request.GET.get("tag", ""), 100)
         number = request.GET.get("page", "")
         paginator = Paginator(self.posts(tag), POSTS_PER_PAGE)
         # Read only when the listing is rendered, not when it comes from the part cache.

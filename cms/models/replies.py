@@ -98,6 +98,8 @@ class AcceptsRepliesMixin:
 def reply_initial(request, page) -> dict:
     """Pre-fill the parent when the visitor followed a 'Reply to this' link (?reply_to=ID)."""
     reply_to = request.GET.get("reply_to", "")
-    if reply_to.isdigit():
+    from cms.search import is_row_id
+
+    if is_row_id(reply_to):
         return {"parent": reply_to}
     return {}

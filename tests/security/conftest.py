@@ -1,0 +1,328 @@
+"""A small site with one page of every public type, built once per module.
+
+The world is made inside a transaction that is rolled back when the module ends, so
+each test still starts from it (its own changes roll back with the test) and the rest
+of the suite never sees it.
+"""
+
+import datetime
+import logging
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+import pytest
+from django.core.cache import cache
+from django.core.signals import got_request_exception
+from django.db import transaction
+from django.test import Client
+from django.utils import timezone
+
+from cms.models import (
+    BlogIndexPage,
+    BlogPostPage,
+    CampaignPage,
+    EventIndexPage,
+    EventPage,
+    GuidePage,
+    HomePage,
+    PaperIndexPage,
+    PaperPage,
+    Party,
+    StandardPage,
+)
+from cms.roles import EDITORS, MODERATORS, SUPPORTERS
+from crowdfund.models import CrowdfundPage
+from manifesto import actions
+from manifesto.merge import start_text
+from manifesto.models import ManifestoPage
+from stories.models import Place, StoriesIndexPage, StoryPage
+from tests.cms.conftest import rich_text
+from tests.conftest import make_user
+from tests.manifesto.conftest import AMENDMENTS as AMENDMENTS_PHASE
+from tests.manifesto.conftest import CLAUSES, set_phase
+from tests.security.corpus import MARKER, as_bytes
+
+FORM_STATUSES = {200, 400, 403, 422, 429}
+
+
+@dataclass
+class World:
+    home: HomePage
+    pages: dict
+    users: dict
+    places: dict
+    parties: dict
+    clause_key: str
+    amendment_id: int
+    extra: dict = field(default_factory=dict)
+
+
+def _publish(parent, page):
+    parent.add_child(instance=page)
+    page.save_revision().publish()
+    return page
+
+
+def build_world() -> World:
+    home = HomePage.objects.get()
+    pages = {"home": home}
+    pages["standard"] = _publish(home, StandardPage(title="About", slug="about"))
+    pages["guide"] = _publish(home, GuidePage(title="A guide", slug="guide", introduction="How."))
+    pages["campaign"] = _publish(
+        home, CampaignPage(title="Meet locally", slug="meet", hero_title="Meet")
+    )
+    pages["blog_index"] = _publish(home, BlogIndexPage(title="Blog", slug="blog"))
+    pages["blog_post"] = _publish(
+        pages["blog_index"],
+        BlogPostPage(
+            title="Why we stand aside",
+            slug="why",
+            date=datetime.date(2026, 6, 1),
+            intro="Intro.",
+            body=[("paragraph", rich_text("<p>Body.</p>"))],
+        ),
+    )
+    pages["blog_post"].tags.add("tactics")
+    pages["paper_index"] = _publish(home, PaperIndexPage(title="Papers", slug="papers"))
+    pages["paper"] = _publish(
+        pages["paper_index"],
+        PaperPage(title="Five values", slug="five", summary="What we agree on."),
+    )
+    pages["event_index"] = _publish(home, EventIndexPage(title="Events", slug="events"))
+    start = timezone.now() + datetime.timedelta(days=3)
+    pages["event"] = _publish(
+        pages["event_index"],
+        EventPage(
+            title="Town meeting",
+            slug="town-meeting",
+            start=start,
+            end=start + datetime.timedelta(hours=2),
+            summary="A meeting.",
+            town="Frome",
+            region="london",
+            organiser="Local alliance",
+        ),
+    )
+    manifesto = _publish(
+        home, ManifestoPage(title="Our manifesto", slug="manifesto", screening=False)
+    )
+    start_text(manifesto, CLAUSES)
+    set_phase(manifesto, AMENDMENTS_PHASE)
+    pages["manifesto"] = manifesto
+    pages["crowdfund"] = _publish(
+        home, CrowdfundPage(title="Build the hub", slug="build", target_pence=500_000)
+    )
+    pages["stories_index"] = _publish(
+        home, StoriesIndexPage(title="Stories", slug="stories", introduction="Local alliances.")
+    )
+    places = {
+        "frome": Place.objects.create(
+            name="Frome", slug="frome", region="south-west", kind="council"
+        ),
+        "lancaster": Place.objects.create(
+            name="Lancaster", slug="lancaster", region="north-west", kind="council"
+        ),
+    }
+    pages["story"] = _publish(
+        pages["stories_index"],
+        StoryPage(
+            title="Frome together",
+            slug="frome-together",
+            group_name="Frome Together",
+            place=places["frome"],
+            arrangement="stand-aside",
+            outcome="won",
+            year=2019,
+            body="How we worked together across parties. " * 8,
+        ),
+    )
+    parties = {party.slug: party for party in Party.objects.all()}
+    pages["story"].parties.set([parties["green"], parties["labour"]])
+    users = {
+        "supporter": make_user(
+            "supporter@example.com", SUPPORTERS, party_slug="green", display_name="Sam"
+        ),
+        "other": make_user("other@example.com", SUPPORTERS, party_slug="labour"),
+        "moderator": make_user("moderator@example.com", MODERATORS, SUPPORTERS),
+        "editor": make_user("editor@example.com", EDITORS, SUPPORTERS),
+    }
+    clause = manifesto.live_clauses().first()
+    amendment = actions.propose(
+        manifesto, clause, users["other"], "replace", "A new wording.", "Because it is clearer."
+    )
+    return World(
+        home=home,
+        pages=pages,
+        users=users,
+        places=places,
+        parties=parties,
+        clause_key=clause.key,
+        amendment_id=amendment.pk,
+    )
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        built = build_world()
+        yield built
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def on_world(world, db):
+    """The module's world, inside this test's own transaction."""
+    return world
+
+
+class ErrorRecorder(logging.Handler):
+    """Catches every error logged and every exception a view raised, during one request."""
+
+    def __init__(self):
+        super().__init__(level=logging.ERROR)
+        self.records = []
+        self.exceptions = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+    def on_exception(self, sender, request=None, **kwargs):
+        import sys
+
+        self.exceptions.append(repr(sys.exc_info()[1]))
+
+
+@dataclass
+class Sent:
+    """One request and what came of it."""
+
+    label: str
+    status: int
+    response: object
+    errors: list
+
+    @property
+    def failed(self) -> str | None:
+        if self.status >= 500 or self.errors:
+            return f"{self.label}: {self.status} {self.errors[:2]}"
+        return None
+
+
+class HostileClient:
+    """Sends one request at a time from a fresh address, with rate limits reset.
+
+    Each request runs in its own savepoint, rolled back when it ends: a database error
+    in one request (the thing we are looking for) cannot poison the next one on
+    PostgreSQL, and what one request changed (a stored row, a reset password) cannot
+    change what the next one is testing.
+    """
+
+    def __init__(self):
+        self.client = Client(raise_request_exception=False)
+        self.user = None
+        self.address = 0
+
+    def login(self, user):
+        self.client = Client(raise_request_exception=False)
+        self.user = user
+        if user is not None:
+            self.client.force_login(user)
+        return self
+
+    def _still_signed_in(self):
+        """Sign in again if the last request ended the session (a sign-out, a new login)."""
+        if self.user is not None and "_auth_user_id" not in self.client.session:
+            self.client.force_login(self.user)
+
+    def send(self, label, method, path, *, query="", body=None, content_type=None, **extra):
+        cache.clear()
+        self._still_signed_in()
+        self.address += 1
+        extra.setdefault(
+            "REMOTE_ADDR",
+            f"10.{self.address // 65536 % 256}.{self.address // 256 % 256}.{self.address % 256}",
+        )
+        recorder = ErrorRecorder()
+        root = logging.getLogger()
+        root.addHandler(recorder)
+        got_request_exception.connect(recorder.on_exception)
+        try:
+            with transaction.atomic():
+                if method == "GET":
+                    response = self.client.generic("GET", path, QUERY_STRING=query, **extra)
+                else:
+                    response = self.client.generic(
+                        method,
+                        path + (f"?{query}" if query else ""),
+                        data=body if body is not None else b"",
+                        content_type=content_type or "application/x-www-form-urlencoded",
+                        **extra,
+                    )
+                transaction.set_rollback(True)
+        finally:
+            root.removeHandler(recorder)
+            got_request_exception.disconnect(recorder.on_exception)
+        errors = recorder.exceptions + [
+            f"{r.name}: {r.getMessage()[:200]}" for r in recorder.records
+        ]
+        return Sent(label, response.status_code, response, errors)
+
+
+@pytest.fixture
+def hostile_client(on_world):
+    return HostileClient()
+
+
+class MarkupFinder(HTMLParser):
+    """What in a page could run: script, on* handlers, javascript: links, and the marker."""
+
+    URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data"}
+
+    def __init__(self, marker=MARKER):
+        super().__init__(convert_charrefs=True)
+        self.marker = marker
+        self.live = []  # markup that would run
+        self.text = []  # the marker shown as text
+        self._in_script = None
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            value = value or ""
+            if name.startswith("on"):
+                self.live.append(f"<{tag} {name}={value[:60]!r}>")
+            if name in self.URL_ATTRIBUTES and value.strip().lower().startswith("javascript:"):
+                self.live.append(f"<{tag} {name}={value[:60]!r}>")
+            if self.marker in name:
+                self.live.append(f"<{tag}> has an attribute named from user text: {name!r}")
+        if self.marker in tag:
+            self.live.append(f"a tag named from user text: <{tag}>")
+        if tag in ("script", "svg", "iframe", "object", "embed"):
+            kind = dict(attrs).get("type", "")
+            self._in_script = None if kind == "application/json" else tag
+
+    def handle_endtag(self, tag):
+        if tag == self._in_script:
+            self._in_script = None
+
+    def handle_data(self, data):
+        if self.marker in data:
+            if self._in_script:
+                self.live.append(f"<{self._in_script}> holding user text: {data[:80]!r}")
+            else:
+                self.text.append(data)
+
+
+def live_markup(html: str) -> MarkupFinder:
+    finder = MarkupFinder()
+    finder.feed(html)
+    finder.close()
+    return finder
+
+
+def has_visible_error(html: str) -> bool:
+    """A message a person would see: a field error, a form error or an alert."""
+    signs = ("invalid-feedback", "errorlist", 'role="alert"', "alert-danger", "alert-block")
+    return any(sign in html for sign in signs)
+
+
+__all__ = ["as_bytes", "FORM_STATUSES", "has_visible_error", "live_markup"]
