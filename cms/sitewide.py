@@ -59,6 +59,10 @@ def build() -> dict:
     from wagtail.models import Page, PageViewRestriction, Site
 
     sites = list(Site.objects.select_related("root_page"))
+    for site in sites:
+        # Wagtail routes every request from the root page made specific: keep that too,
+        # so routing starts without a query (the entry goes whenever a page is published).
+        site.root_page.specific  # noqa: B018
     return {
         "sites": sites,
         "site_root_paths": Site.get_site_root_paths(),

@@ -11,6 +11,21 @@ from wagtail.search import index
 from cms import sitewide
 from cms.blocks import BodyBlock
 
+# What routing reads of the pages along a path (the page found is then loaded in full).
+ROUTING_FIELDS = (
+    "id",
+    "path",
+    "depth",
+    "numchild",
+    "url_path",
+    "slug",
+    "title",
+    "live",
+    "content_type_id",
+    "alias_of_id",
+    "locale_id",
+    "translation_key",
+)
 # What a listing needs of each page to show its title and link to it (see Page.get_url).
 LISTING_FIELDS = ("id", "title", "path", "depth", "url_path", "content_type_id", "live")
 
@@ -66,7 +81,7 @@ class BasePage(Page):
                 url_path__in=urls,
                 path__startswith=self.path,
                 depth__lte=self.depth + len(urls),
-            )
+            ).only(*ROUTING_FIELDS)
         }
         parent = self
         for position, url in enumerate(urls):

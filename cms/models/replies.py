@@ -1,6 +1,7 @@
 """Replies the public writes under blog posts and papers, held for moderation."""
 
 from django.db import models
+from django.utils.functional import SimpleLazyObject
 from wagtail.admin.panels import FieldPanel
 
 from cms.moderation import ModeratedText
@@ -87,9 +88,12 @@ class AcceptsRepliesMixin:
         from cms.forms import ReplyForm
 
         context = super().get_context(request, *args, **kwargs)
-        threads = reply_threads(self)
+        # Read only when the list is rendered, not when it comes from the part cache.
+        threads = SimpleLazyObject(lambda: reply_threads(self))
         context["replies"] = threads
-        context["reply_count"] = sum(1 + len(reply.thread) for reply in threads)
+        context["reply_count"] = SimpleLazyObject(
+            lambda: sum(1 + len(reply.thread) for reply in threads)
+        )
         # cms.views.post_reply replaces this with the bound form when a reply has errors.
         context["reply_form"] = ReplyForm(page=self, initial=reply_initial(request, self))
         return context

@@ -259,3 +259,15 @@ def test_who_may_moderate_replies(request, db, who, may_moderate):
     user = request.getfixturevalue(who)
     assert user.has_perm("cms.moderate_replies") is may_moderate
     assert user.has_perm("cms.change_pagereply") is may_moderate
+
+
+def test_an_approved_reply_shows_at_once_when_the_reply_list_is_a_shared_part(
+    client, settings, supporter, moderator, blog_post
+):
+    settings.FRAGMENT_CACHE_SECONDS = 600
+    client.force_login(supporter)
+    client.post(blog_post.url, reply_data("Shared parts never hide this."))
+    assert "No replies yet." in client.get(blog_post.url).content.decode()
+    assert "No replies yet." in client.get(blog_post.url).content.decode()  # the shared part
+    PageReply.objects.get().approve(moderator)
+    assert "Shared parts never hide this." in client.get(blog_post.url).content.decode()
