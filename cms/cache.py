@@ -68,7 +68,9 @@ def cached_fragment(request, page, name: str, render, seconds: int | None = None
     Never for previews (a draft shares the live page's key) and never for anything
     personal or carrying a CSRF token: the template decides what is inside.
     """
-    lifetime = settings.FRAGMENT_CACHE_SECONDS if seconds is None else seconds
+    lifetime = settings.FRAGMENT_CACHE_SECONDS
+    if seconds is not None:
+        lifetime = min(lifetime, seconds)  # a part may ask for less, never for more
     if lifetime <= 0 or request is None or getattr(request, "is_preview", False):
         return render()
     key = f"fragment:{content_generation()}:{getattr(page, 'pk', '-')}:{name}"

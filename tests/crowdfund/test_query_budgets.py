@@ -54,3 +54,23 @@ def test_crowdfund_queries_do_not_grow_with_budget_updates_targets_and_donors(
         assert "Budget item 8" in html and "Update 8" in html and "Donor 8" in html
     assert many <= few, f"queries grew with the crowdfund's content: {few} -> {many}"
     assert few <= CEILING
+
+
+def test_a_crowdfunds_figures_and_wall_are_shared_for_five_seconds_at_most(
+    client, settings, crowdfund, monkeypatch
+):
+    """Live figures may be a few seconds stale (the page cache keeps this page 5 s too)."""
+    from django.core.cache import cache
+
+    settings.FRAGMENT_CACHE_SECONDS = 600
+    lifetimes = {}
+    original_set = cache.set
+
+    def recording_set(key, value, timeout=None, **kwargs):
+        lifetimes[key.rsplit(":", 1)[-1]] = timeout
+        return original_set(key, value, timeout, **kwargs)
+
+    monkeypatch.setattr(cache, "set", recording_set)
+    assert client.get(crowdfund.url).status_code == 200
+    assert lifetimes["figures"] == 5 and lifetimes["wall"] == 5
+    assert lifetimes["crowdfund"] == 600  # the story and budget change only when published
