@@ -41,6 +41,15 @@ def send_receipt():
     return OutgoingEmail.objects.get()
 
 
+def running(pid: int) -> bool:
+    """True while the process exists and is not a zombie (its sockets still open)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 def sent(email) -> bool:
     return OutgoingEmail.objects.filter(pk=email.pk, sent_at__isnull=False).exists()
 
@@ -88,9 +97,13 @@ def test_whole_worker_killed_mid_send_the_outbox_sends_once_after_restart(
         with publishing_to(private_redis.url()):
             email = send_receipt()
         wait_for(smtp_standin.receiving.is_set, 60, "the worker to be in the middle of sending")
-        for pid in (*pool_children(worker.pid), worker.pid):
+        killed = (*pool_children(worker.pid), worker.pid)
+        for pid in killed:
             os.kill(pid, signal.SIGKILL)
         worker.wait(30)
+        # The pool process holds the mail connection; until it is gone too (not only the
+        # main process), the mail server cannot tell the client went away.
+        wait_for(lambda: not any(map(running, killed)), 30, "the killed processes to be gone")
         smtp_standin.release()
         assert not sent(email)
         # PostgreSQL rolls back the dead worker's transaction as it notices the lost client.
