@@ -20,9 +20,9 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic import CreateView, EditView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from cms.permission_policies import NoDeletePolicy, ReadOnlyPolicy
 from crowdfund import ledger
 from crowdfund.models import (
     OFFLINE_METHODS,
@@ -36,29 +36,6 @@ from crowdfund.models import (
     Milestone,
     PermissibilityCheck,
 )
-
-
-class ReadOnlyPolicy(ModelPermissionPolicy):
-    """Ledger entries are written by code only: nobody adds, edits or deletes them."""
-
-    def user_has_permission(self, user, action):
-        if action in ("add", "change", "delete"):
-            return False
-        return super().user_has_permission(user, action)
-
-    def user_has_any_permission(self, user, actions):
-        return any(self.user_has_permission(user, action) for action in actions)
-
-
-class NoDeletePolicy(ModelPermissionPolicy):
-    def user_has_permission(self, user, action):
-        if action == "delete":
-            return False
-        return super().user_has_permission(user, action)
-
-    def user_has_any_permission(self, user, actions):
-        return any(self.user_has_permission(user, action) for action in actions)
-
 
 register_permission_policy(LedgerEntry, ReadOnlyPolicy(LedgerEntry))
 register_permission_policy(Donation, NoDeletePolicy(Donation))

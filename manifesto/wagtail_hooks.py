@@ -15,13 +15,13 @@ from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, ObjectList
-from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from cms.moderation import ModerationStatus
+from cms.permission_policies import ReadOnlyPolicy
 from cms.search import is_row_id
 from manifesto.admin_forms import AmendmentAdminForm, DuplicateForm, ReasonForm, RejectForm
 from manifesto.models import (
@@ -101,23 +101,9 @@ class AmendmentViewSet(SnippetViewSet):
         return Amendment.objects.select_related("clause", "page")
 
 
-class ReadOnlyVotePolicy(ModelPermissionPolicy):
-    """Nobody adds, edits or deletes a vote in the admin, the superuser included.
-
-    Only the voter changes a vote, through `actions.cast_vote`, which moves the amendment's
-    counters with it; an admin edit would leave the counters wrong.
-    """
-
-    def user_has_permission(self, user, action):
-        if action in ("add", "change", "delete"):
-            return False
-        return super().user_has_permission(user, action)
-
-    def user_has_any_permission(self, user, actions):
-        return any(self.user_has_permission(user, action) for action in actions)
-
-
-register_permission_policy(Vote, ReadOnlyVotePolicy(Vote))
+# Nobody adds, edits or deletes a vote in the admin, the superuser included: only the voter
+# changes a vote, through `actions.cast_vote`, which moves the amendment's counters with it.
+register_permission_policy(Vote, ReadOnlyPolicy(Vote))
 
 
 class VoteViewSet(SnippetViewSet):
