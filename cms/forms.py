@@ -58,6 +58,10 @@ class DeleteAccountForm(forms.Form):
 
     def clean_password(self):
         password = self.cleaned_data["password"]
+        try:
+            password.encode("utf-8")  # a lone surrogate cannot be hashed, nor be the password
+        except UnicodeEncodeError:
+            raise forms.ValidationError("That password is not right.")
         if not self.user.check_password(password):
             raise forms.ValidationError("That password is not right.")
         return password

@@ -148,3 +148,11 @@ def test_password_reset_sends_an_email(client, supporter, mail_via_celery):
     assert response.status_code == 302
     assert len(mail_via_celery.outbox) == 1
     assert "/accounts/password/reset/key/" in mail_via_celery.outbox[0].body
+
+
+def test_a_password_that_is_not_valid_text_is_refused_not_an_error(supporter):
+    from cms.forms import DeleteAccountForm
+
+    form = DeleteAccountForm({"confirm": "on", "password": "\ud800"}, user=supporter)
+    assert not form.is_valid()
+    assert form.errors["password"] == ["That password is not right."]
