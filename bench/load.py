@@ -144,7 +144,7 @@ def add_supporters(count: int) -> list[tuple[int, str]]:
     sessions = []
     for user in users:
         client = Client()
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="cms.auth_backends.ModelBackend")
         sessions.append((user.pk, client.cookies[settings.SESSION_COOKIE_NAME].value))
     return sessions
 

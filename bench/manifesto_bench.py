@@ -250,16 +250,17 @@ def _vote_worker(args):
     from django.db import connection
 
     from cms.models import User
-    from manifesto.actions import cast_vote
-    from manifesto.models import Amendment, ManifestoPage
+    from manifesto.actions import cast_vote_checked
+    from manifesto.models import OPEN_STATUSES, ManifestoPage
+
+    def refusal(amendment):  # what the site's vote view checks, for a verified supporter
+        if amendment.status in OPEN_STATUSES and not amendment.is_hidden:
+            return None
+        return PermissionError("not open for voting")
 
     page_id, plan = args
     connection.close()
     page = ManifestoPage.objects.get(pk=page_id)
-    targets = {a for steps in plan.values() for a, _ in steps}
-    amendments = {a.pk: a for a in Amendment.objects.filter(pk__in=targets)}
-    for amendment in amendments.values():
-        amendment.page = page
     users = {u.pk: u for u in User.objects.filter(pk__in=list(plan))}
     connection.close()
     errors = []
@@ -269,7 +270,7 @@ def _vote_worker(args):
         try:
             barrier.wait()
             for amendment_id, choice in plan[voter]:
-                cast_vote(amendments[amendment_id], users[voter], choice)
+                cast_vote_checked(page, amendment_id, users[voter], choice, refusal)
         except Exception as error:  # noqa: BLE001
             errors.append(repr(error))
         finally:

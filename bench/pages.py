@@ -133,7 +133,7 @@ def voter_sessions(count: int = 32) -> dict:
         user.groups.add(supporters)
         session = store()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = "cms.auth_backends.ModelBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.save()
         voters.append({"id": user.pk, "session": session.session_key})
@@ -143,7 +143,11 @@ def voter_sessions(count: int = 32) -> dict:
         .values_list("pk", flat=True)[:2000]
     )
     crowdfund = pick(CrowdfundPage)
+    from django.urls import reverse
+
     return {
+        # Where the vote forms post: "{}" stands for the amendment's id.
+        "vote_url": reverse("manifesto_vote", args=[page.pk, 999999999]).replace("999999999", "{}"),
         "crowdfund_id": crowdfund.pk,
         "crowdfund_url": crowdfund.url,
         "page_id": page.pk,
@@ -183,7 +187,7 @@ def action_queries() -> dict:
     voter = Client()
     voter.cookies[settings.SESSION_COOKIE_NAME] = plan["voters"][0]["session"]
     first, second = plan["amendments"][:2]
-    url = f"{plan['page_url']}amendment/{{}}/vote/"
+    url = plan["vote_url"]
     voter.post(url.format(first), {"choice": "agree"}, HTTP_ACCEPT="application/json")
     with CaptureQueriesContext(connection) as vote:
         response = voter.post(

@@ -63,6 +63,11 @@ DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 PORT = int(os.environ.get("BENCH_PORT", "8790"))
 VOTERS = 32
+# While tuning one page: BENCH_ONLY=manifesto_uncached,vote measures just those (a page name
+# alone means cached and uncached) beside the two baselines, and BENCH_REUSE_DATA=1 keeps the
+# database an earlier run loaded instead of loading it again.
+ONLY = {name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()}
+REUSE_DATA = os.environ.get("BENCH_REUSE_DATA") == "1"
 WEBHOOK_SECRET = "whsec_benchmark_only"
 STRIPE = testing.StripeStandIn()
 
@@ -300,7 +305,7 @@ def db(sql: str, params=()) -> list:
 VOTE_LUA = r"""
 local voters = {%(voters)s}
 local amendments = {%(amendments)s}
-local page_url = %(page_url)s
+local vote_prefix, vote_suffix = %(vote_prefix)s, %(vote_suffix)s
 local choices = {"agree", "disagree", "pass"}
 local counter = 0
 local threads = {}
@@ -327,8 +332,7 @@ function request()
   sent = sent + 1
   local amendment = amendments[((index - 1 + k) %% #amendments) + 1]
   local choice = choices[(k %% 3) + 1]
-  return wrk.format("POST", page_url .. "amendment/" .. amendment .. "/vote/", headers,
-    "choice=" .. choice)
+  return wrk.format("POST", vote_prefix .. amendment .. vote_suffix, headers, "choice=" .. choice)
 end
 
 function response(status, headers, body)
@@ -368,7 +372,8 @@ def measure_vote(env) -> dict:
             f"{{cookie={lua_string(v['cookie'])}, csrf={lua_string(v['csrf'])}}}" for v in voters
         ),
         "amendments": ",".join(str(a) for a in amendments),
-        "page_url": lua_string(plan["page_url"]),
+        "vote_prefix": lua_string(plan["vote_url"].split("{}")[0]),
+        "vote_suffix": lua_string(plan["vote_url"].split("{}")[1]),
     }
     voted_before = {
         voter["id"]: dict(
@@ -695,16 +700,24 @@ def measure_wagtail_default() -> dict:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def wanted(name: str, suffix: str = "") -> bool:
+    return not ONLY or name in ONLY or f"{name}_{suffix}" in ONLY
+
+
 def measure_site(urls: dict) -> list[dict]:
     rows = []
     for cached in (True, False):
+        suffix = "cached" if cached else "uncached"
+        chosen = {name: path for name, path in urls.items() if wanted(name, suffix)}
+        actions = [name for name in ("vote", "donate") if not cached and wanted(name)]
+        if not chosen and not actions:
+            continue
         env = site_env(page_cache=cached)
         subprocess.run(["redis-cli", "-u", REDIS_URL, "flushdb"], check=True, capture_output=True)
-        queries = pages_helper(env, "queries", *urls.values())
-        suffix = "cached" if cached else "uncached"
+        queries = pages_helper(env, "queries", *chosen.values()) if chosen else {}
         log(f"measuring our pages, {suffix}")
         with gunicorn("cms.wsgi:application", env, ROOT):
-            for name, path in urls.items():
+            for name, path in chosen.items():
                 result = wrk(path)
                 result.update(
                     name=f"{name}_{suffix}",
@@ -713,12 +726,14 @@ def measure_site(urls: dict) -> list[dict]:
                     status=queries[path]["status"],
                 )
                 rows.append(result)
-            if not cached:
-                measured = [measure_vote(env), *measure_donate(env)]
+            if actions:
+                measured = [measure_vote(env)] if "vote" in actions else []
+                if "donate" in actions:
+                    measured += measure_donate(env)
                 # Counted after the checks: the donation it makes must not enter their sums.
-                actions = pages_helper(env, "action-queries")
+                counted = pages_helper(env, "action-queries")
                 for row in measured:
-                    row["queries"] = actions[row["name"]]["queries"]
+                    row["queries"] = counted[row["name"]]["queries"]
                     rows.append(row)
     return rows
 
@@ -726,7 +741,10 @@ def measure_site(urls: dict) -> list[dict]:
 def main():
     require_tools()
     STRIPE.start()
-    prepare_site()
+    if REUSE_DATA:
+        log(f"reusing the data already in {DATABASE_URL.rsplit('/', 1)[1]} (BENCH_REUSE_DATA=1)")
+    else:
+        prepare_site()
     urls = pages_helper(site_env(page_cache=False), "urls")
     baseline_django = measure_django_ok()
     baseline_wagtail = measure_wagtail_default()

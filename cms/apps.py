@@ -13,7 +13,7 @@ class CmsConfig(AppConfig):
     verbose_name = "Site"
 
     def ready(self):
-        from cms import cache, roles, signals  # noqa: F401
+        from cms import auth_backends, cache, roles, signals  # noqa: F401
         from cms.accounts import PERSONAL_DATA_EXPORTERS
 
         roles.grant(roles.MODERATORS, REPLY_MODERATION_PERMISSIONS)
@@ -21,6 +21,7 @@ class CmsConfig(AppConfig):
         PERSONAL_DATA_EXPORTERS["page_replies"] = export_page_replies
         roles.connect()
         cache.connect()
+        auth_backends.connect()
 
 
 def export_page_replies(user) -> list[dict]:

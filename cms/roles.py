@@ -31,6 +31,19 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
 }
 
 
+def group_names(user) -> frozenset[str]:
+    """The names of the groups a signed-in person is in, read once per user object.
+
+    The signed-in user of a request arrives with them (`cms.auth_backends`); any other
+    user object costs one query, the first time.
+    """
+    names = getattr(user, "_group_names", None)
+    if names is None:
+        names = frozenset(user.groups.values_list("name", flat=True))
+        user._group_names = names
+    return names
+
+
 def grant(role: str, permissions: list[str]) -> None:
     """Declare that `role` needs these permissions (applied after the next migrate)."""
     ROLE_PERMISSIONS.setdefault(role, set()).update(permissions)

@@ -16,6 +16,7 @@ from asgiref.local import Local
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.db.models import Q
+from django.dispatch import Signal
 from django.http.request import split_domain_port
 
 SITEWIDE_KEY = "sitewide:v1"
@@ -128,17 +129,35 @@ def match_site(sites, hostname: str, port: int):
 
 
 class SitewideMiddleware:
-    """Tell Wagtail the request's site and the sites' root paths from the cached entry."""
+    """Tell Wagtail the request's site and the sites' root paths from the cached entry.
+
+    Read once the view is known, and not at all for a view marked `not_used` (a write
+    that answers with JSON or a redirect renders no page, so it needs neither).
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if getattr(view_func, "sitewide_not_used", False):
+            return None
         values = entry()
         hostname = split_domain_port(request._get_raw_host())[0]
         request._wagtail_site = match_site(values["sites"], hostname, request.get_port())
         request._wagtail_cached_site_root_paths = values["site_root_paths"]
-        return self.get_response(request)
+        return None
+
+
+def not_used(view):
+    """Mark a view that renders no page, so the request skips the site-wide entry.
+
+    Wagtail still finds the site by itself if such a view ever asks for it.
+    """
+    view.sitewide_not_used = True
+    return view
 
 
 def navigation(request) -> dict:
@@ -186,7 +205,13 @@ def forget_on_new_page(sender, instance, created=False, **kwargs) -> None:
         forget()
 
 
+# Sent whenever the entry is dropped, for caches built on what it holds (such as
+# whether a page is in a private section).
+forgotten = Signal()
+
+
 def forget(**kwargs) -> None:
     """Drop the site-wide entry (signal receivers may call this with any arguments)."""
     cache.delete(SITEWIDE_KEY)
     memo.clear()
+    forgotten.send(sender=None)

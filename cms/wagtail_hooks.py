@@ -9,6 +9,7 @@ from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from cms.auth_backends import forget_users_after_bulk_action
 from cms.models import Author, PageReply, Party
 from cms.moderation import ModerationStatus
 
@@ -137,3 +138,6 @@ class SpamRepliesBulkAction(ModerateRepliesBulkAction):
     verb = "mark as spam"
     past_tense = "marked as spam"
     classes = {"serious"}
+
+
+hooks.register("after_bulk_action", forget_users_after_bulk_action)

@@ -76,8 +76,6 @@ def cast_vote(amendment: Amendment, voter, choice: str) -> VoteCounts:
     """
     if choice not in COUNTER_FIELD:
         raise VoteRefused("Choose agree, disagree or pass.")
-    if connection.vendor == "postgresql" and not amendment.page.votes_per_day:
-        return _cast_vote_postgresql(amendment, voter, choice)
     with transaction.atomic():
         # Lock first, then read the previous vote in a separate statement: a statement that
         # waited for the lock still sees its own older snapshot for other tables, and would
@@ -114,15 +112,84 @@ def cast_vote(amendment: Amendment, voter, choice: str) -> VoteCounts:
     return VoteCounts(pk, counts["agree"], counts["disagree"], counts["pass"])
 
 
-# After the amendment row is locked, one statement reads the previous choice, upserts the
-# vote and moves the counters by the difference. It runs after the lock was granted, so its
-# snapshot includes any vote committed by the transaction it waited for.
-UPSERT_VOTE_SQL = """
-WITH previous AS (
+@dataclass(frozen=True)
+class AmendmentState:
+    """What decides whether someone may vote on an amendment (see `cast_vote_checked`)."""
+
+    status: str
+    is_hidden: bool
+    author_id: int | None
+
+
+def cast_vote_checked(page: ManifestoPage, amendment_id: int, voter, choice: str, refusal):
+    """Vote on an amendment of `page` only if `refusal` allows it in the state it is in.
+
+    `refusal(amendment)` returns why this voter may not vote on an amendment in that
+    state (an exception to raise) or None. The check and the vote happen under the
+    amendment's row lock, so a vote cannot land on an amendment a moderator has just
+    hidden or rejected. On PostgreSQL this is one round trip: `refusal` is asked about
+    every state an amendment can be in, the vote is written only if the locked row is
+    in a state it allowed, and otherwise it is asked again about the row as found and
+    its answer raised. Raises Amendment.DoesNotExist for an amendment not on the page.
+    """
+    if connection.vendor != "postgresql" or page.votes_per_day or choice not in COUNTER_FIELD:
+        amendment = Amendment.objects.filter(page=page, pk=amendment_id).first()
+        if amendment is None:
+            raise Amendment.DoesNotExist
+        amendment.page = page
+        refused = refusal(amendment)
+        if refused is not None:
+            raise refused
+        return cast_vote(amendment, voter, choice)
+    allowed = [
+        _state_key(status, is_hidden, is_author)
+        for status in AmendmentStatus.values
+        for is_hidden in (False, True)
+        for is_author in (False, True)
+        if refusal(AmendmentState(status, is_hidden, voter.pk if is_author else -1)) is None
+    ]
+    found, counters = None, None
+    if allowed:
+        check_vote_limits(page, voter, is_new_vote=False)  # the account's age
+        found, counters = _cast_vote_postgresql(page, amendment_id, voter, choice, allowed)
+    else:
+        found = (
+            Amendment.objects.filter(page=page, pk=amendment_id)
+            .values_list("status", "is_hidden", "author_id")
+            .first()
+        )
+    if found is None:
+        raise Amendment.DoesNotExist
+    if counters is None:
+        raise refusal(AmendmentState(*found)) or VoteRefused("This vote could not be recorded.")
+    return VoteCounts(amendment_id, *counters)
+
+
+def _state_key(status: str, is_hidden: bool, is_author: bool) -> str:
+    return f"{status}|{int(is_hidden)}|{int(is_author)}"
+
+
+# Sent to PostgreSQL as one message of two statements, so a vote costs one round trip.
+# A message of several statements runs as one transaction, and each statement takes its
+# own snapshot. The first locks the amendment row and returns the state it is in. The
+# second runs once the lock is granted, so its snapshot includes anything committed by
+# the transaction it waited for (a vote, a moderator's change): if the amendment is in a
+# state the voter may vote in, it reads their previous choice, upserts the vote and moves
+# the counters by exactly the difference; otherwise it changes nothing and returns no row.
+CAST_VOTE_SQL = """
+SELECT status, is_hidden, author_id FROM manifesto_amendment
+WHERE id = %(amendment)s AND page_id = %(page)s FOR UPDATE;
+WITH allowed AS (
+    SELECT 1 FROM manifesto_amendment
+    WHERE id = %(amendment)s AND page_id = %(page)s
+      AND concat_ws('|', status, is_hidden::int, (author_id IS NOT DISTINCT FROM %(voter)s)::int)
+          = ANY(%(allowed)s)
+), previous AS (
     SELECT choice FROM manifesto_vote WHERE amendment_id = %(amendment)s AND voter_id = %(voter)s
 ), upsert AS (
     INSERT INTO manifesto_vote (amendment_id, voter_id, choice, created_at, updated_at)
-    VALUES (%(amendment)s, %(voter)s, %(choice)s, %(now)s, %(now)s)
+    SELECT %(amendment)s, %(voter)s, %(choice)s, %(now)s, %(now)s
+    WHERE EXISTS (SELECT 1 FROM allowed)
     ON CONFLICT (amendment_id, voter_id)
     DO UPDATE SET choice = EXCLUDED.choice, updated_at = EXCLUDED.updated_at
     RETURNING 1
@@ -139,21 +206,24 @@ RETURNING agree_count, disagree_count, pass_count
 """
 
 
-def _cast_vote_postgresql(amendment: Amendment, voter, choice: str) -> VoteCounts:
-    """The same transaction as `cast_vote` in two statements instead of four (PostgreSQL)."""
-    with transaction.atomic():
-        (pk,) = (
-            Amendment.objects.select_for_update().filter(pk=amendment.pk).values_list("pk").get()
+def _cast_vote_postgresql(page, amendment_id, voter, choice, allowed):
+    """(the locked row's state or None, the new counters or None), in one round trip."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            CAST_VOTE_SQL,
+            {
+                "amendment": amendment_id,
+                "page": page.pk,
+                "voter": voter.pk,
+                "choice": choice,
+                "now": timezone.now(),
+                "allowed": allowed,
+            },
         )
-        if amendment.page.min_account_age_days:
-            check_vote_limits(amendment.page, voter, is_new_vote=False)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                UPSERT_VOTE_SQL,
-                {"amendment": pk, "voter": voter.pk, "choice": choice, "now": timezone.now()},
-            )
-            agree, disagree, abstain = cursor.fetchone()
-    return VoteCounts(pk, agree, disagree, abstain)
+        found = cursor.fetchone()
+        cursor.nextset()
+        counters = cursor.fetchone()
+    return found, counters
 
 
 STATUS_MESSAGES = {

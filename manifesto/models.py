@@ -8,13 +8,15 @@ recording where the wording came from (an amendment with its vote totals, or an 
 import secrets
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.search import index
 
+from cms import sitewide
 from cms.models.pages import BasePage
 from cms.moderation import ModeratedText
 from manifesto import diff as worddiff
@@ -253,6 +255,35 @@ class ManifestoPage(RoutablePageMixin, BasePage):
 
 def new_clause_key() -> str:
     return secrets.token_hex(4)
+
+
+LIVE_PAGE_KEY = "manifesto:live-page:{}"
+LIVE_PAGE_SECONDS = 60
+
+
+def live_manifesto_page(page_id: int) -> ManifestoPage | None:
+    """The live manifesto page, from the shared cache, for the busiest write (a vote).
+
+    A vote needs the page's phase dates and participation rules, which change only when
+    the page is saved, and whether it is in a private section (`in_private_section`),
+    which changes only with the site-wide entry. Every save or deletion of a page drops
+    its entry at once and again on commit, every change of the site-wide entry drops
+    them all (manifesto.signals), and an entry lives a minute at most.
+    """
+    key = LIVE_PAGE_KEY.format(page_id)
+    page = cache.get(key)
+    if page is None:
+        page = ManifestoPage.objects.live().filter(pk=page_id).first()
+        if page is not None:
+            page.in_private_section = sitewide.may_be_restricted(page)
+            cache.set(key, page, LIVE_PAGE_SECONDS)
+    return page
+
+
+def forget_live_manifesto_pages(page_ids) -> None:
+    keys = [LIVE_PAGE_KEY.format(page_id) for page_id in page_ids]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 class Clause(models.Model):
@@ -544,9 +575,16 @@ class Vote(models.Model):
     # Votes are many and written in a hot path; Wagtail's reference index has no use for them.
     wagtail_reference_index_ignore = True
 
-    amendment = models.ForeignKey(Amendment, on_delete=models.CASCADE, related_name="votes")
+    # No index of their own: (amendment, voter) and (voter, created_at) below lead with
+    # them, and every index is one more write per vote.
+    amendment = models.ForeignKey(
+        Amendment, on_delete=models.CASCADE, related_name="votes", db_index=False
+    )
     voter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="manifesto_votes"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="manifesto_votes",
+        db_index=False,
     )
     choice = models.CharField(max_length=8, choices=VoteChoice.choices)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

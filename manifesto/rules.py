@@ -9,7 +9,7 @@ all ask `can(user, action, page, amendment)` or the django-rules permission
 
 import rules
 
-from cms.roles import EDITORS, MODERATORS, SUPPORTERS
+from cms.roles import EDITORS, MODERATORS, SUPPORTERS, group_names
 
 ANONYMOUS = "anonymous"
 UNVERIFIED = "unverified"
@@ -67,7 +67,7 @@ def roles_of(user, amendment=None) -> set[str]:
         return {ANONYMOUS}
     cached = getattr(user, "_manifesto_roles", None)
     if cached is None:
-        groups = set(user.groups.values_list("name", flat=True)) if user.is_active else set()
+        groups = group_names(user) if user.is_active else frozenset()
         cached = set()
         if SUPPORTERS in groups:
             cached.add(SUPPORTER)

@@ -1,14 +1,24 @@
-"""Keep amendment vote counters exact when votes disappear outside `cast_vote`.
+"""Keep what others rely on exact when things change outside the manifesto's own actions.
 
 A supporter deleting their account deletes their votes by cascade; each deleted vote
-takes itself off its amendment's counter here.
+takes itself off its amendment's counter here. A page saved, moved or deleted, or any
+change of the site-wide entry (a section made private, say), drops the cached copies of
+manifesto pages that votes read (`live_manifesto_page`).
 """
 
 from django.db.models import F
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from wagtail.models import Page
 
-from manifesto.models import COUNTER_FIELD, Amendment, Vote
+from cms import sitewide
+from manifesto.models import (
+    COUNTER_FIELD,
+    Amendment,
+    ManifestoPage,
+    Vote,
+    forget_live_manifesto_pages,
+)
 
 
 @receiver(post_delete, sender=Vote, dispatch_uid="manifesto.vote_deleted")
@@ -17,3 +27,18 @@ def take_deleted_vote_off_the_counter(sender, instance, **kwargs):
     Amendment.objects.filter(pk=instance.amendment_id, **{f"{field}__gt": 0}).update(
         **{field: F(field) - 1}
     )
+
+
+def forget_cached_page(sender, instance, **kwargs):
+    # Any page class: a move saves the page as a plain wagtailcore Page.
+    if isinstance(instance, Page):
+        forget_live_manifesto_pages([instance.pk])
+
+
+def forget_cached_pages(**kwargs):
+    forget_live_manifesto_pages(ManifestoPage.objects.values_list("pk", flat=True))
+
+
+post_save.connect(forget_cached_page, dispatch_uid="manifesto.page_saved")
+post_delete.connect(forget_cached_page, dispatch_uid="manifesto.page_deleted")
+sitewide.forgotten.connect(forget_cached_pages, dispatch_uid="manifesto.sitewide_forgotten")

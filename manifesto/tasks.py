@@ -1,6 +1,7 @@
 """Background work for the manifesto: recomputing rankings and telling voters of resets."""
 
 import logging
+import time
 
 from celery import shared_task
 from django.conf import settings
@@ -25,19 +26,41 @@ def recompute_rankings(page_id: int | None = None) -> int:
 logger = logging.getLogger(__name__)
 
 
+# page id -> the time (time.time()) until which a recompute already queued will cover a
+# vote made now in this process: votes then skip the cache round trip.
+_covered_until: dict[int, float] = {}
+
+
+def forget_queued_refreshes() -> None:
+    """Forget what this process knows of queued recomputes (the cache was emptied)."""
+    _covered_until.clear()
+
+
 def refresh_rankings_soon(page) -> None:
     """After a vote, recompute the manifesto's rankings within a short delay.
 
     Votes move the counts at once; the stored rankings follow within
     MANIFESTO_RANKING_REFRESH_SECONDS, with one recompute however many votes arrive
     in that time. If the queue cannot be reached, the periodic recompute catches up.
+    The queued recompute's time is kept in the cache, so each process knows how long
+    it covers new votes and asks the cache again only after that.
     """
     seconds = settings.MANIFESTO_RANKING_REFRESH_SECONDS
+    if time.time() < _covered_until.get(page.pk, 0):
+        return
 
     def queue():
+        key = f"manifesto:rankings-queued:{page.pk}"
         try:
-            if cache.add(f"manifesto:rankings-queued:{page.pk}", 1, timeout=seconds):
+            now = time.time()
+            if cache.add(key, now, timeout=seconds):
                 recompute_rankings.apply_async((page.pk,), countdown=seconds)
+                queued_at = now
+            else:
+                queued_at = cache.get(key, 0)
+            # The recompute runs `seconds` after it was queued and reads every vote
+            # committed by then; stop relying on it a second early.
+            _covered_until[page.pk] = queued_at + seconds - 1
         except Exception:  # the vote is stored; the periodic recompute will catch up
             logger.warning("Could not queue a ranking recompute", exc_info=True)
 

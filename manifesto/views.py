@@ -4,6 +4,9 @@ Every state-changing view is POST-only with CSRF and asks `manifesto.rules.can` 
 listings pre-load what they show so their query count does not grow with the rows.
 """
 
+import functools
+
+from csp.decorators import csp_exempt
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -15,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
+from cms import sitewide
 from cms.search import is_row_id, query_text
 from manifesto import actions, ranking
 from manifesto import diff as worddiff
@@ -36,6 +40,7 @@ from manifesto.models import (
     ManifestoPage,
     Phase,
     Vote,
+    live_manifesto_page,
     spans_collide,
 )
 from manifesto.rules import can
@@ -53,9 +58,13 @@ SORTS = {
 
 def _require(request, action, page, amendment=None):
     if not can(request.user, action, page, amendment):
-        if not request.user.is_authenticated:
-            raise PermissionDenied("Sign in as a verified supporter to do this.")
-        raise PermissionDenied("This is not open to you in the current phase.")
+        raise PermissionDenied(_refusal_message(request.user))
+
+
+def _refusal_message(user) -> str:
+    if not user.is_authenticated:
+        return "Sign in as a verified supporter to do this."
+    return "This is not open to you in the current phase."
 
 
 def _context(request, page, **extra):
@@ -84,9 +93,26 @@ def manifesto_index(request, page: ManifestoPage):
     """The text with, per clause, its open-amendment count and leading amendments.
 
     The leading amendments are the ones the ranking task stored on each clause, so this
-    page costs the same few queries however many amendments there are.
+    page costs the same few queries however many amendments there are. The clause list
+    holds nothing personal, so it is a shared page part for a few seconds (its figures
+    stay that fresh): its queries run only when it is rendered (`clauses` is lazy).
     """
     _require(request, "view", page)
+    return render(
+        request,
+        "manifesto/manifesto_page.html",
+        _context(
+            request,
+            page,
+            clauses=functools.cache(lambda: clauses_with_leading_amendments(page)),
+            version=page.current_version,
+            can_edit_text=can(request.user, "edit_text", page),
+            can_moderate=can(request.user, "moderate", page),
+        ),
+    )
+
+
+def clauses_with_leading_amendments(page: ManifestoPage) -> list[Clause]:
     clauses = list(
         page.live_clauses().select_related("provenance__amendment__author", "provenance__version")
     )
@@ -104,18 +130,7 @@ def manifesto_index(request, page: ManifestoPage):
     for clause in clauses:
         clause.open_amendments = counts.get(clause.pk, 0)
         clause.leading = [leading[pk] for pk in clause.leading_amendment_ids if pk in leading]
-    return render(
-        request,
-        "manifesto/manifesto_page.html",
-        _context(
-            request,
-            page,
-            clauses=clauses,
-            version=page.current_version,
-            can_edit_text=can(request.user, "edit_text", page),
-            can_moderate=can(request.user, "moderate", page),
-        ),
-    )
+    return clauses
 
 
 def _visitor_seed(request) -> int:
@@ -178,6 +193,45 @@ def my_votes(request, amendment_ids) -> dict[int, str]:
     )
 
 
+class AmendmentListing:
+    """One page of a clause's amendments in the chosen order, read only when shown."""
+
+    def __init__(self, request, page, clause, sort, status):
+        self.request, self.page, self.clause = request, page, clause
+        self.sort, self.status = sort, status
+
+    @functools.cached_property
+    def page_obj(self):
+        queryset = amendment_card_queryset(self.page).filter(clause=self.clause).defer(None)
+        queryset = queryset.defer("common_ground_detail", "bridging_detail")
+        if self.status == "open":
+            queryset = queryset.filter(status__in=OPEN_STATUSES)
+        ordered = ordered_amendments(self.request, self.page, queryset, self.sort)
+        return Paginator(ordered, AMENDMENTS_PER_PAGE).get_page(self.request.GET.get("page"))
+
+    @functools.cached_property
+    def amendments(self):
+        shown = list(self.page_obj.object_list)
+        votes = my_votes(self.request, [a.pk for a in shown])
+        collisions = collisions_for(shown, self.clause)
+        for amendment in shown:
+            amendment.my_vote = votes.get(amendment.pk)
+            amendment.collides = collisions.get(amendment.pk, [])
+        return shown
+
+
+def shared_listing_part(clause, sort, status, number, can_vote) -> str | None:
+    """The name under which this list is a shared page part, or None when it is personal.
+
+    A list with vote buttons (a voter's own choices and a CSRF token) or in a visitor's
+    own random order is never shared; nor is a page number that is not a small one.
+    """
+    number = number or "1"
+    if can_vote or sort == "random" or not number.isdigit() or len(number) > 4:
+        return None
+    return f"clause-{clause.pk}-{sort}-{status}-{number}"
+
+
 def clause_view(request, page: ManifestoPage, key: str):
     _require(request, "view", page)
     clause = get_object_or_404(
@@ -188,19 +242,8 @@ def clause_view(request, page: ManifestoPage, key: str):
     sort = request.GET.get("sort") or default_sort(page)
     if sort not in SORTS:
         sort = default_sort(page)
-    status = request.GET.get("status", "open")
-    queryset = amendment_card_queryset(page).filter(clause=clause).defer(None)
-    queryset = queryset.defer("common_ground_detail", "bridging_detail")
-    if status == "open":
-        queryset = queryset.filter(status__in=OPEN_STATUSES)
-    paginator = Paginator(ordered_amendments(request, page, queryset, sort), AMENDMENTS_PER_PAGE)
-    page_obj = paginator.get_page(request.GET.get("page"))
-    shown = list(page_obj.object_list)
-    votes = my_votes(request, [a.pk for a in shown])
-    collisions = collisions_for(shown, clause)
-    for amendment in shown:
-        amendment.my_vote = votes.get(amendment.pk)
-        amendment.collides = collisions.get(amendment.pk, [])
+    status = "open" if request.GET.get("status", "open") == "open" else "all"
+    can_vote = can(request.user, "vote", page)
     mine_pending = []
     if request.user.is_authenticated:
         mine_pending = list(
@@ -218,13 +261,15 @@ def clause_view(request, page: ManifestoPage, key: str):
             page,
             clause=clause,
             number=clause_number(clause),
-            amendments=shown,
-            page_obj=page_obj,
+            listing=AmendmentListing(request, page, clause, sort, status),
+            listing_part=shared_listing_part(
+                clause, sort, status, request.GET.get("page"), can_vote
+            ),
             sort=sort,
             sorts=[(k, label) for k, (label, _) in SORTS.items()],
             status=status,
             mine_pending=mine_pending,
-            can_vote=can(request.user, "vote", page),
+            can_vote=can_vote,
             can_propose=can(request.user, "propose", page),
         ),
     )
@@ -237,12 +282,20 @@ def _amendment_or_404(request, page, pk) -> Amendment:
         pk=pk,
     )
     amendment.page = page
-    visible = amendment.status != AmendmentStatus.SUBMITTED and not amendment.is_hidden
-    if not visible and not (
-        amendment.author_id == request.user.pk or can(request.user, "moderate", page)
-    ):
+    return _visible_or_404(request, page, amendment)
+
+
+def _visible_or_404(request, page, amendment) -> Amendment:
+    if not _may_see(request.user, amendment, lambda: can(request.user, "moderate", page)):
         raise Http404("No such amendment")
     return amendment
+
+
+def _may_see(user, amendment, may_moderate) -> bool:
+    """Submitted or hidden amendments exist only for their author and the moderators."""
+    visible = amendment.status != AmendmentStatus.SUBMITTED and not amendment.is_hidden
+    is_author = user.is_authenticated and amendment.author_id == user.pk
+    return visible or is_author or may_moderate()
 
 
 def amendment_view(request, page, pk, comment_form=None, report_form=None):
@@ -298,15 +351,69 @@ def _wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
+@csp_exempt()  # answers with JSON or a redirect: no page whose content needs a policy
+@sitewide.not_used
+@require_POST
+def vote(request, page_id, amendment_id):
+    """Record a vote: the forms post here, on a plain URL rather than a route of the page.
+
+    Voting is the busiest write on the site, so it skips page routing: the live manifesto
+    page comes from the shared cache, the page's own checks are made here (live, no view
+    restriction that turns this visitor away), and the amendment is checked and voted on
+    in one round trip (`actions.cast_vote_checked`).
+    """
+    page = live_manifesto_page(page_id)
+    private = getattr(page, "in_private_section", True)  # an entry from before the flag
+    if page is None or (private and not _restrictions_admit(request, page)):
+        raise Http404("No such amendment")
+    return _record_vote(request, page, amendment_id)
+
+
+def _restrictions_admit(request, page) -> bool:
+    return all(restriction.accept_request(request) for restriction in page.get_view_restrictions())
+
+
 @require_POST
 def vote_view(request, page, pk):
-    amendment = _amendment_or_404(request, page, pk)
-    _require(request, "vote", page, amendment)
-    if amendment.status not in OPEN_STATUSES:
-        raise PermissionDenied("This amendment is not open for voting.")
+    """The same vote at the page's own address (older forms and links post here)."""
+    return _record_vote(request, page, pk)
+
+
+def _vote_refusal(request, page):
+    """What stops this visitor voting on an amendment in a given state (None: nothing).
+
+    Asked about every state an amendment can be in on each vote, so what does not depend
+    on the amendment is worked out once: the phase, moderation rights, and the vote
+    permission itself, which the rules make depend on the amendment only through whether
+    this person wrote it (manifesto.rules.roles_of).
+    """
+    user, phase = request.user, page.phase
+    may_moderate = can(user, "moderate", page, phase=phase)
+    may_vote = {}  # is the author -> allowed
+
+    def refusal(amendment):
+        if not _may_see(user, amendment, lambda: may_moderate):
+            return Http404("No such amendment")
+        is_author = user.is_authenticated and amendment.author_id == user.pk
+        if is_author not in may_vote:
+            may_vote[is_author] = can(user, "vote", page, amendment, phase=phase)
+        if not may_vote[is_author]:
+            return PermissionDenied(_refusal_message(user))
+        if amendment.status not in OPEN_STATUSES:
+            return PermissionDenied("This amendment is not open for voting.")
+        return None
+
+    return refusal
+
+
+def _record_vote(request, page, pk):
     choice = request.POST.get("choice", "")
     try:
-        fresh = actions.cast_vote(amendment, request.user, choice)
+        fresh = actions.cast_vote_checked(
+            page, pk, request.user, choice, _vote_refusal(request, page)
+        )
+    except Amendment.DoesNotExist:
+        raise Http404("No such amendment") from None
     except actions.VoteRefused as refusal:
         if _wants_json(request):
             return JsonResponse({"ok": False, "error": str(refusal)}, status=400)

@@ -16,10 +16,14 @@ PASSWORD = "correct-horse-battery"
 @pytest.fixture(autouse=True)
 def _fresh_cache_and_media(settings, tmp_path):
     """Each test starts with an empty cache (rate limits, cached pages) and its own media folder."""
+    from manifesto.tasks import forget_queued_refreshes
+
     settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()
+    forget_queued_refreshes()
     yield
     cache.clear()
+    forget_queued_refreshes()
 
 
 @pytest.fixture

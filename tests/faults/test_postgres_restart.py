@@ -182,7 +182,7 @@ user = User.objects.create_user(email="sam@example.com", password="x-" * 10, dis
 EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
 user.groups.add(Group.objects.get(name=SUPPORTERS))
 client = Client()
-client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+client.force_login(user, backend="cms.auth_backends.ModelBackend")
 references = [
     str(Donation.objects.create(crowdfund=crowdfund, amount_pence=%(gift)d, name=f"Donor {n}",
         email=f"donor{n}@example.com", method="card", frequency="one_off").reference)

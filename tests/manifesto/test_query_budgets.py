@@ -5,6 +5,7 @@ list have theirs in test_views.py.)"""
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from manifesto.actions import cast_vote, propose
 from manifesto.models import AmendmentComment
@@ -49,3 +50,27 @@ def test_amendment_page_queries_do_not_grow_with_comments_votes_and_collisions(
     assert "Comment 19" in response.content.decode()
     assert many <= few, f"queries grew with the discussion: {few} -> {many}"
     assert few <= CEILING
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-round-trip vote")
+def test_a_vote_is_one_sql_statement_once_voter_and_page_are_cached(
+    client, manifesto, clause, supporter, other_supporter
+):
+    """Testing that the busiest write costs one round trip to the database: the voter and
+    the manifesto page come from the shared cache, the check and the vote are one message."""
+    first, second = (
+        propose(manifesto, clause, other_supporter, "replace", f"Text {n}.", "") for n in (1, 2)
+    )
+    client.force_login(supporter)
+
+    def vote(amendment):
+        return client.post(
+            reverse("manifesto_vote", args=[manifesto.pk, amendment.pk]),
+            {"choice": "agree"},
+            HTTP_ACCEPT="application/json",
+        )
+
+    assert vote(first).status_code == 200  # fills the caches
+    with CaptureQueriesContext(connection) as queries:
+        assert vote(second).status_code == 200
+    assert len(queries) == 1, [q["sql"] for q in queries]

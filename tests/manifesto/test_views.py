@@ -4,6 +4,7 @@ import csv
 import io
 
 import pytest
+from django.urls import reverse
 
 from manifesto.actions import cast_vote, propose
 from manifesto.models import Amendment, AmendmentComment, AmendmentStatus, Vote
@@ -42,11 +43,9 @@ def test_vote_form_works_without_javascript(client, manifesto, amendment, suppor
     page_url = f"{manifesto.url}clause/{amendment.clause.key}/"
     login(client, supporter)
     html = client.get(page_url).content.decode()
-    assert f'action="{manifesto.url}amendment/{amendment.pk}/vote/"' in html
-    response = client.post(
-        f"{manifesto.url}amendment/{amendment.pk}/vote/",
-        {"choice": "agree", "next": page_url},
-    )
+    vote_url = reverse("manifesto_vote", args=[manifesto.pk, amendment.pk])
+    assert f'action="{vote_url}"' in html
+    response = client.post(vote_url, {"choice": "agree", "next": page_url})
     assert response.status_code == 302 and response["Location"] == page_url
     assert Vote.objects.get(voter=supporter, amendment=amendment).choice == "agree"
     html = client.get(page_url).content.decode()

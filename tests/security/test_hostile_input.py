@@ -124,6 +124,15 @@ def amendment_id(world):
     return world.amendment_id
 
 
+VOTE_PATTERN = "manifesto/<int:page_id>/votes/<int:amendment_id>/"
+
+
+def vote_url(world):
+    from django.urls import reverse
+
+    return reverse("manifesto_vote", args=[world.pages["manifesto"].pk, world.amendment_id])
+
+
 def story_data(world):
     return {
         "title": "How Frome's parties stood together",
@@ -385,21 +394,30 @@ ENDPOINTS = [
     ),
     Endpoint(
         "vote",
-        ("ManifestoPage:amendment_action",),
+        (VOTE_PATTERN,),
         POST,
-        page("manifesto", "amendment_action", amendment_id, lambda w: "vote"),
+        vote_url,
         lambda w: {"choice": "agree", "next": "/"},
         user="supporter",
         text_fields=("choice", "next"),
     ),
     Endpoint(
         "vote-json",
-        ("ManifestoPage:amendment_action",),
+        (VOTE_PATTERN,),
         POST,
-        page("manifesto", "amendment_action", amendment_id, lambda w: "vote"),
+        vote_url,
         lambda w: {"choice": "agree"},
         user="supporter",
         text_fields=("choice",),
+    ),
+    Endpoint(
+        "vote-at-the-page-address",
+        ("ManifestoPage:amendment_action",),
+        POST,
+        page("manifesto", "amendment_action", amendment_id, lambda w: "vote"),
+        lambda w: {"choice": "agree", "next": "/"},
+        user="supporter",
+        text_fields=("choice", "next"),
     ),
     Endpoint(
         "comment",

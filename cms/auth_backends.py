@@ -1,0 +1,138 @@
+"""Authentication backends that read the signed-in person from the shared cache.
+
+Every signed-in request loads its user, and every participation check (voting,
+proposing, replying, moderating) asks which roles they hold, and roles are groups:
+with Django's backends that is a query for the user and another for their groups on
+every request. Here the user is loaded with the names of their groups in one query
+and kept in the shared cache (beside the session), so a signed-in request usually
+costs no query at all to know who is asking.
+
+A cached user is dropped the moment anything about them changes: the user saved or
+deleted, their groups changed from either side, a group renamed or deleted, or a
+Wagtail admin bulk action on users (which updates rows without saving them); each is
+dropped again when the change commits, and an entry lives five minutes at most.
+The session's auth hash is still checked against the cached password hash on every
+request, so a password change still signs out other sessions at once.
+"""
+
+from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
+from django.contrib.auth import backends, get_user_model
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+
+SEPARATOR = "\x1f"  # the ASCII unit separator: never part of a group's name
+USER_KEY = "auth:user:{}"
+USER_SECONDS = 300
+
+
+def _group_names_sql() -> str:
+    """A correlated subquery: the user's group names joined by SEPARATOR (a parameter).
+
+    Built only from the models' own table and column names, quoted; no input enters it.
+    """
+    user = get_user_model()
+    memberships = user.groups.through._meta
+    quote = connection.ops.quote_name
+    aggregate = "string_agg" if connection.vendor == "postgresql" else "group_concat"
+    # Identifiers from the models, quoted; the separator is a parameter.
+    return (
+        f"SELECT {aggregate}(g.{quote('name')}, %s) FROM {quote(Group._meta.db_table)} g"  # noqa: S608
+        f" JOIN {quote(memberships.db_table)} m ON m.{quote('group_id')} = g.{quote('id')}"
+        f" WHERE m.{quote(memberships.get_field('user').column)}"
+        f" = {quote(user._meta.db_table)}.{quote(user._meta.pk.column)}"
+    )
+
+
+def load_user_with_group_names(user_id):
+    """The user with `_group_names` set, in one query; None if there is no such user."""
+    user_model = get_user_model()
+    user = (
+        user_model._default_manager.annotate(
+            group_names_joined=RawSQL(_group_names_sql(), [SEPARATOR])  # noqa: S611
+        )
+        .filter(pk=user_id)
+        .first()
+    )
+    if user is not None:
+        joined = user.group_names_joined
+        user._group_names = frozenset(joined.split(SEPARATOR)) if joined else frozenset()
+    return user
+
+
+def cached_user(user_id):
+    """The user (with their group names) from the shared cache, or loaded and stored."""
+    key = USER_KEY.format(user_id)
+    user = cache.get(key)
+    if user is None:
+        user = load_user_with_group_names(user_id)
+        if user is not None:
+            cache.set(key, user, USER_SECONDS)
+    return user
+
+
+def forget_users(user_ids) -> None:
+    """Drop these users' cached copies, now and again when the transaction commits."""
+    keys = [USER_KEY.format(pk) for pk in user_ids]
+    if not keys:
+        return
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+class CachedUserMixin:
+    def get_user(self, user_id):
+        user = cached_user(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+
+class ModelBackend(CachedUserMixin, backends.ModelBackend):
+    """Django's ModelBackend (email and password), reading the user from the cache."""
+
+
+class AuthenticationBackend(CachedUserMixin, AllauthBackend):
+    """django-allauth's backend (the one its sign-in flows record), likewise."""
+
+
+# --- Dropping cached users when they change --------------------------------------------
+
+
+def _user_saved_or_deleted(sender, instance, **kwargs):
+    forget_users([instance.pk])
+
+
+def _groups_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if not action.startswith("post_") and action != "pre_clear":
+        return
+    if not reverse:  # user.groups.add(...): the instance is the user
+        forget_users([instance.pk])
+    elif pk_set:  # group.user_set.add(...): the ids are users
+        forget_users(pk_set)
+    else:  # group.user_set.clear(): its members, read before they go
+        forget_users(list(instance.user_set.values_list("pk", flat=True)))
+
+
+def _group_changed(sender, instance, **kwargs):
+    """A renamed or deleted group changes its members' roles (read before a deletion)."""
+    if instance.pk is not None:
+        members = get_user_model().objects.filter(groups=instance).values_list("pk", flat=True)
+        forget_users(list(members))
+
+
+def forget_users_after_bulk_action(request, action_type, objects, action_class_instance):
+    """Wagtail hook: bulk actions on users update rows without saving each user."""
+    if getattr(action_class_instance, "model", None) is get_user_model():
+        forget_users([obj.pk for obj in objects])
+
+
+def connect() -> None:
+    user_model = get_user_model()
+    post_save.connect(_user_saved_or_deleted, sender=user_model, dispatch_uid="auth.user_saved")
+    post_delete.connect(_user_saved_or_deleted, sender=user_model, dispatch_uid="auth.user_gone")
+    m2m_changed.connect(
+        _groups_changed, sender=user_model.groups.through, dispatch_uid="auth.groups_changed"
+    )
+    post_save.connect(_group_changed, sender=Group, dispatch_uid="auth.group_saved")
+    pre_delete.connect(_group_changed, sender=Group, dispatch_uid="auth.group_deleted")
