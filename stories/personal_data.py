@@ -23,6 +23,11 @@ def forget_contact_details(user) -> None:
     """On account deletion: the stories stay (they are the group's), the email goes."""
     from stories.models import StoryPage
 
-    StoryPage.objects.filter(submitted_by=user, contact_email__iexact=user.email).update(
-        contact_email=""
-    )
+    forgotten = StoryPage.objects.filter(
+        submitted_by=user, contact_email__iexact=user.email
+    ).update(contact_email="")
+    if forgotten:
+        # Routing keeps live pages in the shared cache (cms.routing): drop those copies too.
+        from cms.cache import purge_page_cache
+
+        purge_page_cache()

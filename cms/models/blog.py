@@ -68,10 +68,12 @@ class BlogIndexPage(BasePage):
 
         tag = query_text(request.GET.get("tag", ""), 100)
         number = request.GET.get("page", "")
-        paginator = Paginator(self.posts(tag), POSTS_PER_PAGE)
-        # Read only when the listing is rendered, not when it comes from the part cache.
-        context["posts"] = SimpleLazyObject(lambda: paginator.get_page(number))
-        context["tags"] = self.tags()
+        # Built and read only when the listing is rendered, not when it comes from the
+        # part cache (even building these querysets costs a fair part of a request).
+        context["posts"] = SimpleLazyObject(
+            lambda: Paginator(self.posts(tag), POSTS_PER_PAGE).get_page(number)
+        )
+        context["tags"] = SimpleLazyObject(lambda: list(self.tags()))
         context["current_tag"] = SimpleLazyObject(
             lambda: Tag.objects.filter(slug=tag).first() if tag else None
         )

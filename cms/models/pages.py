@@ -8,7 +8,7 @@ from wagtail.models import Page, PageManager, PageViewRestriction
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
-from cms import sitewide
+from cms import routing, sitewide
 from cms.blocks import BodyBlock
 
 # What routing reads of the pages along a path (the page found is then loaded in full).
@@ -63,38 +63,31 @@ class BasePage(Page):
         abstract = True
 
     def route(self, request, path_components):
-        """Wagtail's routing, with the pages along the path read in one query.
+        """Wagtail's routing, with the pages along the path from the shared cache.
 
-        Wagtail reads each level's child and then its specific page: two queries a
-        level. Here the pages along the path come in one query, and only a page whose
-        type routes on its own (a routable page) or the page found is made specific.
-        The outcome is Wagtail's: the same page, the same 404s.
+        Wagtail reads each level's child and then its specific page: two queries a level.
+        Here the pages along the path come from `cms.routing` (the shared cache, or one
+        query and one per page type), already specific. The outcome is Wagtail's: the
+        same page, the same 404s.
         """
         if not path_components:
             return super().route(request, path_components)
         urls = []
         for slug in path_components:
             urls.append(f"{urls[-1] if urls else self.url_path}{slug}/")
-        along = {
-            page.url_path: page
-            for page in Page.objects.filter(
-                url_path__in=urls,
-                path__startswith=self.path,
-                depth__lte=self.depth + len(urls),
-            ).only(*ROUTING_FIELDS)
-        }
+
+        def routing_goes_on(page, position):
+            return position + 1 < len(urls) and type(page).route is BasePage.route
+
+        along = routing.pages_along(self, urls, routing_goes_on)
         parent = self
         for position, url in enumerate(urls):
             page = along.get(url)
             if page is None or page.depth != parent.depth + 1:
                 raise Http404
             page._cached_parent_obj = parent
-            remaining = path_components[position + 1 :]
-            model = page.specific_class
-            if not remaining or model is None or model.route is not BasePage.route:
-                specific = page.specific
-                specific._cached_parent_obj = parent
-                return specific.route(request, remaining)
+            if not routing_goes_on(page, position):
+                return page.route(request, path_components[position + 1 :])
             parent = page
         raise Http404  # not reached: the last page always returns above
 

@@ -128,8 +128,10 @@ PATHS = [
 ]
 
 
+@pytest.mark.parametrize("shared_cache", [False, True], ids=["database", "shared-cache"])
 @pytest.mark.parametrize("path", PATHS)
-def test_routing_finds_the_page_wagtail_finds(tree, path):
+def test_routing_finds_the_page_wagtail_finds(settings, tree, path, shared_cache):
+    settings.FRAGMENT_CACHE_SECONDS = 600 if shared_cache else 0
     components = [part for part in path.split("/") if part]
     request = RequestFactory().get("/" + path)
 
@@ -139,9 +141,57 @@ def test_routing_finds_the_page_wagtail_finds(tree, path):
         except Http404:
             return "404"
 
-    ours = outcome(tree.specific.route)
     wagtails = outcome(lambda request, parts: Page.route(tree, request, parts))
-    assert ours == wagtails
+    assert outcome(tree.specific.route) == wagtails
+    assert outcome(tree.specific.route) == wagtails  # the second time from the cache
+
+
+def test_with_the_shared_cache_a_page_view_reads_no_page_rows(client, settings, about):
+    settings.FRAGMENT_CACHE_SECONDS = 600
+    client.get("/about/")  # fills the site-wide entry and the pages along the path
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/about/").status_code == 200
+    assert "wagtailcore_page" not in " ".join(q["sql"] for q in queries.captured_queries)
+
+
+def rename(page, slug):
+    page.slug = slug
+    page.save_revision().publish()
+
+
+@pytest.mark.parametrize(
+    "change, old_path, new_path",
+    [
+        (lambda page: page.unpublish(), "/about/team/", None),
+        (
+            lambda page: setattr(page, "slug", "people") or page.save_revision().publish(),
+            "/about/team/",
+            "/about/people/",
+        ),
+        (
+            lambda page: page.move(Page.objects.get(slug="home"), pos="last-child"),
+            "/about/team/",
+            "/team/",
+        ),
+        (lambda page: rename(page.get_parent().specific, "who"), "/about/team/", "/who/team/"),
+    ],
+    ids=["unpublished", "slug-changed", "moved", "parent-renamed"],
+)
+def test_a_cached_route_follows_every_change_at_once(
+    client, settings, tree, change, old_path, new_path
+):
+    settings.FRAGMENT_CACHE_SECONDS = 600
+    team = StandardPage.objects.get(slug="team")
+    for _ in range(2):  # the second time from the shared cache
+        assert client.get(old_path).status_code == 200
+        assert client.get("/about/team/board/").status_code == 200
+    change(team)
+    gone = client.get(old_path)
+    if new_path:  # Wagtail's own redirect from the old address, or nothing there
+        assert client.get(new_path).status_code == 200
+        assert gone.status_code == 404 or gone["Location"] == new_path
+    else:
+        assert gone.status_code == 404
 
 
 def test_the_redis_cache_reuses_one_client_per_connection_pool():
