@@ -4,12 +4,17 @@ They are plain functions called from `StoriesIndexPage`'s routes, so the index p
 stays a thin list of URLs and each view can be read (and tested) on its own.
 """
 
+import functools
+import re
+from functools import partial
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Prefetch, When
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
+from django.utils.functional import SimpleLazyObject
 from django_ratelimit.core import is_ratelimited
 
 from cms.models import Party
@@ -73,6 +78,41 @@ def listing_queryset(queryset):
 
 
 def story_library(request, index):
+    """The library: filters with counts, and the matching stories, a page at a time.
+
+    With only plain filters in the address (no search words), everything below the
+    page's introduction is a shared page part, and its queries run only when it is
+    rendered: every value in the context is read lazily from `library_listing`.
+    """
+    listing = functools.cache(lambda: library_listing(request, index))
+    context = {
+        "page": index,
+        "self": index,
+        **{name: SimpleLazyObject(partial(lambda n: listing()[n], name)) for name in LISTED},
+        "library_part": shared_library_part(request.GET),
+    }
+    return TemplateResponse(request, "stories/stories_index_page.html", context)
+
+
+LISTED = ("filter_form", "stories", "query", "facets", "any_filter")
+PLAIN_VALUE = re.compile(r"[-\w]{1,60}")
+
+
+def shared_library_part(params) -> str | None:
+    """The shared part for these filters, or None if the address has anything else.
+
+    Only the filters and the page number, one plain value each: search words and odd
+    values render afresh, so no visitor's text reaches a part others are shown.
+    """
+    allowed = {*FACET_FIELDS, "page"}
+    if not set(params) <= allowed or any(len(params.getlist(name)) != 1 for name in params):
+        return None
+    if not all(PLAIN_VALUE.fullmatch(params[name]) for name in params):
+        return None
+    return "library:" + "&".join(f"{name}={params[name]}" for name in sorted(params))
+
+
+def library_listing(request, index) -> dict:
     published = index.published_stories()
     years = published.order_by("-year").values_list("year", flat=True).distinct()
     form = StoryFilterForm(request.GET or None, years=list(years))
@@ -86,20 +126,15 @@ def story_library(request, index):
     stories = apply_filters(scope, filters)
     ordering = [relevance, "-first_published_at"] if relevance is not None else []
     stories = listing_queryset(stories).order_by(*ordering, "-first_published_at", "-pk")
-
-    page = Paginator(stories, settings.STORIES_PER_PAGE).get_page(request.GET.get("page"))
-    context = {
-        "page": index,
-        "self": index,
+    return {
         "filter_form": form,
-        "stories": page,
+        "stories": Paginator(stories, settings.STORIES_PER_PAGE).get_page(request.GET.get("page")),
         "query": query,
         "facets": facet_options(
             scope, filters, {name: request.GET.get(name, "") for name in FACET_FIELDS}
         ),
         "any_filter": any(filters.get(name) not in (None, "") for name in FACET_FIELDS),
     }
-    return TemplateResponse(request, "stories/stories_index_page.html", context)
 
 
 def facet_options(scope, filters: dict, chosen: dict) -> dict:

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.search import index
@@ -54,15 +55,29 @@ class EventIndexPage(BasePage):
         region = request.GET.get("region", "")
         if region not in dict(EVENT_REGION_CHOICES):
             region = ""
+        number = request.GET.get("page", "")
         now = timezone.now()
-        events = self.events(region)
         context["region"] = region
         context["regions"] = EVENT_REGION_CHOICES
-        context["upcoming_events"] = events.filter(finishes_at__gte=now).order_by("start", "pk")
-        past = events.filter(finishes_at__lt=now).order_by("-start", "-pk")
-        context["past_events"] = Paginator(past, PAST_EVENTS_PER_PAGE).get_page(
-            request.GET.get("page")
+        # Read only when the listings are rendered, not when they come from the part cache.
+        context["upcoming_events"] = SimpleLazyObject(
+            lambda: list(self.events(region).filter(finishes_at__gte=now).order_by("start", "pk"))
         )
+        context["past_events"] = SimpleLazyObject(
+            lambda: Paginator(
+                self.events(region).filter(finishes_at__lt=now).order_by("-start", "-pk"),
+                PAST_EVENTS_PER_PAGE,
+            ).get_page(number)
+        )
+        # One shared part per region and page of past events, for a minute (events pass);
+        # any other query renders afresh (the pagination links repeat the query).
+        if (
+            set(request.GET) <= {"region", "page"}
+            and request.GET.get("region", "") == region
+            and (number.isdigit() or not number)
+            and len(number) < 6
+        ):
+            context["listing_part"] = f"events:{region or 'all'}:{number or 1}"
         return context
 
 

@@ -43,7 +43,8 @@ class PaperIndexPage(BasePage):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["papers"] = self.papers()
+        # Read only when the list is rendered, not when it comes from the part cache.
+        context["papers"] = SimpleLazyObject(lambda: list(self.papers()))
         return context
 
 

@@ -275,3 +275,57 @@ def test_each_blog_listing_page_and_tag_has_its_own_shared_part(client, fragment
     odd = client.get("/blog/", {"page": 2, "ref": "newsletter"}).content.decode()
     assert "ref=newsletter" in odd
     assert "ref=newsletter" not in client.get("/blog/", {"page": 2}).content.decode()
+
+
+def test_events_share_their_listings_for_a_minute_per_region_and_page(
+    client, fragments_on, home, monkeypatch
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from cms import cache as page_parts
+    from cms.models import EventIndexPage, EventPage
+
+    lifetimes = {}
+    original = page_parts.cached_fragment
+
+    def recording(request, page, name, render, seconds=None):
+        lifetimes[name] = seconds
+        return original(request, page, name, render, seconds)
+
+    monkeypatch.setattr(page_parts, "cached_fragment", recording)
+    events = publish_child(home, EventIndexPage(title="Events", slug="events"))
+    soon = timezone.now() + datetime.timedelta(days=3)
+    for region, town in (("london", "Camden"), ("wales", "Cardiff")):
+        publish_child(
+            events,
+            EventPage(
+                title=f"Meeting in {town}",
+                slug=town.lower(),
+                start=soon,
+                summary="Come along.",
+                town=town,
+                region=region,
+                organiser="Local alliance",
+            ),
+        )
+    for _ in range(2):  # the second time from the shared part
+        welsh = client.get("/events/", {"region": "wales"}).content.decode()
+        assert "Meeting in Cardiff" in welsh and "Meeting in Camden" not in welsh
+        assert "Meeting in Camden" in client.get("/events/").content.decode()
+    assert lifetimes == {"events:wales:1": 60, "events:all:1": 60}
+    odd = client.get("/events/", {"region": "atlantis"}).content.decode()
+    assert "Meeting in Camden" in odd  # an unknown region shows everything, afresh
+    assert "events:atlantis:1" not in lifetimes
+
+
+def test_the_paper_list_is_shared_until_a_paper_is_published(client, fragments_on, home):
+    from cms.models import PaperIndexPage, PaperPage
+
+    papers = publish_child(home, PaperIndexPage(title="Papers", slug="papers"))
+    publish_child(papers, PaperPage(title="Fair votes", slug="fair-votes", summary="Why PR."))
+    assert "Fair votes" in client.get("/papers/").content.decode()
+    publish_child(papers, PaperPage(title="Green deal", slug="green-deal", summary="Jobs."))
+    html = client.get("/papers/").content.decode()
+    assert "Fair votes" in html and "Green deal" in html
