@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: axe demo test install lint format check e2e bench bench-pages bench-manifesto bench-crowdfund bench-load clean
+.PHONY: axe demo test install lint format check e2e bench bench-all bench-pages bench-manifesto bench-crowdfund bench-load clean
 
 $(BIN)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,9 +55,12 @@ format: install
 clean:
 	rm -rf $(VENV) staticfiles media-test db.sqlite3
 
-## bench: every benchmark (needs PostgreSQL, Redis and wrk); BENCH_QUICK=1 for a short run
+## bench: the page benchmark (needs PostgreSQL, Redis and wrk); BENCH_QUICK=1 for a short run
 BENCH_PG ?= postgres://postgres@127.0.0.1:5432
-bench: bench-pages bench-manifesto bench-crowdfund
+bench: bench-pages
+
+## bench-all: every benchmark, one after another
+bench-all: bench-pages bench-manifesto bench-crowdfund
 
 ## bench-pages: our pages beside a bare Django view and a fresh Wagtail site
 bench-pages: install

@@ -16,6 +16,7 @@ a few seconds).
 
 import hashlib
 import re
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -74,11 +75,30 @@ def cached_fragment(request, page, name: str, render, seconds: int | None = None
     if lifetime <= 0 or request is None or getattr(request, "is_preview", False):
         return render()
     key = f"fragment:{content_generation()}:{getattr(page, 'pk', '-')}:{name}"
-    html = cache.get(key)
-    if html is None:
-        html = render()
-        cache.set(key, html, lifetime)
+    stored = cache.get(key)
+    if isinstance(stored, tuple) and (time.time() < stored[0] or not claim_refresh(key)):
+        return stored[1]
+    html = render()
+    store_for(key, html, lifetime)
     return html
+
+
+# When a stored page or part passes its lifetime, the one request that claims the refresh
+# renders it again while the others are still given the stored copy, for at most this
+# long: otherwise every worker renders the same costly page at once the moment it
+# expires (a surge's worst latencies). A purge (a new generation) is never served stale.
+STALE_SECONDS_AT_MOST = 10
+
+
+def store_for(key: str, value, lifetime: int) -> None:
+    """Store `value` as fresh for `lifetime` seconds, then briefly stale (see above)."""
+    grace = min(lifetime, STALE_SECONDS_AT_MOST)
+    cache.set(key, (time.time() + lifetime, value), lifetime + grace)
+
+
+def claim_refresh(key: str) -> bool:
+    """True for the one request that re-renders an expired entry; the rest serve it stale."""
+    return cache.add(f"{key}:refreshing", 1, timeout=STALE_SECONDS_AT_MOST)
 
 
 def page_cache_key(request) -> str:
@@ -148,21 +168,22 @@ class AnonymousPageCacheMiddleware:
             generation = current_generation()
         sitewide.memo.get(GENERATION_KEY, lambda: generation)
         stored = found.get(key)
-        if stored is not None and stored[0] == generation:
-            _generation, status, headers, content = stored
-            response = HttpResponse(content, status=status)
-            for name, value in headers:
-                response[name] = value
-            response["X-Page-Cache"] = "hit"
-            return response
+        if isinstance(stored, tuple) and len(stored) == 2 and stored[1][0] == generation:
+            fresh_until, (_generation, status, headers, content) = stored
+            fresh = time.time() < fresh_until
+            if fresh or not claim_refresh(key):
+                response = HttpResponse(content, status=status)
+                for name, value in headers:
+                    response[name] = value
+                response["X-Page-Cache"] = "hit" if fresh else "stale"
+                return response
         response = self.get_response(request)
         lifetime = response_lifetime(request, response)
         if lifetime:
             if hasattr(response, "render") and not response.is_rendered:
                 response.render()
             headers = [(name, value) for name, value in response.items()]
-            stored = (generation, response.status_code, headers, response.content)
-            cache.set(key, stored, lifetime)
+            store_for(key, (generation, response.status_code, headers, response.content), lifetime)
             response["X-Page-Cache"] = "miss"
         return response
 

@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.dispatch import Signal
 from django.http.request import split_domain_port
 
-SITEWIDE_KEY = "sitewide:v1"
+SITEWIDE_KEY = "sitewide:v2"
 # A safety net only: every change that matters deletes the entry at once.
 LIFETIME = 24 * 60 * 60
 
@@ -64,15 +64,15 @@ def build() -> dict:
         # Wagtail routes every request from the root page made specific: keep that too,
         # so routing starts without a query (the entry goes whenever a page is published).
         site.root_page.specific  # noqa: B018
+    private_sections = sorted(PageViewRestriction.objects.values_list("page__path", "page__depth"))
+    alias_paths = sorted(Page.objects.filter(alias_of__isnull=False).values_list("path", flat=True))
     return {
         "sites": sites,
         "site_root_paths": Site.get_site_root_paths(),
-        "private_sections": sorted(
-            PageViewRestriction.objects.values_list("page__path", "page__depth")
-        ),
-        "alias_paths": sorted(
-            Page.objects.filter(alias_of__isnull=False).values_list("path", flat=True)
-        ),
+        "private_sections": private_sections,
+        # A page below any of these may have a view restriction (see may_be_restricted).
+        "restricted_prefixes": tuple(path for path, _depth in private_sections)
+        + tuple(alias_paths),
         "navigation": {site.pk: navigation_settings(site).as_links(site) for site in sites},
     }
 
@@ -160,15 +160,17 @@ def not_used(view):
     return view
 
 
+NO_NAVIGATION = {"menu": [], "footer": [], "footer_text": ""}
+
+
 def navigation(request) -> dict:
     """The menu and footer of the request's site: labels, addresses and the footer line."""
     from wagtail.models import Site
 
-    site = Site.find_for_request(request)
-    empty = {"menu": [], "footer": [], "footer_text": ""}
+    site = Site.find_for_request(request) if request is not None else None
     if site is None:
-        return empty
-    return entry()["navigation"].get(site.pk, empty)
+        return NO_NAVIGATION
+    return entry()["navigation"].get(site.pk, NO_NAVIGATION)
 
 
 def private_sections() -> list[tuple[str, int]]:
@@ -184,9 +186,7 @@ def may_be_restricted(page) -> bool:
     """
     if page.alias_of_id is not None:
         return True
-    values = entry()
-    prefixes = [path for path, _depth in values["private_sections"]] + values["alias_paths"]
-    return any(page.path.startswith(prefix) for prefix in prefixes)
+    return page.path.startswith(entry()["restricted_prefixes"])
 
 
 def private_q() -> Q:

@@ -150,9 +150,9 @@ def merge_amendments(page: ManifestoPage, amendments, moderator, note: str = "")
 
 def _recompute_after_commit(page) -> None:
     """Statuses and votes changed: refresh rankings and leading amendments in the background."""
-    from manifesto.tasks import recompute_rankings
+    from manifesto.tasks import queue_after_commit, recompute_rankings
 
-    recompute_rankings.delay_on_commit(page.pk)
+    queue_after_commit(recompute_rankings, page.pk)
 
 
 def _merge_note(amendments) -> str:
@@ -255,7 +255,7 @@ def _describe_collision(regions) -> str:
 
 def reset_votes(amendment: Amendment) -> None:
     """Delete the votes on an amendment whose change is no longer what people voted on."""
-    from manifesto.tasks import tell_voters_votes_reset
+    from manifesto.tasks import queue_after_commit, tell_voters_votes_reset
 
     voter_ids = list(amendment.votes.values_list("voter_id", flat=True))
     amendment.votes.all().delete()
@@ -270,4 +270,7 @@ def reset_votes(amendment: Amendment) -> None:
         bridging_detail={},
     )
     if voter_ids:
-        tell_voters_votes_reset.delay_on_commit(amendment.pk, voter_ids)
+        # Without a broker the emails are written to the outbox here instead: never lost.
+        queue_after_commit(
+            tell_voters_votes_reset, amendment.pk, voter_ids, fallback=tell_voters_votes_reset
+        )

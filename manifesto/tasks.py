@@ -26,6 +26,25 @@ def recompute_rankings(page_id: int | None = None) -> int:
 logger = logging.getLogger(__name__)
 
 
+def queue_after_commit(task, *args, fallback=None) -> None:
+    """Queue `task` once the transaction commits, never failing the request that asked.
+
+    If the broker cannot take it, the request has already committed its change: log, and
+    call `fallback` (with the same arguments) where waiting for the periodic tasks would
+    lose something; without one, the periodic recompute catches up.
+    """
+
+    def queue():
+        try:
+            task.apply_async(args, retry=False)
+        except Exception:
+            logger.warning("Could not queue %s", task.name, exc_info=True)
+            if fallback is not None:
+                fallback(*args)
+
+    transaction.on_commit(queue)
+
+
 # page id -> the time (time.time()) until which a recompute already queued will cover a
 # vote made now in this process: votes then skip the cache round trip.
 _covered_until: dict[int, float] = {}

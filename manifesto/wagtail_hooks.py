@@ -296,9 +296,9 @@ def collision_report_view(request, page_id):
         raise PermissionDenied
     if request.method == "POST":
         if request.POST.get("recompute"):
-            from manifesto.tasks import recompute_rankings
+            from manifesto.tasks import queue_after_commit, recompute_rankings
 
-            recompute_rankings.delay_on_commit(page.pk)
+            queue_after_commit(recompute_rankings, page.pk)
             messages.success(request, "Rankings are being recomputed.")
             return redirect(request.path)
         if not can(request.user, "merge", page):

@@ -117,3 +117,41 @@ def pytest_collection_modifyitems(items):
         uses_real_transactions = "transactional_db" in names or "live_server" in names
         if uses_real_transactions and item.get_closest_marker("django_db") is None:
             names.append("django_db_serialized_rollback")
+
+
+@pytest.fixture
+def part_lifetimes(monkeypatch):
+    """The lifetime each shared page part was stored with, by name (cms.cache)."""
+    from cms import cache as page_parts
+
+    seen = {}
+    original = page_parts.cached_fragment
+
+    def recording(request, page, name, render, seconds=None):
+        seen[name] = seconds
+        return original(request, page, name, render, seconds)
+
+    monkeypatch.setattr(page_parts, "cached_fragment", recording)
+    return seen
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Moves cms.cache's idea of now forward (the stored copies carry their own deadline)."""
+    import time as real_time
+
+    from cms import cache as page_cache
+
+    offset = {"seconds": 0.0}
+
+    class Clock:
+        @staticmethod
+        def time():
+            return real_time.time() + offset["seconds"]
+
+        @staticmethod
+        def advance(seconds):
+            offset["seconds"] += seconds
+
+    monkeypatch.setattr(page_cache, "time", Clock)
+    return Clock

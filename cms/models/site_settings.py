@@ -27,10 +27,6 @@ class LinkFields(models.Model):
     def __str__(self):
         return self.label
 
-    @property
-    def href(self) -> str:
-        return self.href_on(None)
-
     def href_on(self, site) -> str:
         """The link's address as shown on `site`: a path there, a full URL to another site."""
         if self.page_id:

@@ -26,10 +26,7 @@ def query_with(context, **changes):
 @register.simple_tag(takes_context=True)
 def site_navigation(context):
     """The menu, footer links and footer line of the current site (see cms.sitewide)."""
-    request = context.get("request")
-    if request is None:
-        return {"menu": [], "footer": [], "footer_text": ""}
-    return sitewide.navigation(request)
+    return sitewide.navigation(context.get("request"))
 
 
 @register.tag

@@ -1,5 +1,7 @@
 """Testing that anonymous pages come from the shared cache and nothing personal ever does."""
 
+import time
+
 import pytest
 from django.test import Client
 from wagtail.models import Page
@@ -135,13 +137,71 @@ def test_pages_with_live_figures_are_cached_only_for_seconds(db, settings):
     original_set = cache.set
 
     def recording_set(key, value, timeout=None, **kwargs):
-        captured[key] = timeout
+        captured[key] = (timeout, value)
         return original_set(key, value, timeout, **kwargs)
 
     cache.set = recording_set
     try:
+        before = time.time()
         assert Client().get(page.url)["X-Page-Cache"] == "miss"
     finally:
         cache.set = original_set
-    page_timeouts = [timeout for key, timeout in captured.items() if key.startswith("pagecache:")]
-    assert page_timeouts == [5]
+    stored = [entry for key, entry in captured.items() if key.startswith("pagecache:")]
+    assert len(stored) == 1
+    timeout, (fresh_until, _page) = stored[0]
+    assert before + 5 <= fresh_until <= time.time() + 5  # fresh five seconds
+    assert timeout == 5 + 5  # then served stale only while one request renders it again
+
+
+def test_an_expired_page_is_rendered_by_one_request_while_others_get_the_stored_copy(
+    client, about, settings, clock
+):
+    """Testing that the moment a page expires, one request renders it again and the rest
+    are given the stored copy meanwhile, instead of every worker rendering it at once."""
+    from django.core.cache import cache
+
+    from cms.cache import claim_refresh, page_cache_key
+
+    first = client.get("/about/")
+    assert first["X-Page-Cache"] == "miss"
+    key = page_cache_key(first.wsgi_request)
+    clock.advance(settings.PAGE_CACHE_SECONDS + 1)
+    assert claim_refresh(key)  # another worker is rendering the page again...
+    Page.objects.filter(pk=about.pk).update(title="A change not yet published")
+    stale = client.get("/about/")  # ...so this visitor gets the stored copy
+    assert stale["X-Page-Cache"] == "stale" and stale.content == first.content
+    cache.delete(f"{key}:refreshing")  # that worker failed: the next visitor renders it
+    assert client.get("/about/")["X-Page-Cache"] == "miss"
+    assert client.get("/about/")["X-Page-Cache"] == "hit"
+
+
+def test_a_purge_is_never_answered_with_a_stale_copy(client, about, settings, clock):
+    client.get("/about/")
+    clock.advance(settings.PAGE_CACHE_SECONDS + 1)
+    about.introduction = "Who we are now."
+    about.save_revision().publish()
+    response = client.get("/about/")
+    assert response["X-Page-Cache"] == "miss"
+    assert "Who we are now." in response.content.decode()
+
+
+def test_a_stale_copy_is_dropped_by_the_cache_itself_after_its_grace(
+    client, about, settings, monkeypatch
+):
+    """The grace is the stored entry's own timeout, so the cache drops it even if no
+    request ever refreshes it."""
+    from django.core.cache import cache
+
+    from cms.cache import STALE_SECONDS_AT_MOST
+
+    timeouts = {}
+    original_set = cache.set
+
+    def recording_set(key, value, timeout=None, **kwargs):
+        timeouts[key] = timeout
+        return original_set(key, value, timeout, **kwargs)
+
+    monkeypatch.setattr(cache, "set", recording_set)
+    client.get("/about/")
+    stored = [timeout for key, timeout in timeouts.items() if key.startswith("pagecache:")]
+    assert stored == [settings.PAGE_CACHE_SECONDS + STALE_SECONDS_AT_MOST]

@@ -278,23 +278,14 @@ def test_each_blog_listing_page_and_tag_has_its_own_shared_part(client, fragment
 
 
 def test_events_share_their_listings_for_a_minute_per_region_and_page(
-    client, fragments_on, home, monkeypatch
+    client, fragments_on, home, part_lifetimes
 ):
     import datetime
 
     from django.utils import timezone
 
-    from cms import cache as page_parts
     from cms.models import EventIndexPage, EventPage
 
-    lifetimes = {}
-    original = page_parts.cached_fragment
-
-    def recording(request, page, name, render, seconds=None):
-        lifetimes[name] = seconds
-        return original(request, page, name, render, seconds)
-
-    monkeypatch.setattr(page_parts, "cached_fragment", recording)
     events = publish_child(home, EventIndexPage(title="Events", slug="events"))
     soon = timezone.now() + datetime.timedelta(days=3)
     for region, town in (("london", "Camden"), ("wales", "Cardiff")):
@@ -314,10 +305,10 @@ def test_events_share_their_listings_for_a_minute_per_region_and_page(
         welsh = client.get("/events/", {"region": "wales"}).content.decode()
         assert "Meeting in Cardiff" in welsh and "Meeting in Camden" not in welsh
         assert "Meeting in Camden" in client.get("/events/").content.decode()
-    assert lifetimes == {"events:wales:1": 60, "events:all:1": 60}
+    assert part_lifetimes == {"events:wales:1": 60, "events:all:1": 60}
     odd = client.get("/events/", {"region": "atlantis"}).content.decode()
     assert "Meeting in Camden" in odd  # an unknown region shows everything, afresh
-    assert "events:atlantis:1" not in lifetimes
+    assert "events:atlantis:1" not in part_lifetimes
 
 
 def test_the_paper_list_is_shared_until_a_paper_is_published(client, fragments_on, home):
@@ -329,3 +320,22 @@ def test_the_paper_list_is_shared_until_a_paper_is_published(client, fragments_o
     publish_child(papers, PaperPage(title="Green deal", slug="green-deal", summary="Jobs."))
     html = client.get("/papers/").content.decode()
     assert "Fair votes" in html and "Green deal" in html
+
+
+def test_an_expired_part_is_shown_while_one_request_renders_it_again(
+    client, fragments_on, home, clock
+):
+    from cms.cache import claim_refresh, content_generation
+
+    page = publish_child(home, BlogIndexPage(title="Blog", slug="blog"))
+    post = publish_child(page, BlogPostPage(title="News", slug="news", intro="First words."))
+    html = client.get("/blog/news/").content.decode()
+    key = f"fragment:{content_generation()}:{post.pk}:post"
+    first_deadline = cache.get(key)[0]
+    clock.advance(601)
+    assert claim_refresh(key)  # another worker is rendering the part again
+    assert client.get("/blog/news/").content.decode() == html
+    assert cache.get(key)[0] == first_deadline  # the stored copy was shown, not replaced
+    cache.delete(f"{key}:refreshing")  # that worker gave up: the next request renders it
+    client.get("/blog/news/")
+    assert cache.get(key)[0] > clock.time()

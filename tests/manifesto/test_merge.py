@@ -101,6 +101,33 @@ def test_votes_reset_and_voters_told_where_the_change_itself_changed(
     assert told == {voter.email for voter in voters}
 
 
+def test_with_the_broker_down_a_merge_completes_and_reset_voters_are_still_told(
+    manifesto, economy, supporter, other_supporter, moderator, voters, mail_via_celery, monkeypatch
+):
+    """Testing that a broker that refuses work fails no merge and loses no email: the
+    ranking waits for the periodic recompute, the voters' emails go to the outbox."""
+    from kombu.exceptions import OperationalError
+
+    from manifesto import tasks
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to the broker. Connection refused.")
+
+    for task in (tasks.recompute_rankings, tasks.tell_voters_votes_reset):
+        monkeypatch.setattr(task, "apply_async", refuse)
+    first = amend(manifesto, economy, supporter, BASE.replace("End austerity", "Reverse cuts"))
+    both = BASE.replace("End austerity", "Reverse cuts").replace("rich and poor", "all")
+    superset = amend(manifesto, economy, other_supporter, both)
+    for voter in voters:
+        cast_vote(superset, voter, "agree")
+    with mail_via_celery():
+        result = merge_amendments(manifesto, [first], moderator)
+    assert superset in result.reset
+    assert Amendment.objects.get(pk=first.pk).status == AmendmentStatus.MERGED
+    told = {address for m in mail_via_celery.outbox for address in m.to if "changed" in m.subject}
+    assert told == {voter.email for voter in voters}
+
+
 def test_amendments_that_collide_with_each_other_cannot_be_merged_together(
     manifesto, economy, supporter, other_supporter, moderator
 ):

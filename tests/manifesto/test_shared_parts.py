@@ -11,7 +11,6 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from cms import cache as page_parts
 from manifesto.actions import cast_vote, propose
 from tests.manifesto.test_views import make_amendments
 
@@ -26,20 +25,6 @@ def amendment(manifesto, clause, other_supporter):
     return propose(manifesto, clause, other_supporter, "replace", "A Green New Deal now.", "Short.")
 
 
-@pytest.fixture
-def lifetimes(monkeypatch):
-    """The lifetime each part was stored with, by name."""
-    seen = {}
-    original = page_parts.cached_fragment
-
-    def recording(request, page, name, render, seconds=None):
-        seen[name] = seconds
-        return original(request, page, name, render, seconds)
-
-    monkeypatch.setattr(page_parts, "cached_fragment", recording)
-    return seen
-
-
 def queries(client, url):
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
@@ -48,13 +33,13 @@ def queries(client, url):
 
 
 def test_the_clause_list_is_shared_and_its_figures_live_five_seconds(
-    client, parts_on, lifetimes, manifesto, amendment, supporter
+    client, parts_on, part_lifetimes, manifesto, amendment, supporter
 ):
     cast_vote(amendment, supporter, "agree")
     first, html = queries(client, manifesto.url)
     second, again = queries(client, manifesto.url)
     assert second < first and again == html  # the second time from the shared part
-    assert lifetimes == {"clauses": 5}
+    assert part_lifetimes == {"clauses": 5}
 
 
 def test_moderators_keep_their_links_beside_the_shared_clause_list(
@@ -68,14 +53,14 @@ def test_moderators_keep_their_links_beside_the_shared_clause_list(
 
 
 def test_a_ranked_list_without_vote_buttons_is_shared_for_five_seconds(
-    client, parts_on, lifetimes, manifesto, clause, other_supporter
+    client, parts_on, part_lifetimes, manifesto, clause, other_supporter
 ):
     make_amendments(manifesto, clause, other_supporter, 25)
     url = f"{manifesto.url}clause/{clause.key}/?sort=common"
     first, html = queries(client, url)
     second, again = queries(client, url)
     assert second < first and again == html
-    assert lifetimes == {f"clause-{clause.pk}-common-open-1": 5}
+    assert part_lifetimes == {f"clause-{clause.pk}-common-open-1": 5}
     page_two = client.get(url + "&page=2").content.decode()
     assert "Page 2 of 2" in page_two and page_two != html
 
@@ -96,15 +81,15 @@ def test_a_voters_list_is_their_own(client, parts_on, manifesto, clause, amendme
     ["sort=random", "sort=common&page=2x", "sort=common&page=123456"],
 )
 def test_personal_orders_and_odd_page_numbers_are_never_shared(
-    client, parts_on, lifetimes, manifesto, clause, amendment, query
+    client, parts_on, part_lifetimes, manifesto, clause, amendment, query
 ):
     assert client.get(f"{manifesto.url}clause/{clause.key}/?{query}").status_code == 200
-    assert lifetimes == {}
+    assert part_lifetimes == {}
 
 
 def test_an_unknown_status_is_shown_as_all_and_shares_that_part(
-    client, parts_on, lifetimes, manifesto, clause, amendment
+    client, parts_on, part_lifetimes, manifesto, clause, amendment
 ):
     html = client.get(f"{manifesto.url}clause/{clause.key}/?sort=common&status=<b>x</b>")
     assert "&lt;b&gt;" not in html.content.decode() and "<b>x</b>" not in html.content.decode()
-    assert lifetimes == {f"clause-{clause.pk}-common-all-1": 5}
+    assert part_lifetimes == {f"clause-{clause.pk}-common-all-1": 5}
