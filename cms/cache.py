@@ -17,11 +17,14 @@ a few seconds).
 import hashlib
 import re
 import time
+from http import HTTPStatus
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.handlers.wsgi import get_path_info
 from django.db import transaction
 from django.http import HttpResponse
+from django.http.cookie import parse_cookie
 from django.utils.cache import get_max_age
 
 from cms import sitewide
@@ -102,9 +105,30 @@ def claim_refresh(key: str) -> bool:
 
 
 def page_cache_key(request) -> str:
-    """The address's key; the generation is stored with the page, so one read gets both."""
-    location = f"{request.get_host()}{request.get_full_path()}"
-    return f"pagecache:{hashlib.sha256(location.encode()).hexdigest()}"
+    return page_cache_key_for(request.META, request.path_info)
+
+
+def page_cache_key_for(meta, path: str) -> str:
+    """The address's key, from the WSGI environ and the path as Django decodes it (so the
+    WSGI answer below and the middleware agree); the generation is stored with the page,
+    so one read gets both.
+    """
+    host = (settings.USE_X_FORWARDED_HOST and meta.get("HTTP_X_FORWARDED_HOST")) or meta.get(
+        "HTTP_HOST", f"{meta.get('SERVER_NAME', '')}:{meta.get('SERVER_PORT', '')}"
+    )
+    scheme = "https" if is_secure(meta) else "http"
+    location = f"{scheme}://{host}{path}?{meta.get('QUERY_STRING', '')}"
+    return f"pagecache:{hashlib.sha256(location.encode('utf-8', 'surrogateescape')).hexdigest()}"
+
+
+def is_secure(meta) -> bool:
+    """Django's request.is_secure(), on the WSGI environ."""
+    if settings.SECURE_PROXY_SSL_HEADER:
+        header, secure_value = settings.SECURE_PROXY_SSL_HEADER
+        value = meta.get(header)
+        if value is not None:
+            return value.split(",")[0].strip() == secure_value
+    return meta.get("wsgi.url_scheme") == "https"
 
 
 def request_is_cacheable(request) -> bool:
@@ -114,9 +138,15 @@ def request_is_cacheable(request) -> bool:
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         # A one-off message ("You have signed out") waits in this cookie to be shown.
         and "messages" not in request.COOKIES
-        and not request.path.startswith(EXCLUDED_PREFIXES)
+        and not request.path.startswith(never_cached_prefixes())
         and "preview" not in request.GET
+        # A request Django would send on to https is never answered from the cache.
+        and (request.is_secure() or not settings.SECURE_SSL_REDIRECT)
     )
+
+
+def never_cached_prefixes() -> tuple[str, ...]:
+    return (*EXCLUDED_PREFIXES, settings.STATIC_URL, settings.MEDIA_URL)
 
 
 NO_STORE = re.compile(r"\b(private|no-store|no-cache)\b")
@@ -151,7 +181,12 @@ def note_page_cache_seconds(page, request, serve_args, serve_kwargs):
 
 
 class AnonymousPageCacheMiddleware:
-    """Serve and store anonymous pages in the shared cache (see the module docstring)."""
+    """Serve and store anonymous pages in the shared cache (see the module docstring).
+
+    First of all the middleware, so what it stores is the response as it leaves the
+    site, with every header: the WSGI application below can then answer a fresh page
+    with no middleware at all.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -223,3 +258,52 @@ def extra_purge_models():
     from django.apps import apps
 
     return [apps.get_model(label) for label in getattr(settings, "PAGE_CACHE_PURGE_ON", [])]
+
+
+def serve_cached_pages(django_application):
+    """The site's WSGI application, answering fresh cached pages before Django runs.
+
+    A cached page is most of what a surge asks for, and building Django's request, its
+    signals and middleware costs more than the cache read itself; so the anonymous
+    requests the middleware would answer from the cache (the same test, on the WSGI
+    environ) are answered here, with what the middleware stored: the whole response,
+    headers included. Anything else, a miss, or a stored page past its lifetime (whose
+    refresh the middleware arranges) goes to Django.
+    """
+
+    def application(environ, start_response):
+        stored = _fresh_page(environ)
+        if stored is None:
+            return django_application(environ, start_response)
+        status, headers, content = stored
+        headers = [*headers, ("X-Page-Cache", "hit")]
+        if not any(name.lower() == "content-length" for name, _ in headers):
+            headers.append(("Content-Length", str(len(content))))
+        start_response(f"{status} {HTTPStatus(status).phrase}", headers)
+        return [content]
+
+    return application
+
+
+def _fresh_page(environ):
+    if (
+        environ.get("REQUEST_METHOD") != "GET"
+        or settings.PAGE_CACHE_SECONDS <= 0
+        or get_path_info(environ).startswith(never_cached_prefixes())
+        or "preview" in environ.get("QUERY_STRING", "")
+        or (settings.SECURE_SSL_REDIRECT and not is_secure(environ))
+    ):
+        return None
+    if "HTTP_COOKIE" in environ:
+        cookies = parse_cookie(environ["HTTP_COOKIE"])
+        if settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies:
+            return None
+    key = page_cache_key_for(environ, get_path_info(environ))
+    found = cache.get_many([GENERATION_KEY, key])
+    stored = found.get(key)
+    if not (isinstance(stored, tuple) and len(stored) == 2 and time.time() < stored[0]):
+        return None
+    generation, status, headers, content = stored[1]
+    if generation != found.get(GENERATION_KEY):
+        return None
+    return status, headers, content

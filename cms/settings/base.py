@@ -55,10 +55,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Anonymous pages from the shared cache, before any per-request work (cms/cache.py):
+    # first, so what it stores has every header the middleware below adds.
+    "cms.cache.AnonymousPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Anonymous pages from the shared cache, before any per-request work (cms/cache.py).
-    "cms.cache.AnonymousPageCacheMiddleware",
     # The request's site, root paths, private sections and menus in one cache read.
     "cms.sitewide.SitewideMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

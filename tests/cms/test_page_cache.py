@@ -205,3 +205,93 @@ def test_a_stale_copy_is_dropped_by_the_cache_itself_after_its_grace(
     client.get("/about/")
     stored = [timeout for key, timeout in timeouts.items() if key.startswith("pagecache:")]
     assert stored == [settings.PAGE_CACHE_SECONDS + STALE_SECONDS_AT_MOST]
+
+
+class WSGICall:
+    """Calls the site's WSGI application as gunicorn does, and says whether Django ran."""
+
+    def __init__(self):
+        from django.core.handlers.wsgi import WSGIHandler
+
+        from cms.cache import serve_cached_pages
+
+        self.application = serve_cached_pages(WSGIHandler())
+
+    def get(self, path, **environ):
+        from django.core.signals import request_started
+        from django.test import RequestFactory
+
+        started = []
+
+        def note(**kwargs):
+            started.append(True)
+
+        request_started.connect(note)
+        answer = {}
+
+        def start_response(status, headers):
+            answer.update(status=status, headers=dict(headers))
+
+        try:
+            base = RequestFactory()._base_environ(PATH_INFO=path, **environ)
+            body = b"".join(self.application(base, start_response))
+        finally:
+            request_started.disconnect(note)
+        return answer["status"], answer["headers"], body, bool(started)
+
+
+@pytest.fixture
+def wsgi():
+    return WSGICall()
+
+
+def test_a_fresh_cached_page_is_answered_before_django_runs(client, about, wsgi):
+    stored = client.get("/about/")
+    status, headers, body, django_ran = wsgi.get("/about/")
+    assert (status, body, django_ran) == ("200 OK", stored.content, False)
+    assert headers["X-Page-Cache"] == "hit"
+    # Every header the site's middleware adds was stored with the page.
+    for name in ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy"):
+        assert headers[name] == stored[name]
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"HTTP_COOKIE": "sessionid=abc"},
+        {"HTTP_COOKIE": "messages=abc"},
+        {"QUERY_STRING": "preview=1"},
+        {"REQUEST_METHOD": "POST"},
+    ],
+    ids=["signed-in", "a-message-waiting", "preview", "post"],
+)
+def test_personal_requests_always_reach_django(client, about, wsgi, environ):
+    client.get("/about/")
+    *_, django_ran = wsgi.get("/about/", **environ)
+    assert django_ran
+
+
+def test_a_purged_page_reaches_django(client, about, wsgi):
+    client.get("/about/")
+    about.introduction = "Who we are now."
+    about.save_revision().publish()
+    status, headers, body, django_ran = wsgi.get("/about/")
+    assert django_ran and "Who we are now." in body.decode()
+
+
+def test_a_request_due_to_go_to_https_is_never_answered_from_the_cache(client, about, settings):
+    client.get("/about/")  # stored from plain http (no redirect in the test settings)
+    settings.SECURE_SSL_REDIRECT = True
+    status, headers, body, django_ran = WSGICall().get("/about/")  # its middleware sees it
+    assert django_ran and status.startswith("301")
+
+
+def test_static_files_never_enter_the_page_cache(client, wsgi):
+    from django.core.cache import cache
+    from django.test import RequestFactory
+
+    from cms.cache import page_cache_key
+
+    request = RequestFactory().get("/static/cms/site.css")
+    client.get("/static/cms/site.css")
+    assert cache.get(page_cache_key(request)) is None
