@@ -218,7 +218,8 @@ class WSGICall:
         self.application = serve_cached_pages(WSGIHandler())
 
     def get(self, path, **environ):
-        from django.core.signals import request_started
+        from django.core.signals import request_finished, request_started
+        from django.db import close_old_connections
         from django.test import RequestFactory
 
         started = []
@@ -226,6 +227,9 @@ class WSGICall:
         def note(**kwargs):
             started.append(True)
 
+        # As Django's test client does: the test's transaction keeps its connection.
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
         request_started.connect(note)
         answer = {}
 
@@ -237,6 +241,8 @@ class WSGICall:
             body = b"".join(self.application(base, start_response))
         finally:
             request_started.disconnect(note)
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
         return answer["status"], answer["headers"], body, bool(started)
 
 
