@@ -206,7 +206,8 @@ class AnonymousPageCacheMiddleware:
         if isinstance(stored, tuple) and len(stored) == 2 and stored[1][0] == generation:
             fresh_until, (_generation, status, headers, content) = stored
             fresh = time.time() < fresh_until
-            if fresh or not claim_refresh(key):
+            claimed = request.META.get(REFRESH_CLAIMED) == key  # by the WSGI answer below
+            if fresh or not (claimed or claim_refresh(key)):
                 response = HttpResponse(content, status=status)
                 for name, value in headers:
                     response[name] = value
@@ -272,11 +273,11 @@ def serve_cached_pages(django_application):
     """
 
     def application(environ, start_response):
-        stored = _fresh_page(environ)
+        stored = _stored_page(environ)
         if stored is None:
             return django_application(environ, start_response)
-        status, headers, content = stored
-        headers = [*headers, ("X-Page-Cache", "hit")]
+        status, headers, content, state = stored
+        headers = [*headers, ("X-Page-Cache", state)]
         if not any(name.lower() == "content-length" for name, _ in headers):
             headers.append(("Content-Length", str(len(content))))
         start_response(f"{status} {HTTPStatus(status).phrase}", headers)
@@ -285,7 +286,13 @@ def serve_cached_pages(django_application):
     return application
 
 
-def _fresh_page(environ):
+# Set in the WSGI environ when the WSGI answer claimed the refresh of an expired page, so
+# the middleware renders it rather than claiming again.
+REFRESH_CLAIMED = "cms.page_cache.refresh_claimed"
+
+
+def _stored_page(environ):
+    """(status, headers, content, "hit" or "stale") to answer with, or None for Django."""
     if (
         environ.get("REQUEST_METHOD") != "GET"
         or settings.PAGE_CACHE_SECONDS <= 0
@@ -301,9 +308,14 @@ def _fresh_page(environ):
     key = page_cache_key_for(environ, get_path_info(environ))
     found = cache.get_many([GENERATION_KEY, key])
     stored = found.get(key)
-    if not (isinstance(stored, tuple) and len(stored) == 2 and time.time() < stored[0]):
+    if not (isinstance(stored, tuple) and len(stored) == 2):
         return None
-    generation, status, headers, content = stored[1]
+    fresh_until, (generation, status, headers, content) = stored
     if generation != found.get(GENERATION_KEY):
+        return None  # purged: never answered stale
+    if time.time() < fresh_until:
+        return status, headers, content, "hit"
+    if claim_refresh(key):
+        environ[REFRESH_CLAIMED] = key  # this request renders it again, through Django
         return None
-    return status, headers, content
+    return status, headers, content, "stale"  # another request is rendering it

@@ -301,3 +301,23 @@ def test_static_files_never_enter_the_page_cache(client, wsgi):
     request = RequestFactory().get("/static/cms/site.css")
     client.get("/static/cms/site.css")
     assert cache.get(page_cache_key(request)) is None
+
+
+def test_an_expired_page_is_refreshed_once_and_answered_stale_before_django_meanwhile(
+    client, about, wsgi, settings, clock
+):
+    """The WSGI answer claims the refresh for one request, which Django renders; while that
+    claim stands, the others are answered with the stored copy without Django."""
+    from django.core.cache import cache
+
+    from cms.cache import page_cache_key
+
+    first = client.get("/about/")
+    key = page_cache_key(first.wsgi_request)
+    clock.advance(settings.PAGE_CACHE_SECONDS + 1)
+    status, headers, body, django_ran = wsgi.get("/about/")  # claims, then Django renders
+    assert django_ran and headers["X-Page-Cache"] == "miss"
+    clock.advance(settings.PAGE_CACHE_SECONDS + 1)
+    cache.add(f"{key}:refreshing", 1)  # someone else is rendering it this time
+    status, headers, body, django_ran = wsgi.get("/about/")
+    assert not django_ran and headers["X-Page-Cache"] == "stale" and body == first.content
