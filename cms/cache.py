@@ -195,24 +195,17 @@ class AnonymousPageCacheMiddleware:
         if not request_is_cacheable(request):
             return self.get_response(request)
         key = page_cache_key(request)
-        # One round trip: the current generation and the stored page, which is only
-        # served if it was stored under that generation.
-        found = cache.get_many([GENERATION_KEY, key])
-        generation = found.get(GENERATION_KEY)
+        generation, answer = stored_answer(request.META, key)
         if generation is None:
             generation = current_generation()
         sitewide.memo.get(GENERATION_KEY, lambda: generation)
-        stored = found.get(key)
-        if isinstance(stored, tuple) and len(stored) == 2 and stored[1][0] == generation:
-            fresh_until, (_generation, status, headers, content) = stored
-            fresh = time.time() < fresh_until
-            claimed = request.META.get(REFRESH_CLAIMED) == key  # by the WSGI answer below
-            if fresh or not (claimed or claim_refresh(key)):
-                response = HttpResponse(content, status=status)
-                for name, value in headers:
-                    response[name] = value
-                response["X-Page-Cache"] = "hit" if fresh else "stale"
-                return response
+        if answer is not None:
+            status, headers, content, state = answer
+            response = HttpResponse(content, status=status)
+            for name, value in headers:
+                response[name] = value
+            response["X-Page-Cache"] = state
+            return response
         response = self.get_response(request)
         lifetime = response_lifetime(request, response)
         if lifetime:
@@ -293,10 +286,11 @@ REFRESH_CLAIMED = "cms.page_cache.refresh_claimed"
 
 def _stored_page(environ):
     """(status, headers, content, "hit" or "stale") to answer with, or None for Django."""
+    path = get_path_info(environ)
     if (
         environ.get("REQUEST_METHOD") != "GET"
         or settings.PAGE_CACHE_SECONDS <= 0
-        or get_path_info(environ).startswith(never_cached_prefixes())
+        or path.startswith(never_cached_prefixes())
         or "preview" in environ.get("QUERY_STRING", "")
         or (settings.SECURE_SSL_REDIRECT and not is_secure(environ))
     ):
@@ -305,17 +299,29 @@ def _stored_page(environ):
         cookies = parse_cookie(environ["HTTP_COOKIE"])
         if settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies:
             return None
-    key = page_cache_key_for(environ, get_path_info(environ))
+    return stored_answer(environ, page_cache_key_for(environ, path))[1]
+
+
+def stored_answer(meta, key: str):
+    """(the current generation, the stored answer or None), in one cache round trip.
+
+    The answer is (status, headers, content, "hit" or "stale"): a page stored under the
+    current generation (a purged one is never answered), fresh, or past its lifetime while
+    another request renders it again. The request that claims that refresh gets None, and
+    the claim is noted in the WSGI environ, so the middleware renders it rather than
+    claiming again. Used by both the WSGI answer and the middleware.
+    """
     found = cache.get_many([GENERATION_KEY, key])
+    generation = found.get(GENERATION_KEY)
     stored = found.get(key)
-    if not (isinstance(stored, tuple) and len(stored) == 2):
-        return None
-    fresh_until, (generation, status, headers, content) = stored
-    if generation != found.get(GENERATION_KEY):
-        return None  # purged: never answered stale
+    if generation is None or not (
+        isinstance(stored, tuple) and len(stored) == 2 and stored[1][0] == generation
+    ):
+        return generation, None
+    fresh_until, (_generation, status, headers, content) = stored
     if time.time() < fresh_until:
-        return status, headers, content, "hit"
-    if claim_refresh(key):
-        environ[REFRESH_CLAIMED] = key  # this request renders it again, through Django
-        return None
-    return status, headers, content, "stale"  # another request is rendering it
+        return generation, (status, headers, content, "hit")
+    if meta.get(REFRESH_CLAIMED) == key or claim_refresh(key):
+        meta[REFRESH_CLAIMED] = key
+        return generation, None
+    return generation, (status, headers, content, "stale")
