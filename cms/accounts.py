@@ -59,3 +59,21 @@ def delete_account(user) -> None:
     """
     EmailAddress.objects.filter(user=user).delete()
     user.delete()
+
+
+def sign_in_name(request, credentials=None) -> str | None:
+    """The account a sign-in attempt names, for django-axes (AXES_USERNAME_CALLABLE).
+
+    Our sign-in form (django-allauth) authenticates with `email=`, the admin's with
+    `username=` (the email address too, as it is the user model's USERNAME_FIELD) and
+    axes would read neither: every failure was recorded for no account, so failures for
+    made-up addresses locked out everyone behind one IP address. Lower-cased, as
+    allauth and the user model compare addresses, so `Sam@` and `sam@` are one account.
+    """
+    credentials = credentials or {}
+    data = getattr(request, "POST", {}) if request is not None else {}
+    for field in ("email", "username", "login"):
+        value = credentials.get(field) or data.get(field)
+        if isinstance(value, str) and value.strip():
+            return value.strip().lower()
+    return None
