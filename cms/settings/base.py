@@ -1,5 +1,6 @@
 """Settings shared by every environment. Deploy-time values come from the environment."""
 
+import re
 from pathlib import Path
 
 import environ
@@ -59,6 +60,9 @@ MIDDLEWARE = [
     # first, so what it stores has every header the middleware below adds.
     "cms.cache.AnonymousPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "cms.security.PermissionsPolicyMiddleware",
+    # A request body over its address's limit is refused before it is read.
+    "cms.security.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # The request's site, root paths, private sections and menus in one cache read.
     "cms.sitewide.SitewideMiddleware",
@@ -148,9 +152,13 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="ht
 # Brute-force protection on every login form (site and admin).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=8)
 AXES_COOLOFF_TIME = 0.25  # hours
+# Locked per account and address together: failures for other addresses (made up or
+# not) never lock anyone else out, however many people share the address.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The sign-in form's `login` field, the admin's `username`, allauth's `email=` credential.
 AXES_USERNAME_FORM_FIELD = "login"
+AXES_USERNAME_CALLABLE = "cms.accounts.sign_in_name"
 
 # --- Email: every message is handed to a Celery task after the transaction commits.
 EMAIL_BACKEND = "cms.mail.CeleryEmailBackend"
@@ -190,6 +198,18 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# The largest request body each kind of address accepts, refused (413) from its declared
+# length before it is read (cms.security): forms are small, uploads larger. The first
+# pattern that matches the path decides; anything else gets REQUEST_BODY_MAX_BYTES.
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=1024 * 1024)
+REQUEST_BODY_LIMITS = [
+    # Images and documents uploaded by editors.
+    (re.compile(r"^/admin/"), env.int("ADMIN_UPLOAD_MAX_BYTES", default=64 * 1024 * 1024)),
+    # The story form (stories' "share/" route) with its photos.
+    (re.compile(r"/share/$"), env.int("STORY_UPLOAD_MAX_BYTES", default=32 * 1024 * 1024)),
+    # Stripe's events are a few kilobytes.
+    (re.compile(r"^/crowdfund/stripe/webhook/$"), 256 * 1024),
+]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Forms -----------------------------------------------------------------------
@@ -213,6 +233,23 @@ WAGTAILEMBEDS_RESPONSIVE_HTML = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Powerful browser features the site never uses, refused to every page and frame.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+)
 # Wagtail's preview views allow themselves to be framed by the admin; nothing else is.
 X_FRAME_OPTIONS = "DENY"
 CONTENT_SECURITY_POLICY = {
