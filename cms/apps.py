@@ -15,6 +15,7 @@ class CmsConfig(AppConfig):
     def ready(self):
         from cms import auth_backends, cache, roles, signals  # noqa: F401
         from cms.accounts import PERSONAL_DATA_EXPORTERS
+        from cms.spreadsheets import guard_wagtail_csv_exports
 
         roles.grant(roles.MODERATORS, REPLY_MODERATION_PERMISSIONS)
         roles.grant(roles.EDITORS, [*REPLY_MODERATION_PERMISSIONS, *AUTHOR_PERMISSIONS])
@@ -22,6 +23,7 @@ class CmsConfig(AppConfig):
         roles.connect()
         cache.connect()
         auth_backends.connect()
+        guard_wagtail_csv_exports()
 
 
 def export_page_replies(user) -> list[dict]:

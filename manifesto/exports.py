@@ -4,6 +4,7 @@ import csv
 
 from django.http import StreamingHttpResponse
 
+from cms.spreadsheets import safe_row
 from manifesto.models import Amendment, AmendmentComment, ManifestoPage
 
 
@@ -15,7 +16,7 @@ class _Echo:
 def csv_response(filename: str, rows) -> StreamingHttpResponse:
     writer = csv.writer(_Echo())
     response = StreamingHttpResponse(
-        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
+        (writer.writerow(safe_row(row)) for row in rows), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -79,3 +79,9 @@ def test_a_body_within_the_limit_reaches_the_form(client, db):
         "POST", "/stories/share/", body, content_type="application/x-www-form-urlencoded"
     )
     assert response.status_code != 413
+
+
+def test_every_answer_refuses_powerful_browser_features(client, db):
+    policy = client.get("/robots.txt")["Permissions-Policy"]
+    for feature in ("camera", "microphone", "geolocation", "payment"):
+        assert f"{feature}=()" in policy
