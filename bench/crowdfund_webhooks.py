@@ -227,7 +227,7 @@ def wait_until_applied(unique_ids, timeout=1800):
             quiet_since = quiet_since or time.monotonic()
             if time.monotonic() - quiet_since > 2:
                 # The worker queue is drained: what is left arrived before its object.
-                caught_up += apply_pending()
+                caught_up += apply_pending(due_only=False)
                 quiet_since = None
         else:
             quiet_since = None

@@ -155,6 +155,7 @@ def _gifts(page, gifts) -> None:
                 "crowdfund": page,
                 "donation": donation,
                 "amount_pence": pence,
+                "moved_at": donation.paid_at,
                 "created_at": donation.paid_at,
             },
         )

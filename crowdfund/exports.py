@@ -19,6 +19,7 @@ def export_donations(user) -> list[dict]:
             "show_name": d.show_name,
             "address": d.address,
             "created_at": d.created_at.isoformat(),
+            "paid_at": d.paid_at.isoformat() if d.paid_at else None,
         }
         for d in donations.select_related("crowdfund")
     ]

@@ -7,7 +7,7 @@ from crispy_forms.layout import HTML, Fieldset, Layout, Submit
 from django import forms
 
 from cms.moderation import HoneypotFormMixin
-from crowdfund.ledger import DONATION_IN_LAW_OVER_PENCE, is_donation_in_law
+from crowdfund.law import DONATION_IN_LAW_OVER_PENCE, is_donation_in_law
 from crowdfund.models import Frequency
 
 DECLARATION_TEXT = (

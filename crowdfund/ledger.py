@@ -7,23 +7,33 @@ donation row lock (select_for_update) so two workers touching one donation take
 turns; thresholds (target reached, milestones) are decided under a lock on the
 crowdfund row so exactly one transaction crosses each of them.
 
-Legal rules (UK, a non-party campaigner, not a charity: no Gift Aid):
-- a gift of £500 or less is not a donation in law and is disregarded;
-- a gift over £500 needs a permissible donor: a check is opened, due in 30 days;
-- a donor whose gifts in law (each over £500) add up to more than £7,500 within
-  one calendar year is reportable; each year (1 January to 31 December, UK time,
-  by the date the money arrived) is counted on its own.
+The legal rules (UK, a non-party campaigner, not a charity: no Gift Aid) are pure
+functions in `crowdfund/law.py`. Here they are applied: each payment over £500
+opens its own permissibility check, due 30 days after the money moved; and after
+every new ledger entry the donor's reportable flag is decided again from all of
+their ledger rows as they stand (after the transaction commits, under a lock on
+the donor's donations), so refunds and disputes can lower it and any delivery
+order ends with the same flag.
+
+Every entry carries `moved_at`, when the money moved by Stripe's own timestamps
+(or the day an offline gift arrived), not when the event happened to be applied.
 """
 
+import logging
 from datetime import date, datetime, time
+from functools import partial
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-DONATION_IN_LAW_OVER_PENCE = 50_000
-REPORTABLE_OVER_PENCE = 750_000
+from crowdfund import law
+from crowdfund.law import is_donation_in_law
+
+logger = logging.getLogger(__name__)
+
 HALFWAY = 0.5
 # The columns event handlers may change on a donation (never the donor's details).
 DONATION_FACTS = [
@@ -46,19 +56,17 @@ def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-def is_donation_in_law(amount_pence: int) -> bool:
-    return amount_pence > DONATION_IN_LAW_OVER_PENCE
-
-
-def is_reportable(total_in_law_pence: int) -> bool:
-    return total_in_law_pence > REPORTABLE_OVER_PENCE
-
-
-def calendar_year_bounds(moment: datetime) -> tuple[datetime, datetime]:
-    """Start of the calendar year `moment` falls in (UK time) and of the next one."""
-    year = timezone.localtime(moment).year
-    start = timezone.make_aware(datetime(year, 1, 1))
-    return start, timezone.make_aware(datetime(year + 1, 1, 1))
+def reportable_period() -> law.Period:
+    """The period the reportable sum is taken over, from settings (docs/crowdfund.md)."""
+    start = settings.CROWDFUND_REGULATED_PERIOD_START
+    end = settings.CROWDFUND_REGULATED_PERIOD_END
+    if start and end:
+        return law.Period(
+            days=None,
+            start=timezone.make_aware(datetime.combine(date.fromisoformat(str(start)), time.min)),
+            end=timezone.make_aware(datetime.combine(date.fromisoformat(str(end)), time.min)),
+        )
+    return law.Period(days=settings.CROWDFUND_REPORTABLE_PERIOD_DAYS)
 
 
 def arrival_moment(received_on: date | None) -> datetime:
@@ -124,8 +132,11 @@ def lock_donation(donation_id: int):
     return Donation.objects.select_for_update().get(pk=donation_id)
 
 
-def _add_entry(donation, kind: str, amount: int, source_id: str, **extra):
-    """Insert one ledger entry unless that movement is already recorded. Returns it or None."""
+def _add_entry(donation, kind: str, amount: int, source_id: str, *, moved_at=None, **extra):
+    """Insert one ledger entry unless that movement is already recorded. Returns it or None.
+
+    A new entry has the donor's reportable flag decided again once this commits.
+    """
     from crowdfund.models import LedgerEntry
 
     if LedgerEntry.objects.filter(source_id=source_id, kind=kind).exists():
@@ -138,15 +149,21 @@ def _add_entry(donation, kind: str, amount: int, source_id: str, **extra):
                 kind=kind,
                 amount_pence=amount,
                 source_id=source_id,
+                moved_at=moved_at or timezone.now(),
                 **extra,
             )
     except IntegrityError:
         # Another transaction recorded it first: the constraint is the last word.
         return None
+    transaction.on_commit(
+        partial(refresh_reportable_after_commit, donation.email_normalised, donation.pk)
+    )
     return entry
 
 
-def record_payment(donation, amount: int, source_id: str, *, charge_id="", event_id=""):
+def record_payment(
+    donation, amount: int, source_id: str, *, charge_id="", event_id="", moved_at=None
+):
     """Money in from Stripe (a one-off payment intent or a monthly invoice)."""
     from crowdfund.models import LedgerKind
 
@@ -157,12 +174,13 @@ def record_payment(donation, amount: int, source_id: str, *, charge_id="", event
         LedgerKind.PAYMENT,
         amount,
         source_id,
+        moved_at=moved_at,
         stripe_charge_id=charge_id,
         stripe_event_id=event_id,
     )
     if entry:
-        if donation.paid_at is None:
-            donation.paid_at = timezone.now()
+        if donation.paid_at is None or entry.moved_at < donation.paid_at:
+            donation.paid_at = entry.moved_at
         after_money_in(donation, entry)
     refresh_status(donation)
     return entry
@@ -177,7 +195,7 @@ def record_offline(donation, *, event_id=""):
         LedgerKind.OFFLINE,
         donation.amount_pence,
         f"offline:{donation.reference}",
-        created_at=arrival_moment(donation.received_on),
+        moved_at=arrival_moment(donation.received_on),
     )
     if entry:
         donation.paid_at = donation.paid_at or timezone.now()
@@ -186,7 +204,9 @@ def record_offline(donation, *, event_id=""):
     return entry
 
 
-def record_refund(donation, charge_id: str, cumulative_refunded: int, *, event_id=""):
+def record_refund(
+    donation, charge_id: str, cumulative_refunded: int, *, event_id="", moved_at=None
+):
     """Bring the refunds recorded against a charge up to Stripe's cumulative figure."""
     from crowdfund.models import LedgerEntry, LedgerKind
 
@@ -201,6 +221,7 @@ def record_refund(donation, charge_id: str, cumulative_refunded: int, *, event_i
             LedgerKind.REFUND,
             -new,
             f"{charge_id}:refunded_to:{cumulative_refunded}",
+            moved_at=moved_at,
             stripe_charge_id=charge_id,
             stripe_event_id=event_id,
         )
@@ -213,6 +234,8 @@ def record_dispute(donation, dispute_id: str, charge_id: str, amount: int, statu
 
     Both movements are keyed by the dispute, so `closed` arriving before `created`,
     or either twice, ends in the same ledger. Inquiries (warning_*) move no money.
+    The withdrawal is dated when the dispute opened (`opened_at`), the return when
+    it was won (`moved_at`, the closing event's time).
     """
     from crowdfund.models import LedgerKind
 
@@ -224,6 +247,7 @@ def record_dispute(donation, dispute_id: str, charge_id: str, amount: int, statu
         LedgerKind.DISPUTE_LOST,
         -amount,
         dispute_id,
+        moved_at=kw.get("opened_at"),
         stripe_charge_id=charge_id,
         stripe_event_id=kw.get("event_id", ""),
     )
@@ -233,6 +257,7 @@ def record_dispute(donation, dispute_id: str, charge_id: str, amount: int, statu
             LedgerKind.DISPUTE_WON,
             amount,
             dispute_id,
+            moved_at=kw.get("moved_at"),
             stripe_charge_id=charge_id,
             stripe_event_id=kw.get("event_id", ""),
         )
@@ -266,7 +291,7 @@ def refresh_status(donation) -> None:
 
 # --- what follows money coming in ---------------------------------------------------
 def after_money_in(donation, entry, *, send_receipt: bool = True) -> None:
-    """Receipt, legal checks and thresholds, in the transaction that recorded the money."""
+    """Receipt, the payment's legal check and thresholds, in the transaction that recorded it."""
     from crowdfund import tasks
 
     if send_receipt and donation.email:
@@ -274,36 +299,69 @@ def after_money_in(donation, entry, *, send_receipt: bool = True) -> None:
     if is_donation_in_law(entry.amount_pence):
         from crowdfund.models import PermissibilityCheck
 
-        PermissibilityCheck.open_for(donation)
-    flag_reportable_donor(donation, entry.created_at)
+        PermissibilityCheck.open_for(entry)
     check_thresholds(donation.crowdfund_id)
 
 
-def flag_reportable_donor(donation, when: datetime | None = None) -> bool:
-    """Flag a donor (by normalised email) whose gifts in law pass £7,500 in a calendar year.
+def law_rows(entries) -> list[law.Row]:
+    return [
+        law.Row(
+            donation_id=e.donation_id,
+            kind=e.kind,
+            amount_pence=e.amount_pence,
+            moved_at=e.moved_at,
+            charge_id=e.stripe_charge_id,
+            source_id=e.source_id,
+        )
+        for e in entries
+    ]
 
-    Only gifts over £500 count (smaller ones are not donations in law), and only the
-    money that arrived in the calendar year of `when` (reporting is per period). The
-    donor's donations with money in that year are flagged.
+
+def refresh_reportable(email_normalised: str, donation_id: int | None = None) -> bool:
+    """Decide one donor's reportable flag from all of their ledger rows as they stand.
+
+    Runs in its own transaction, after the one that wrote the entry has committed:
+    the donor's donations are locked in primary-key order (so two runs take turns,
+    and the later one reads what the earlier wrote), then every one of them gets the
+    same flag. Donors are matched by normalised email; a gift without an email
+    (an offline gift) is its own donor.
     """
     from crowdfund.models import Donation, LedgerEntry
 
-    if not donation.email_normalised:
-        return False
-    start, end = calendar_year_bounds(when or timezone.now())
-    in_year = LedgerEntry.objects.filter(
-        donation__email_normalised=donation.email_normalised,
-        created_at__gte=start,
-        created_at__lt=end,
-    )
-    total = in_year.filter(donation__amount_pence__gt=DONATION_IN_LAW_OVER_PENCE).aggregate(
-        total=Coalesce(Sum("amount_pence"), 0)
-    )["total"]
-    if not is_reportable(total):
-        return False
-    Donation.objects.filter(pk__in=in_year.values("donation")).update(reportable=True)
-    donation.reportable = True
-    return True
+    donor = {"email_normalised": email_normalised} if email_normalised else {"pk": donation_id}
+    with transaction.atomic():
+        ids = list(
+            Donation.objects.select_for_update()
+            .filter(**donor)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        rows = law_rows(LedgerEntry.objects.filter(donation_id__in=ids).only(*LAW_FIELDS))
+        flag = law.is_reportable(rows, reportable_period())
+        Donation.objects.filter(pk__in=ids).exclude(reportable=flag).update(reportable=flag)
+    return flag
+
+
+LAW_FIELDS = ["donation_id", "kind", "amount_pence", "moved_at", "stripe_charge_id", "source_id"]
+
+
+def refresh_reportable_after_commit(email_normalised: str, donation_id: int) -> None:
+    """The on-commit step: a failure here is logged; the next entry or reconcile repairs it."""
+    try:
+        refresh_reportable(email_normalised, donation_id)
+    except Exception:  # noqa: BLE001 - the money is committed; the flag is recomputed later
+        logger.exception("Reportable flag of a donor could not be decided")
+
+
+def refresh_all_reportable() -> int:
+    """Decide every donor's flag again (reconcile_stripe, or after the period setting changed)."""
+    from crowdfund.models import Donation
+
+    with_money = Donation.objects.filter(ledger_entries__isnull=False)
+    donors = set(with_money.exclude(email_normalised="").values_list("email_normalised", flat=True))
+    alone = with_money.filter(email_normalised="").values_list("pk", flat=True).distinct()
+    flagged = sum(refresh_reportable(email) for email in sorted(donors))
+    return flagged + sum(refresh_reportable("", pk) for pk in list(alone))
 
 
 def check_thresholds(crowdfund_id: int) -> list:

@@ -8,7 +8,6 @@ Donation.status is a convenience derived from facts; it never feeds a total.
 
 import math
 import uuid
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import admin
@@ -281,8 +280,8 @@ class Donation(models.Model):
     )
     reportable = models.BooleanField(
         default=False,
-        help_text="This donor's gifts over £500 add up to more than £7,500 in one "
-        "calendar year: report them.",
+        help_text="This donor's donations in law (payments over £500) still held add up "
+        "to more than £7,500 within the reportable period: report them.",
     )
     received_on = models.DateField(
         null=True, blank=True, help_text="Offline gifts: the date the money arrived."
@@ -385,11 +384,17 @@ class LedgerEntry(models.Model):
     source_id = models.CharField(max_length=255)
     stripe_charge_id = models.CharField(max_length=255, blank=True, db_index=True)
     stripe_event_id = models.CharField(max_length=255, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    moved_at = models.DateTimeField(
+        default=timezone.now,
+        db_index=True,
+        help_text="When the money moved (Stripe's own time, or the day an offline gift "
+        "arrived): receipts, the legal sums and exports use this.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, help_text="When it was recorded.")
     receipt_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
-        ordering = ["-created_at", "-pk"]
+        ordering = ["-moved_at", "-pk"]
         verbose_name_plural = "ledger entries"
         constraints = [
             models.UniqueConstraint(
@@ -442,7 +447,11 @@ class Milestone(models.Model):
 
 
 class PermissibilityCheck(models.Model):
-    """A gift over £500 must be checked against the permissible-donor rules within 30 days."""
+    """A payment over £500 must be checked against the permissible-donor rules.
+
+    One check per payment in law (each payment of a monthly gift is a donation),
+    due 30 days after the money was received (crowdfund/law.py).
+    """
 
     # Money records: keep them out of Wagtail's page reference index (a write per save).
     wagtail_reference_index_ignore = True
@@ -452,12 +461,21 @@ class PermissibilityCheck(models.Model):
         PERMISSIBLE = "permissible", "Checked: permissible"
         RETURNED = "returned", "Impermissible: returned"
 
-    donation = models.OneToOneField(
-        Donation, on_delete=models.PROTECT, related_name="permissibility_check"
+    donation = models.ForeignKey(
+        Donation, on_delete=models.PROTECT, related_name="permissibility_checks"
+    )
+    payment_entry = models.OneToOneField(
+        LedgerEntry,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="permissibility_check",
+        editable=False,
+        help_text="The payment this check is for.",
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
     opened_at = models.DateTimeField(default=timezone.now)
-    due_by = models.DateTimeField(help_text="30 days after the gift arrived.")
+    due_by = models.DateTimeField(help_text="30 days after the money was received.")
     checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -475,10 +493,17 @@ class PermissibilityCheck(models.Model):
         return f"Check of {self.donation}"
 
     @classmethod
-    def open_for(cls, donation) -> "PermissibilityCheck":
-        now = timezone.now()
+    def open_for(cls, entry) -> "PermissibilityCheck":
+        """The check for one payment ledger entry (opened once: unique per entry)."""
+        from crowdfund.law import permissibility_due_by
+
         check, _ = cls.objects.get_or_create(
-            donation=donation, defaults={"opened_at": now, "due_by": now + timedelta(days=30)}
+            payment_entry=entry,
+            defaults={
+                "donation_id": entry.donation_id,
+                "opened_at": timezone.now(),
+                "due_by": permissibility_due_by(entry.moved_at),
+            },
         )
         return check
 
@@ -488,7 +513,12 @@ class PermissibilityCheck(models.Model):
 
 
 class WebhookEvent(models.Model):
-    """The inbox: every verified Stripe event, stored before it is applied."""
+    """The inbox: every verified Stripe event, stored before it is applied.
+
+    Nothing stored here is ever dropped: an event that cannot be applied yet waits
+    until `next_attempt_at` (backing off to hours) and is tried again for as long as
+    it takes; moderators are alerted in the admin when one waits too long.
+    """
 
     # Money records: keep them out of Wagtail's page reference index (a write per save).
     wagtail_reference_index_ignore = True
@@ -502,6 +532,9 @@ class WebhookEvent(models.Model):
     outcome = models.CharField(max_length=200, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, help_text="When the catch-up tries it again."
+    )
 
     class Meta:
         ordering = ["-received_at"]

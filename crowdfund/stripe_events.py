@@ -7,11 +7,23 @@ the second finds it done. Each handler locks the donation it touches and only
 records facts that accumulate (money movements keyed by their Stripe object,
 timestamps set once), so events arriving out of order end in the same state.
 An event whose donation is not known yet (for example a dispute before the
-session completed, with no metadata to find it by) is left unapplied with the
-reason, and the catch-up task tries it again later.
+session completed, with no metadata to find it by), or that needs Stripe while
+Stripe is failing, is left unapplied with the reason and a `next_attempt_at`
+that backs off exponentially to a few hours: the catch-up task (and
+reconcile_stripe) keep trying it for as long as it takes; nothing accepted is
+ever given up on.
+
+Stripe is asked BEFORE the transaction opens (`look_up_before_lock`): a slow
+Stripe API then holds no row lock and stalls no other worker. The transaction
+only reads what was looked up.
+
+A Checkout Session whose reference is not one of our donations (another
+application on the same Stripe account) is marked ignored on its first look.
 """
 
 import logging
+import uuid
+from datetime import UTC, datetime, timedelta
 
 import stripe
 from django.db import transaction
@@ -23,51 +35,92 @@ from crowdfund.models import AutoRefund, Donation, Frequency, LedgerEntry, Ledge
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 50
+FIRST_RETRY_SECONDS = 60
+LONGEST_WAIT_SECONDS = 4 * 3600
 
 
 class NotYetKnown(Exception):
     """The event refers to a donation we cannot find yet: try again later."""
 
 
+class NotOurs(Exception):
+    """A session of another application on the same Stripe account: nothing to apply."""
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """1, 2, 4, 8 ... minutes after each failed attempt, never more than four hours."""
+    exponent = min(max(attempts - 1, 0), 20)
+    return timedelta(seconds=min(FIRST_RETRY_SECONDS * 2**exponent, LONGEST_WAIT_SECONDS))
+
+
 def apply_event(event_pk: int) -> str:
     """Apply one inbox event if it is not applied yet. Returns what happened."""
     try:
+        event = WebhookEvent.objects.only("pk", "type", "payload", "applied_at").get(pk=event_pk)
+        if event.applied_at is not None:
+            return "already applied"
+        looked_up = look_up_before_lock(event)
         with transaction.atomic():
             event = WebhookEvent.objects.select_for_update().get(pk=event_pk)
             if event.applied_at is not None:
                 return "already applied"
-            outcome = dispatch(event)
+            try:
+                outcome = dispatch(event, looked_up)
+            except NotOurs as not_ours:
+                outcome = f"ignored: {not_ours}"
+                logger.info("Stripe event %s ignored: %s", event.event_id, not_ours)
             event.applied_at = timezone.now()
             event.outcome = outcome[:200]
             event.attempts = F("attempts") + 1
             event.last_error = ""
-            event.save(update_fields=["applied_at", "outcome", "attempts", "last_error"])
+            event.next_attempt_at = None
+            event.save(
+                update_fields=["applied_at", "outcome", "attempts", "last_error", "next_attempt_at"]
+            )
             return outcome
     except Exception as error:  # noqa: BLE001 - recorded, then retried by the catch-up task
-        WebhookEvent.objects.filter(pk=event_pk).update(
-            attempts=F("attempts") + 1, last_error=f"{type(error).__name__}: {error}"[:2000]
-        )
+        _defer(event_pk, error)
         if not isinstance(error, NotYetKnown):
             logger.exception("Stripe event %s could not be applied", event_pk)
         return "deferred"
 
 
-def apply_pending(limit: int = 1000) -> int:
-    """Apply whatever is still unapplied (the catch-up for a lost task or a down broker)."""
-    pending = (
-        WebhookEvent.objects.filter(applied_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
-        .order_by("received_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
+def _defer(event_pk: int, error: Exception) -> None:
+    """Keep the reason and when to try again; the event stays in the inbox, always."""
+    with transaction.atomic():
+        event = WebhookEvent.objects.select_for_update().filter(pk=event_pk).first()
+        if event is None or event.applied_at is not None:
+            return
+        event.attempts += 1
+        event.last_error = f"{type(error).__name__}: {error}"[:2000]
+        event.next_attempt_at = timezone.now() + retry_delay(event.attempts)
+        event.save(update_fields=["attempts", "last_error", "next_attempt_at"])
+
+
+def apply_pending(limit: int = 1000, *, now=None, due_only: bool = True) -> int:
+    """Apply what is still unapplied and due (the catch-up for a lost task, a down
+    broker, an event that had to wait). `due_only=False` (reconcile_stripe) tries
+    every waiting event now, whatever its back-off."""
+    pending = WebhookEvent.objects.filter(applied_at__isnull=True)
+    if due_only:
+        pending = pending.filter(
+            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now or timezone.now())
+        )
     applied = 0
-    for pk in list(pending):
+    for pk in list(pending.order_by("received_at", "pk").values_list("pk", flat=True)[:limit]):
         if apply_event(pk) != "deferred":
             applied += 1
     return applied
 
 
-def dispatch(event: WebhookEvent) -> str:
+def stuck_events(older_than: timedelta):
+    """Events accepted longer ago than `older_than` and still not applied (the admin alert)."""
+    return WebhookEvent.objects.filter(
+        applied_at__isnull=True, received_at__lt=timezone.now() - older_than
+    ).order_by("received_at", "pk")
+
+
+def dispatch(event: WebhookEvent, looked_up: dict | None = None) -> str:
     if event.livemode != payments.expected_livemode():
         return "ignored: other mode"
     handler = HANDLERS.get(event.type)
@@ -78,7 +131,20 @@ def dispatch(event: WebhookEvent) -> str:
     if currency and currency.lower() != "gbp":
         logger.warning("Stripe event %s is in %s, not GBP: ignored", event.event_id, currency)
         return "ignored: not GBP"
-    return handler(obj, event.event_id) or "applied"
+    extra = {"looked_up": looked_up or {}} if handler in LOOKS_UP else {}
+    at = moment(event.payload.get("created"))
+    return handler(obj, event.event_id, at=at, **extra) or "applied"
+
+
+def moment(timestamp) -> datetime | None:
+    """A Stripe timestamp (seconds since the epoch, UTC) as an aware datetime."""
+    if not timestamp:
+        return None
+    return datetime.fromtimestamp(int(timestamp), tz=UTC)
+
+
+def _first_moment(*timestamps) -> datetime | None:
+    return next((moment(t) for t in timestamps if t), None)
 
 
 # --- finding the donation ---------------------------------------------------------
@@ -118,10 +184,25 @@ def _invoice_subscription(invoice: dict) -> tuple[str, dict]:
 
 # --- checkout sessions ---------------------------------------------------------------
 def _donation_for_session(session: dict):
+    """Our sessions name one of our donations (created before the session); others are not ours."""
     reference = _metadata_reference(session.get("metadata")) or (
         session.get("client_reference_id") or ""
     )
-    return _by_reference_or(reference, Q(stripe_checkout_session_id=session["id"]))
+    ours = Q(stripe_checkout_session_id=session["id"])
+    if _is_uuid(reference):
+        ours |= Q(reference=reference)
+    donation = Donation.objects.select_for_update().filter(ours).first()
+    if donation is None:
+        raise NotOurs(f"session {session['id']} is not for a donation of ours")
+    return donation
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 def _remember_session(donation, session: dict) -> None:
@@ -133,7 +214,8 @@ def _remember_session(donation, session: dict) -> None:
         donation.stripe_subscription_id = session["subscription"]
 
 
-def session_completed(session: dict, event_id: str = "") -> str:
+def session_completed(session: dict, event_id: str = "", at=None) -> str:
+    """A paid session: the money moved when Stripe completed it (the event's time)."""
     donation = _donation_for_session(session)
     _remember_session(donation, session)
     if session.get("mode") == "payment" and session.get("payment_status") == "paid":
@@ -142,6 +224,7 @@ def session_completed(session: dict, event_id: str = "") -> str:
             session["amount_total"],
             session.get("payment_intent") or session["id"],
             event_id=event_id,
+            moved_at=at or moment(session.get("created")),
         )
         return "payment recorded"
     # Unpaid (a delayed method: wait for async_payment_succeeded) or a subscription
@@ -150,7 +233,7 @@ def session_completed(session: dict, event_id: str = "") -> str:
     return "session recorded"
 
 
-def session_async_failed(session: dict, event_id: str = "") -> str:
+def session_async_failed(session: dict, event_id: str = "", at=None) -> str:
     donation = _donation_for_session(session)
     _remember_session(donation, session)
     donation.failed_at = donation.failed_at or timezone.now()
@@ -158,7 +241,7 @@ def session_async_failed(session: dict, event_id: str = "") -> str:
     return "payment failed"
 
 
-def session_expired(session: dict, event_id: str = "") -> str:
+def session_expired(session: dict, event_id: str = "", at=None) -> str:
     donation = _donation_for_session(session)
     _remember_session(donation, session)
     donation.expired_at = donation.expired_at or timezone.now()
@@ -167,18 +250,44 @@ def session_expired(session: dict, event_id: str = "") -> str:
 
 
 # --- charges: refunds and disputes ------------------------------------------------------
-def _donation_for_charge(charge_id: str, payment_intent: str, metadata: dict | None):
-    """The donation a charge paid: from what we hold, else by asking Stripe."""
+def _charge_of(obj: dict) -> tuple[str, str, dict | None]:
+    """(charge id, payment intent, metadata) of a charge or a dispute."""
+    if obj.get("object") == "dispute":
+        charge = obj.get("charge")
+        charge_id = charge.get("id") if isinstance(charge, dict) else charge
+        return charge_id, obj.get("payment_intent") or "", obj.get("metadata")
+    return obj["id"], obj.get("payment_intent") or "", obj.get("metadata")
+
+
+def look_up_before_lock(event: WebhookEvent) -> dict:
+    """Ask Stripe what a charge event needs, before any transaction or row lock.
+
+    Only when what we hold cannot place the charge (a read without locks). Any
+    Stripe failure defers the event (NotYetKnown) with no lock ever held.
+    """
+    if HANDLERS.get(event.type) not in LOOKS_UP or not payments.card_payments_enabled():
+        return {}
+    obj = event.payload.get("data", {}).get("object", {})
+    charge_id, payment_intent, metadata = _charge_of(obj)
+    if Donation.objects.filter(_charge_query(charge_id, payment_intent, metadata)).exists():
+        return {}
+    return _look_up_charge_at_stripe(charge_id, payment_intent)
+
+
+def _donation_for_charge(charge_id: str, payment_intent: str, metadata: dict | None, looked_up):
+    """The donation a charge paid: from what we hold, else from what Stripe told us."""
     try:
-        return _donation_for_charge_locally(charge_id, payment_intent, metadata)
+        return _locked(_charge_query(charge_id, payment_intent, metadata))
     except NotYetKnown:
-        if not payments.card_payments_enabled():
+        if not looked_up:
             raise
-    return _donation_for_charge_from_stripe(charge_id, payment_intent)
+    return _donation_from_lookup(charge_id, looked_up)
 
 
-def _donation_for_charge_locally(charge_id: str, payment_intent: str, metadata: dict | None):
+def _charge_query(charge_id: str, payment_intent: str, metadata: dict | None) -> Q:
     reference = _metadata_reference(metadata)
+    if reference:
+        return Q(reference=reference) if _is_uuid(reference) else Q(pk__in=[])
     fallback = Q(pk__in=LedgerEntry.objects.filter(stripe_charge_id=charge_id).values("donation"))
     fallback |= Q(pk__in=AutoRefund.objects.filter(charge=charge_id).values("donation"))
     if payment_intent:
@@ -189,17 +298,15 @@ def _donation_for_charge_locally(charge_id: str, payment_intent: str, metadata: 
         fallback |= Q(
             pk__in=AutoRefund.objects.filter(payment_intent=payment_intent).values("donation")
         )
-    return _by_reference_or(reference, fallback)
+    return fallback
 
 
-def _donation_for_charge_from_stripe(charge_id: str, payment_intent: str):
-    """Follow charge → payment intent → invoice → subscription → donation at Stripe.
+def _look_up_charge_at_stripe(charge_id: str, payment_intent: str) -> dict:
+    """Follow charge → payment intent → invoice → subscription at Stripe.
 
     A monthly payment's charge carries no metadata of ours and, on current API
     versions, no invoice either: the invoice is found through its InvoicePayment.
-    Once found, the charge is written on the invoice's payment ledger entry so the
-    next event about this charge is matched without asking. Any failure leaves the
-    event in the inbox (NotYetKnown, with the reason) for the catch-up task.
+    Returns {"reference"} or {"invoice_id", "subscription", "reference"}.
     """
     try:
         if not payment_intent:
@@ -209,13 +316,13 @@ def _donation_for_charge_from_stripe(charge_id: str, payment_intent: str):
                 payment_intent = payment_intent.get("id", "")
             reference = _metadata_reference(charge.get("metadata"))
             if reference:
-                return _locked(Q(reference=reference))
+                return {"reference": reference}
         if not payment_intent:
             raise NotYetKnown(f"charge {charge_id} has no payment intent")
         intent = payments.retrieve("payment_intents", payment_intent)
         reference = _metadata_reference(intent.get("metadata"))
         if reference:
-            return _locked(Q(reference=reference))
+            return {"reference": reference}
         invoice_id = payments.invoice_for_payment_intent(payment_intent)
         if not invoice_id:
             raise NotYetKnown(f"no invoice or donation reference for {payment_intent}")
@@ -223,12 +330,26 @@ def _donation_for_charge_from_stripe(charge_id: str, payment_intent: str):
     except stripe.StripeError as error:
         raise NotYetKnown(f"Stripe lookup for charge {charge_id} failed: {error}") from error
     subscription, metadata = _invoice_subscription(invoice)
+    return {
+        "invoice_id": invoice_id,
+        "subscription": subscription or "",
+        "reference": _metadata_reference(metadata),
+    }
+
+
+def _donation_from_lookup(charge_id: str, looked_up: dict):
+    """Lock the donation Stripe pointed at; remember the charge on its invoice's payment."""
+    reference = looked_up.get("reference") or ""
+    if reference and not _is_uuid(reference):
+        raise NotYetKnown(f"charge {charge_id} names no donation of ours")
     donation = _by_reference_or(
-        _metadata_reference(metadata), Q(stripe_subscription_id=subscription or "-")
+        reference, Q(stripe_subscription_id=looked_up.get("subscription") or "-")
     )
-    LedgerEntry.objects.filter(
-        source_id=invoice_id, kind=LedgerKind.PAYMENT, stripe_charge_id=""
-    ).update(stripe_charge_id=charge_id)
+    if looked_up.get("invoice_id"):
+        # The next event about this charge is then matched without asking Stripe.
+        LedgerEntry.objects.filter(
+            source_id=looked_up["invoice_id"], kind=LedgerKind.PAYMENT, stripe_charge_id=""
+        ).update(stripe_charge_id=charge_id)
     return donation
 
 
@@ -253,22 +374,30 @@ def _ensure_charge_payment_recorded(donation, charge: dict, event_id: str) -> No
             payment_intent or charge["id"],
             charge_id=charge["id"],
             event_id=event_id,
+            moved_at=moment(charge.get("created")),
         )
 
 
-def charge_refunded(charge: dict, event_id: str = "") -> str:
-    payment_intent = charge.get("payment_intent") or ""
-    donation = _donation_for_charge(charge["id"], payment_intent, charge.get("metadata"))
+def charge_refunded(charge: dict, event_id: str = "", at=None, looked_up=None) -> str:
+    """Dated by the newest refund's own `created` when the charge lists them, else the event."""
+    donation = _donation_for_charge(*_charge_of(charge), looked_up)
     _ensure_charge_payment_recorded(donation, charge, event_id)
-    ledger.record_refund(donation, charge["id"], charge["amount_refunded"], event_id=event_id)
+    refunds = (charge.get("refunds") or {}).get("data") or []
+    newest = max((r.get("created") or 0 for r in refunds), default=0)
+    ledger.record_refund(
+        donation,
+        charge["id"],
+        charge["amount_refunded"],
+        event_id=event_id,
+        moved_at=_first_moment(newest) or at,
+    )
     return "refund recorded"
 
 
-def charge_dispute(dispute: dict, event_id: str = "") -> str:
-    charge = dispute.get("charge")
-    charge_id = charge.get("id") if isinstance(charge, dict) else charge
-    payment_intent = dispute.get("payment_intent") or ""
-    donation = _donation_for_charge(charge_id, payment_intent, dispute.get("metadata"))
+def charge_dispute(dispute: dict, event_id: str = "", at=None, looked_up=None) -> str:
+    """Funds leave when the dispute opens (its `created`) and return when it is won."""
+    charge_id, _, _ = _charge_of(dispute)
+    donation = _donation_for_charge(*_charge_of(dispute), looked_up)
     ledger.record_dispute(
         donation,
         dispute["id"],
@@ -276,8 +405,20 @@ def charge_dispute(dispute: dict, event_id: str = "") -> str:
         dispute["amount"],
         dispute.get("status", ""),
         event_id=event_id,
+        opened_at=_first_moment(dispute.get("created")) or at,
+        moved_at=_dispute_won_at(dispute) or at,
     )
     return f"dispute {dispute.get('status', '')}"
+
+
+def _dispute_won_at(dispute: dict) -> datetime | None:
+    """The reinstating balance transaction's time, when Stripe includes it."""
+    returned = [
+        t.get("created")
+        for t in dispute.get("balance_transactions") or []
+        if isinstance(t, dict) and (t.get("amount") or 0) > 0
+    ]
+    return _first_moment(max(returned, default=0))
 
 
 # --- monthly gifts ---------------------------------------------------------------------
@@ -290,7 +431,8 @@ def _donation_for_invoice(invoice: dict):
     ), subscription
 
 
-def invoice_paid(invoice: dict, event_id: str = "") -> str:
+def invoice_paid(invoice: dict, event_id: str = "", at=None) -> str:
+    """A monthly payment, dated when the invoice was paid (else the event, else created)."""
     donation, subscription = _donation_for_invoice(invoice)
     if subscription and not donation.stripe_subscription_id:
         donation.stripe_subscription_id = subscription
@@ -301,11 +443,14 @@ def invoice_paid(invoice: dict, event_id: str = "") -> str:
         invoice["id"],
         charge_id=charge if isinstance(charge, str) else charge.get("id", ""),
         event_id=event_id,
+        moved_at=_first_moment((invoice.get("status_transitions") or {}).get("paid_at"))
+        or at
+        or moment(invoice.get("created")),
     )
     return "monthly payment recorded"
 
 
-def invoice_payment_failed(invoice: dict, event_id: str = "") -> str:
+def invoice_payment_failed(invoice: dict, event_id: str = "", at=None) -> str:
     donation, _ = _donation_for_invoice(invoice)
     if invoice.get("billing_reason") == "subscription_create":
         donation.failed_at = donation.failed_at or timezone.now()
@@ -313,7 +458,7 @@ def invoice_payment_failed(invoice: dict, event_id: str = "") -> str:
     return "monthly payment failed"
 
 
-def subscription_deleted(subscription: dict, event_id: str = "") -> str:
+def subscription_deleted(subscription: dict, event_id: str = "", at=None) -> str:
     donation = _by_reference_or(
         _metadata_reference(subscription.get("metadata")),
         Q(stripe_subscription_id=subscription["id"]),
@@ -337,3 +482,5 @@ HANDLERS = {
     "invoice.payment_failed": invoice_payment_failed,
     "customer.subscription.deleted": subscription_deleted,
 }
+# Handlers that may need Stripe: looked up before the transaction, passed in.
+LOOKS_UP = {charge_refunded, charge_dispute}

@@ -9,7 +9,7 @@ import django_filters
 from django import forms
 from django.db import transaction
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models.functions import Coalesce
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -53,7 +53,8 @@ class DonationFilterSet(WagtailFilterSet):
         fields = ["crowdfund", "status", "method", "frequency", "reportable"]
 
     def filter_needs_check(self, queryset, name, value):
-        open_check = Q(permissibility_check__status=PermissibilityCheck.Status.OPEN)
+        open_checks = PermissibilityCheck.objects.filter(status=PermissibilityCheck.Status.OPEN)
+        open_check = Q(pk__in=open_checks.values("donation"))
         return queryset.filter(open_check) if value else queryset.exclude(open_check)
 
 
@@ -143,14 +144,16 @@ class DonationViewSet(ModelViewSet):
     ordering = ["-created_at"]
 
     def get_queryset(self, request):
-        return Donation.objects.select_related("crowdfund", "permissibility_check")
+        return Donation.objects.select_related("crowdfund")
 
     def get_form_class(self, for_update=False):
         return DonorDetailsForm if for_update else OfflineDonationForm
 
 
 class LedgerFilterSet(WagtailFilterSet):
-    created_at = django_filters.DateFromToRangeFilter(label="Date", widget=DateRangePickerWidget)
+    moved_at = django_filters.DateFromToRangeFilter(
+        label="Date the money moved", widget=DateRangePickerWidget
+    )
     method = django_filters.ChoiceFilter(
         label="Method", field_name="donation__method", choices=Method.choices
     )
@@ -169,8 +172,9 @@ class LedgerEntryViewSet(ModelViewSet):
     inspect_view_enabled = True
     form_fields = ["kind"]
     filterset_class = LedgerFilterSet
-    list_display = ["source_id", "crowdfund", "kind", "amount_pence", "donation", "created_at"]
+    list_display = ["source_id", "crowdfund", "kind", "amount_pence", "donation", "moved_at"]
     list_export = [
+        "moved_at",
         "created_at",
         "crowdfund",
         "kind",
@@ -182,7 +186,7 @@ class LedgerEntryViewSet(ModelViewSet):
         "donation",
     ]
     export_filename = "crowdfund-ledger"
-    ordering = ["-created_at"]
+    ordering = ["-moved_at"]
 
     def get_queryset(self, request):
         return LedgerEntry.objects.select_related("crowdfund", "donation")
@@ -251,21 +255,36 @@ def register_crowdfund_viewsets():
 
 
 # --- reports: totals per crowdfund and reportable donors ------------------------------------
-def reportable_donors():
-    """Donors (by normalised email) whose gifts in law pass £7,500 in a calendar year.
+def reportable_donors() -> list[dict]:
+    """Donors (by normalised email) whose donations in law pass £7,500 in the period.
 
-    One row per donor and year: gifts over £500 only (smaller ones are not donations
-    in law), grouped by the UK calendar year the money arrived in.
+    Decided by the same pure rules as the flag (crowdfund/law.py), from each flagged
+    donor's ledger rows: the first period in which they pass, and the money held.
     """
-    return (
-        LedgerEntry.objects.filter(donation__amount_pence__gt=ledger.DONATION_IN_LAW_OVER_PENCE)
-        .exclude(donation__email_normalised="")
-        .annotate(year=ExtractYear("created_at"))
-        .values("donation__email_normalised", "year")
-        .annotate(total=Sum("amount_pence"), gifts=Count("donation", distinct=True))
-        .filter(total__gt=ledger.REPORTABLE_OVER_PENCE)
-        .order_by("-year", "-total")
+    from crowdfund import law
+
+    flagged = (
+        Donation.objects.filter(reportable=True)
+        .values_list("email_normalised", "pk")
+        .order_by("email_normalised", "pk")
     )
+    donors: dict[str, list[int]] = {}
+    for email, pk in flagged:
+        donors.setdefault(email or f"(no email) gift {pk}", []).append(pk)
+    period = ledger.reportable_period()
+    rows = []
+    for donor, ids in donors.items():
+        entries = LedgerEntry.objects.filter(donation_id__in=ids).only(*ledger.LAW_FIELDS)
+        gifts = law.gifts_in_law(ledger.law_rows(entries))
+        window = law.reportable_window(gifts, period)
+        if window is None:
+            continue
+        start, end, total = window
+        in_window = [g for g in gifts if start <= g.received_at < end and g.held_pence > 0]
+        rows.append(
+            {"donor": donor, "start": start, "end": end, "gifts": len(in_window), "total": total}
+        )
+    return sorted(rows, key=lambda row: (-row["total"], row["donor"]))
 
 
 def offline_gifts_to_return():
@@ -309,6 +328,7 @@ def report_view(request):
         {
             "crowdfunds": crowdfund_totals_table(),
             "donors": reportable_donors(),
+            "period": ledger.reportable_period(),
             "offline_to_return": offline_gifts_to_return(),
             "failed_refunds": AutoRefund.objects.exclude(status=AutoRefund.Status.REFUNDED)
             .filter(attempts__gt=0)

@@ -312,6 +312,13 @@ STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
 # mode are acknowledged and ignored. Set explicitly only to override that.
 STRIPE_LIVE_MODE = env.bool("STRIPE_LIVE_MODE", default=STRIPE_SECRET_KEY.startswith("sk_live_"))
 CROWDFUND_DONATE_RATE = env("CROWDFUND_DONATE_RATE", default="10/h")
+# The reportable sum (donations in law over £7,500) is taken over any run of this many
+# days: 365 is the regulated period before a UK Parliamentary general election. Once the
+# dates of a regulated period are known, set both dates (YYYY-MM-DD, end exclusive) to
+# sum over that period only. See docs/crowdfund.md.
+CROWDFUND_REPORTABLE_PERIOD_DAYS = env.int("CROWDFUND_REPORTABLE_PERIOD_DAYS", default=365)
+CROWDFUND_REGULATED_PERIOD_START = env("CROWDFUND_REGULATED_PERIOD_START", default="")
+CROWDFUND_REGULATED_PERIOD_END = env("CROWDFUND_REGULATED_PERIOD_END", default="")
 CELERY_BEAT_SCHEDULE["crowdfund-apply-pending-webhooks"] = {
     "task": "crowdfund.tasks.apply_pending_webhook_events",
     "schedule": env.float("CROWDFUND_CATCH_UP_SECONDS", default=60.0),

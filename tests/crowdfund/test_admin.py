@@ -116,11 +116,14 @@ def test_supporters_cannot_change_checks(client, supporter, crowdfund):
     assert check.status == "open"
 
 
-def test_report_shows_totals_per_crowdfund_and_reportable_donors(client, editor, crowdfund):
+def test_report_shows_totals_per_crowdfund_and_reportable_donors(
+    client, editor, crowdfund, django_capture_on_commit_callbacks
+):
     for amount in (400_000, 400_000):
-        ledger.record_offline(
-            make_donation(crowdfund, amount_pence=amount, method=Method.BANK_TRANSFER)
-        )
+        with django_capture_on_commit_callbacks(execute=True):
+            ledger.record_offline(
+                make_donation(crowdfund, amount_pence=amount, method=Method.BANK_TRANSFER)
+            )
     client.force_login(editor)
     html = client.get(reverse("crowdfund_report")).content.decode()
     assert "Build the hub" in html and "£8,000" in html

@@ -237,7 +237,7 @@ def catch_up() -> None:
         waiting = WebhookEvent.objects.filter(applied_at__isnull=True).count()
         if not waiting:
             return
-        apply_pending()
+        apply_pending(due_only=False)  # as if each back-off had passed
         if WebhookEvent.objects.filter(applied_at__isnull=True).count() == waiting:
             return
 

@@ -1,4 +1,6 @@
-"""Apply every stored Stripe event that has not been applied (e.g. after a broker outage)."""
+"""Apply every stored Stripe event that has not been applied (e.g. after a broker outage).
+
+Run by hand, it tries every waiting event now, whatever its back-off."""
 
 from django.core.management.base import BaseCommand
 
@@ -9,5 +11,5 @@ class Command(BaseCommand):
     help = "Apply Stripe webhook events still waiting in the inbox."
 
     def handle(self, *args, **options):
-        applied = apply_pending()
+        applied = apply_pending(due_only=False)
         self.stdout.write(f"Applied {applied} pending Stripe event(s).")
