@@ -27,11 +27,12 @@ PRIOR_DISAGREE = 1.0
 # applied to the *mean* squared parameter against the *mean* squared error.
 FACTOR_LAMBDA = 0.03
 INTERCEPT_MULTIPLIER = 5.0
-TOLERANCE = 1e-5
-MAX_ITERATIONS = 500
+TOLERANCE = 1e-4
+MAX_ITERATIONS = 150
 # The two ends of the opinion axis a bridging amendment must satisfy: the 10th and 90th
 # percentile of voters' factors, so any camp of a tenth of the voters or more is an end.
 AXIS_QUANTILES = (0.10, 0.90)
+Z_ONE_SIDED = 1.645  # 95% one-sided, as common ground's bound
 
 
 def wilson_lower_bound(agree: int, disagree: int, z: float = 1.96) -> float | None:
@@ -200,22 +201,26 @@ class BridgingFit:
     item_intercepts: np.ndarray
     item_factors: np.ndarray
     item_votes: np.ndarray
+    item_standard_errors: np.ndarray
     axis: tuple[float, float]
     iterations: int
     final_change: float
     converged: bool
 
     def bridging_scores(self) -> np.ndarray:
-        """Each item's effect for a voter at whichever end of the opinion axis likes it less.
+        """Each item's effect for a voter at whichever end of the opinion axis likes it less,
+        at the cautious end of what its votes allow.
 
-        intercept + factor * axis_end, the smaller of the two ends: the amendment must be
-        liked at both ends, whatever the sizes of the camps that make them.
+        intercept + factor * axis_end, the smaller of the two ends (the amendment must be
+        liked at both ends, whatever the sizes of the camps that make them), less 1.645
+        standard errors of the intercept (so, as in common ground, evidence counts).
         """
         low, high = self.axis
-        return np.minimum(
+        weaker_end = np.minimum(
             self.item_intercepts + self.item_factors * low,
             self.item_intercepts + self.item_factors * high,
         )
+        return weaker_end - Z_ONE_SIDED * self.item_standard_errors
 
     def item_scores(self) -> dict[int, "BridgingScore"]:
         scores = self.bridging_scores()
@@ -330,6 +335,9 @@ def fit_bridging(
     if np.sum(np.sign(r_f)) < 0:
         r_f, i_f = -r_f, -i_f
     low, high = np.quantile(r_f, AXIS_QUANTILES)
+    residual = y - mu - r_b[r_index] - i_b[i_index] - r_f[r_index] * i_f[i_index]
+    # The ridge posterior's spread of each intercept: residual sd / sqrt(votes + penalty).
+    standard_errors = math.sqrt(float(np.mean(residual**2))) / np.sqrt(i_counts + lam_i_i)
     return BridgingFit(
         mu,
         r_ids,
@@ -339,6 +347,7 @@ def fit_bridging(
         i_b,
         i_f,
         i_counts.astype(int),
+        standard_errors,
         (float(low), float(high)),
         iterations,
         change,
