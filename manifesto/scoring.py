@@ -122,7 +122,8 @@ def bridging_explanation(score: float) -> str:
 def new_account_bursts(page: ManifestoPage, now=None) -> dict[int, int]:
     """amendment id -> votes from new accounts in the last BURST_WINDOW, for amendments
     whose count is a burst: BURST_MIN_VOTES or more and BURST_RATIO times the median of
-    the manifesto's open amendments (so a launch, when everyone is new, is not a burst).
+    the manifesto's other open amendments (so a launch, when everyone is new and votes on
+    everything, is not a burst).
 
     Votes before a moderator's last dismissal of the amendment's flag are not counted.
     """
@@ -145,13 +146,17 @@ def new_account_bursts(page: ManifestoPage, now=None) -> dict[int, int]:
     counts = {row["amendment_id"]: row["n"] for row in rows}
     if not counts:
         return {}
-    open_ids = Amendment.objects.filter(page=page, status__in=OPEN_STATUSES).values_list(
-        "pk", flat=True
+    open_ids = list(
+        Amendment.objects.filter(page=page, status__in=OPEN_STATUSES).values_list("pk", flat=True)
     )
-    typical = statistics.median([counts.get(pk, 0) for pk in open_ids] or [0])
-    return {
-        pk: n for pk, n in counts.items() if n >= BURST_MIN_VOTES and n >= BURST_RATIO * typical
-    }
+    bursts = {}
+    for pk, n in counts.items():
+        if n < BURST_MIN_VOTES:
+            continue
+        others = [counts.get(other, 0) for other in open_ids if other != pk]
+        if n >= BURST_RATIO * statistics.median(others or [0]):
+            bursts[pk] = n
+    return bursts
 
 
 @dataclass
