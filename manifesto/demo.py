@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from cms.demo.people import demo_user
 from cms.demo.site import add_footer_link, add_menu_link, feature_on_home_page
+from cms.models import User
 from manifesto.actions import cast_vote, propose, set_status
 from manifesto.merge import merge_amendments, start_text
 from manifesto.models import AmendmentStatus, ManifestoPage
@@ -174,6 +175,12 @@ def demo_voters() -> list:
     for i, first_name in enumerate(FIRST_NAMES):
         party = PARTY_SLUGS[i % len(PARTY_SLUGS)]
         voters.append(demo_user(f"voter{i + 1:02d}.{party}@alliancehub.example", first_name, party))
+    # They joined the hub weeks before the manifesto opened: their votes are scored, where
+    # votes of accounts younger than the manifesto's minimum age are only counted.
+    joined = timezone.now() - timedelta(days=60)
+    User.objects.filter(pk__in=[v.pk for v in voters], date_joined__gt=joined).update(
+        date_joined=joined
+    )
     return voters
 
 

@@ -71,10 +71,23 @@ class ManifestoPage(RoutablePageMixin, BasePage):
         default=3, help_text="Bridging ranking: ignore voters with fewer votes than this."
     )
     bridging_min_votes_per_amendment = models.PositiveSmallIntegerField(
-        default=5, help_text="Bridging ranking: amendments with fewer votes get no score."
+        default=10, help_text="Bridging ranking: amendments with fewer votes get no score."
     )
     common_ground_min_votes_per_party = models.PositiveSmallIntegerField(
-        default=3, help_text="Common ground: a party group counts once it has this many votes."
+        default=5,
+        help_text="Common ground: a party counts once it has this many agree or disagree votes "
+        "(at least two parties must count for a score).",
+    )
+    ranking_early_votes = models.PositiveSmallIntegerField(
+        default=30,
+        help_text="Scores resting on fewer scored votes than this are marked early "
+        "(too few votes to be trusted yet).",
+    )
+    scoring_min_account_age_days = models.PositiveSmallIntegerField(
+        default=7,
+        help_text="Votes cast by accounts younger than this many days are counted in the "
+        "totals but not used in the common ground and bridging scores (0: all are scored). "
+        "This resists brigading by newly made accounts.",
     )
 
     content_panels = [
@@ -95,11 +108,18 @@ class ManifestoPage(RoutablePageMixin, BasePage):
                 FieldPanel("min_account_age_days"),
                 FieldPanel("votes_per_day"),
                 FieldPanel("report_threshold"),
+            ],
+            heading="Participation rules",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("scoring_min_account_age_days"),
                 FieldPanel("common_ground_min_votes_per_party"),
                 FieldPanel("bridging_min_votes_per_voter"),
                 FieldPanel("bridging_min_votes_per_amendment"),
+                FieldPanel("ranking_early_votes"),
             ],
-            heading="Participation rules",
+            heading="Ranking",
         ),
     ]
     search_fields = [*BasePage.search_fields, index.SearchField("introduction")]
@@ -413,6 +433,9 @@ MAINTAINED_ELSEWHERE = {
     "common_ground_detail",
     "bridging_score",
     "bridging_detail",
+    "burst_flagged_at",
+    "burst_votes",
+    "burst_cleared_at",
 }
 
 
@@ -422,6 +445,10 @@ class AmendmentQuerySet(models.QuerySet):
 
     def votable(self):
         return self.filter(status__in=OPEN_STATUSES, is_hidden=False)
+
+    def flagged_for_bursts(self):
+        """Amendments the ranking task saw a sudden burst of new accounts voting on."""
+        return self.filter(burst_flagged_at__isnull=False)
 
 
 class Amendment(models.Model):
@@ -469,6 +496,24 @@ class Amendment(models.Model):
     common_ground_detail = models.JSONField(default=dict, blank=True)
     bridging_score = models.FloatField(null=True, blank=True, db_index=True)
     bridging_detail = models.JSONField(default=dict, blank=True)
+    burst_flagged_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the ranking task saw a sudden burst of votes from new accounts.",
+    )
+    burst_votes = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Votes from new accounts in the burst (they are counted but not scored).",
+    )
+    burst_cleared_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When a moderator last dismissed a burst flag; only later votes can raise "
+        "it again.",
+    )
     report_count = models.PositiveIntegerField(default=0)
     is_hidden = models.BooleanField(
         default=False, help_text="Hidden pending review after too many abuse reports."
@@ -523,6 +568,14 @@ class Amendment(models.Model):
             span = worddiff.changed_span(self.diff)
         self.span_start = span.start if span else None
         self.span_end = span.end if span else None
+
+    def clear_burst_flag(self) -> None:
+        """A moderator has looked at the burst: drop the flag (only later votes raise it)."""
+        now = timezone.now()
+        Amendment.objects.filter(pk=self.pk).update(
+            burst_flagged_at=None, burst_votes=0, burst_cleared_at=now
+        )
+        self.burst_flagged_at, self.burst_votes, self.burst_cleared_at = None, 0, now
 
     @property
     def votes_cast(self) -> int:

@@ -1,16 +1,38 @@
 """Ranking amendments: popular, common ground (across declared parties), bridging (latent).
 
 Pure functions over plain numbers and numpy arrays, so they can be tested and benchmarked
-without a database. `manifesto.tasks.recompute_rankings` feeds them from the database and
-stores the results.
+without a database. `manifesto.scoring` feeds them from the database and stores the results;
+docs/ranking.md explains the method in plain words and in maths.
+
+One decision runs through all three: a *pass* says "no view either way". Popular ignores
+passes (it is the share of people who took a side); common ground and bridging count a pass
+as half an agree and half a disagree, so passes are weaker support than agrees and never
+opposition, and an amendment most of a party shrugs at cannot look strongly backed by it.
 """
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
 NOT_ENOUGH_CROSS_PARTY = "Not enough cross-party votes yet"
+
+# Common ground: how sure "at least this share agrees" is (one-sided), and the prior.
+CREDIBLE_LEVEL = 0.95
+PRIOR_AGREE = 1.0  # Beta(1, 1): before any vote every level of agreement is equally likely
+PRIOR_DISAGREE = 1.0
+
+# Bridging, as Community Notes fits it: lambda 0.03 on factors, 5x on intercepts, both
+# applied to the *mean* squared parameter against the *mean* squared error.
+FACTOR_LAMBDA = 0.03
+INTERCEPT_MULTIPLIER = 5.0
+TOLERANCE = 1e-4
+MAX_ITERATIONS = 150
+# The two ends of the opinion axis a bridging amendment must satisfy: the 10th and 90th
+# percentile of voters' factors, so any camp of a tenth of the voters or more is an end.
+AXIS_QUANTILES = (0.10, 0.90)
+Z_ONE_SIDED = 1.645  # 95% one-sided, as common ground's bound
 
 
 def wilson_lower_bound(agree: int, disagree: int, z: float = 1.96) -> float | None:
@@ -27,52 +49,149 @@ def wilson_lower_bound(agree: int, disagree: int, z: float = 1.96) -> float | No
     return (centre - margin) / (1 + z * z / n)
 
 
+def _incomplete_beta(x: float, a: float, b: float) -> float:
+    """The regularised incomplete beta function I_x(a, b), by Lentz's continued fraction."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    log_front = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
+    log_front += a * math.log(x) + b * math.log1p(-x)
+    if x > (a + 1) / (a + b + 2):  # the fraction converges fast only on this side
+        return 1.0 - _incomplete_beta(1.0 - x, b, a)
+    tiny = 1e-300
+    c, d = 1.0, 1.0 - (a + b) * x / (a + 1)
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    result = d
+    for m in range(1, 500):
+        for numerator in (
+            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
+            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
+        ):
+            d = 1.0 + numerator * d
+            d = 1.0 / (d if abs(d) > tiny else tiny)
+            c = 1.0 + numerator / c
+            c = c if abs(c) > tiny else tiny
+            result *= c * d
+        if abs(c * d - 1.0) < 1e-12:
+            break
+    return math.exp(log_front) * result / a
+
+
+@lru_cache(maxsize=65536)
+def beta_quantile(q: float, a: float, b: float) -> float:
+    """The q-quantile of Beta(a, b), to about 1e-9: Newton's method kept inside a bracket."""
+    low, high = 0.0, 1.0
+    mean, variance = a / (a + b), a * b / ((a + b) ** 2 * (a + b + 1))
+    x = min(max(mean - 1.645 * math.sqrt(variance), 1e-6), 1 - 1e-6)
+    log_norm = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
+    for _ in range(100):
+        error = _incomplete_beta(x, a, b) - q
+        if error < 0:
+            low = x
+        else:
+            high = x
+        density = math.exp(log_norm + (a - 1) * math.log(x) + (b - 1) * math.log1p(-x))
+        step = error / density if density > 0 else math.inf
+        candidate = x - step
+        if not low < candidate < high:  # Newton left the bracket: halve it instead
+            candidate = (low + high) / 2
+        if abs(candidate - x) < 1e-10 or high - low < 1e-10:
+            return candidate
+        x = candidate
+    return x
+
+
+def support_lower_bound(agree: float, disagree: float, passes: float = 0) -> float:
+    """The share of a group we are 95% sure agrees, at least, from its votes.
+
+    Beta(1 + agree + passes/2, 1 + disagree + passes/2) posterior, 5th percentile: with
+    few votes the bound is low however they went, so evidence counts.
+    """
+    a = PRIOR_AGREE + agree + passes / 2
+    b = PRIOR_DISAGREE + disagree + passes / 2
+    return beta_quantile(1 - CREDIBLE_LEVEL, float(a), float(b))
+
+
+@dataclass(frozen=True)
+class GroupVotes:
+    """One group's votes on one amendment; `is_party` is false for "No party" and "Other"."""
+
+    agree: int = 0
+    disagree: int = 0
+    passes: int = 0
+    is_party: bool = True
+
+    @property
+    def decided(self) -> int:
+        return self.agree + self.disagree
+
+
 @dataclass
 class CommonGround:
     score: float | None
-    groups: dict = field(default_factory=dict)  # name -> {agree, disagree, estimate, counted}
+    groups: dict = field(default_factory=dict)
     explanation: str = ""
+    early: bool = True
 
 
 def common_ground(
-    by_group: dict[str, tuple[int, int]],
-    min_votes: int = 3,
-    prior_agree: float = 2.0,
-    prior_disagree: float = 2.0,
+    by_group: dict[str, GroupVotes],
+    min_votes: int = 5,
+    early_votes: int = 30,
 ) -> CommonGround:
-    """Agreement inside each party group, combined so every group must lean agree.
+    """Agreement inside every declared party, at the cautious end of what its votes allow.
 
-    Each group's agreement is the mean of a Beta(prior + agree, prior + disagree) posterior,
-    pulling small groups toward one half; groups with at least `min_votes` decided votes
-    count, and the score is the geometric mean of their estimates, so one group strongly
-    against drags the score down far more than an arithmetic mean would.
+    Each party's support is the lower 95% credible bound of its agreement (passes count as
+    half an agree and half a disagree). A party counts once it has `min_votes` decided
+    votes (agree or disagree); groups that are not parties ("No party", "Other") are shown
+    but never counted. With two or more counted parties the score is the geometric mean of
+    their bounds, so one party against pulls it down hard. The score is `early` while the
+    counted parties hold fewer than `early_votes` decided votes between them.
     """
-    groups, counted = {}, []
-    for name, (agree, disagree) in sorted(by_group.items()):
-        estimate = (agree + prior_agree) / (agree + disagree + prior_agree + prior_disagree)
-        enough = agree + disagree >= min_votes
+    groups, bounds, decided = {}, [], 0
+    for name, votes in sorted(by_group.items()):
+        counted = votes.is_party and votes.decided >= min_votes
+        bound = support_lower_bound(votes.agree, votes.disagree, votes.passes)
+        seen = votes.agree + votes.disagree + votes.passes
         groups[name] = {
-            "agree": agree,
-            "disagree": disagree,
-            "estimate": round(estimate, 4),
-            "counted": enough,
+            "agree": votes.agree,
+            "pass": votes.passes,
+            "disagree": votes.disagree,
+            "counted": counted,
+            "is_party": votes.is_party,
+            "lower_bound": round(bound, 4) if seen else None,
+            # The posterior mean, kept for readers who want the central estimate.
+            "estimate": round(
+                (PRIOR_AGREE + votes.agree + votes.passes / 2)
+                / (PRIOR_AGREE + PRIOR_DISAGREE + seen),
+                4,
+            ),
         }
-        if enough:
-            counted.append(estimate)
-    if len(counted) < 2:
-        return CommonGround(None, groups, NOT_ENOUGH_CROSS_PARTY)
-    score = float(np.exp(np.mean(np.log(counted))))
+        if counted:
+            bounds.append(bound)
+            decided += votes.decided
+    if len(bounds) < 2:
+        return CommonGround(None, groups, NOT_ENOUGH_CROSS_PARTY, early=True)
+    score = float(np.exp(np.mean(np.log(np.maximum(bounds, 1e-9)))))
     return CommonGround(
         score,
         groups,
-        f"Geometric mean of agreement in {len(counted)} party groups with "
-        f"{min_votes} or more votes each.",
+        f"Scored across {len(bounds)} parties with {min_votes} or more votes each: in each "
+        "party, the share we are 95% sure agrees at least (a pass counts as half), combined "
+        "so that every party must lean agree. Supporters of no party are shown but do not "
+        "count as a party.",
+        early=decided < early_votes,
     )
 
 
 @dataclass
 class BridgingFit:
-    """A fitted model: rating ~ mu + rater_intercept + item_intercept + rater_f * item_f."""
+    """A fitted model: rating ~ mu + rater_intercept + item_intercept + rater_f * item_f.
+
+    `axis` is the (low, high) pair of rater factors an amendment's score is read at;
+    `iterations`, `final_change` and `converged` say how the fit ended.
+    """
 
     mu: float
     rater_ids: np.ndarray
@@ -81,15 +200,52 @@ class BridgingFit:
     item_ids: np.ndarray
     item_intercepts: np.ndarray
     item_factors: np.ndarray
+    item_votes: np.ndarray
+    item_standard_errors: np.ndarray
+    axis: tuple[float, float]
+    iterations: int
+    final_change: float
+    converged: bool
 
-    def item_scores(self) -> dict[int, tuple[float, float]]:
+    def bridging_scores(self) -> np.ndarray:
+        """Each item's effect for a voter at whichever end of the opinion axis likes it less,
+        at the cautious end of what its votes allow.
+
+        intercept + factor * axis_end, the smaller of the two ends (the amendment must be
+        liked at both ends, whatever the sizes of the camps that make them), less 1.645
+        standard errors of the intercept (so, as in common ground, evidence counts).
+        """
+        low, high = self.axis
+        weaker_end = np.minimum(
+            self.item_intercepts + self.item_factors * low,
+            self.item_intercepts + self.item_factors * high,
+        )
+        return weaker_end - Z_ONE_SIDED * self.item_standard_errors
+
+    def item_scores(self) -> dict[int, "BridgingScore"]:
+        scores = self.bridging_scores()
         return {
-            int(i): (float(b), float(f))
-            for i, b, f in zip(self.item_ids, self.item_intercepts, self.item_factors, strict=True)
+            int(i): BridgingScore(float(s), float(b), float(f), int(n))
+            for i, s, b, f, n in zip(
+                self.item_ids,
+                scores,
+                self.item_intercepts,
+                self.item_factors,
+                self.item_votes,
+                strict=True,
+            )
         }
 
     def rater_factor(self) -> dict[int, float]:
         return {int(i): float(f) for i, f in zip(self.rater_ids, self.rater_factors, strict=True)}
+
+
+@dataclass(frozen=True)
+class BridgingScore:
+    score: float
+    intercept: float
+    factor: float
+    votes: int
 
 
 def _filter_minimums(raters, items, min_per_rater, min_per_item):
@@ -106,23 +262,19 @@ def _filter_minimums(raters, items, min_per_rater, min_per_item):
         keep = new_keep
 
 
-def _solve_side(index, n, other_intercept, other_factor, residual_target, lam_i, lam_f):
+def _solve_side(index, n, target, other_factor, lam_i, lam_f, counts):
     """Ridge-solve each entity's (intercept, factor) given the other side, all at once.
 
     For each entity the features of a rating are [1, f_other] and the target is
     rating - mu - i_other; the 2x2 normal equations are accumulated with bincount.
     """
-    y = residual_target - other_intercept
-    x2 = other_factor
-    s11 = np.bincount(index, minlength=n).astype(float) + lam_i
-    s12 = np.bincount(index, weights=x2, minlength=n)
-    s22 = np.bincount(index, weights=x2 * x2, minlength=n) + lam_f
-    b1 = np.bincount(index, weights=y, minlength=n)
-    b2 = np.bincount(index, weights=x2 * y, minlength=n)
+    s11 = counts + lam_i
+    s12 = np.bincount(index, weights=other_factor, minlength=n)
+    s22 = np.bincount(index, weights=other_factor * other_factor, minlength=n) + lam_f
+    b1 = np.bincount(index, weights=target, minlength=n)
+    b2 = np.bincount(index, weights=other_factor * target, minlength=n)
     det = s11 * s22 - s12 * s12
-    intercept = (s22 * b1 - s12 * b2) / det
-    factor = (s11 * b2 - s12 * b1) / det
-    return intercept, factor
+    return (s22 * b1 - s12 * b2) / det, (s11 * b2 - s12 * b1) / det
 
 
 def fit_bridging(
@@ -131,19 +283,23 @@ def fit_bridging(
     ratings,
     *,
     min_votes_per_rater: int = 3,
-    min_votes_per_item: int = 5,
-    factor_lambda: float = 0.03,
-    intercept_lambda: float | None = None,
-    iterations: int = 40,
+    min_votes_per_item: int = 10,
+    factor_lambda: float = FACTOR_LAMBDA,
+    intercept_multiplier: float = INTERCEPT_MULTIPLIER,
+    tolerance: float = TOLERANCE,
+    max_iterations: int = MAX_ITERATIONS,
     seed: int = 0,
 ) -> BridgingFit | None:
     """Fit the Community Notes model with one factor dimension by alternating least squares.
 
-    `ratings` are 1.0 (agree) or 0.0 (disagree). Intercepts are regularised 5x harder than
-    factors, so agreement explained by a shared viewpoint goes into the factors and only
-    agreement across viewpoints lifts an item's intercept: the item's bridging score.
+    `ratings` are 1.0 (agree), 0.5 (pass) or 0.0 (disagree). The loss is Community Notes':
+    the mean squared error plus lambda times the mean square of each kind of parameter,
+    intercepts 5x harder than factors. In sums over ratings that is a penalty of
+    lambda * N / (number of raters or items) per entity: it grows with the votes, so it
+    means the same at 100 votes and at 1,000,000, and a thin amendment's intercept is
+    pulled to zero while a well-voted one's is not. Alternates until no item parameter
+    moves by more than `tolerance` (or `max_iterations`).
     """
-    intercept_lambda = 5 * factor_lambda if intercept_lambda is None else intercept_lambda
     raters = np.asarray(rater_ids)
     items = np.asarray(item_ids)
     y = np.asarray(ratings, dtype=float)
@@ -153,23 +309,50 @@ def fit_bridging(
         return None
     r_ids, r_index = np.unique(raters, return_inverse=True)
     i_ids, i_index = np.unique(items, return_inverse=True)
-    n_r, n_i = len(r_ids), len(i_ids)
-    # Regularisation scales with the number of ratings an entity has (as in CN's loss).
-    lam_i, lam_f = intercept_lambda, factor_lambda
+    n_r, n_i, n = len(r_ids), len(i_ids), len(y)
+    r_counts = np.bincount(r_index, minlength=n_r).astype(float)
+    i_counts = np.bincount(i_index, minlength=n_i).astype(float)
+    lam_r_f, lam_i_f = factor_lambda * n / n_r, factor_lambda * n / n_i
+    lam_r_i, lam_i_i = intercept_multiplier * lam_r_f, intercept_multiplier * lam_i_f
     rng = np.random.default_rng(seed)
-    r_b, i_b = np.zeros(n_r), np.zeros(n_i)
-    r_f = rng.normal(0, 0.1, n_r)
-    i_f = rng.normal(0, 0.1, n_i)
+    i_b = np.zeros(n_i)
+    i_f = rng.normal(0, 1.0, n_i)
+    r_b = np.zeros(n_r)
     mu = float(y.mean())
-    for _ in range(iterations):
-        pred_i = i_b[i_index]
-        r_b, r_f = _solve_side(r_index, n_r, pred_i, i_f[i_index], y - mu, lam_i, lam_f)
-        i_b, i_f = _solve_side(i_index, n_i, r_b[r_index], r_f[r_index], y - mu, lam_i, lam_f)
+    change, iterations = math.inf, 0
+    while iterations < max_iterations and change > tolerance:
+        iterations += 1
+        previous_b, previous_f = i_b, i_f
+        r_b, r_f = _solve_side(
+            r_index, n_r, y - mu - i_b[i_index], i_f[i_index], lam_r_i, lam_r_f, r_counts
+        )
+        i_b, i_f = _solve_side(
+            i_index, n_i, y - mu - r_b[r_index], r_f[r_index], lam_i_i, lam_i_f, i_counts
+        )
         mu = float(np.mean(y - r_b[r_index] - i_b[i_index] - r_f[r_index] * i_f[i_index]))
+        change = float(max(np.abs(i_b - previous_b).max(), np.abs(i_f - previous_f).max()))
     # Fix the arbitrary sign: the larger camp of raters gets a positive factor.
     if np.sum(np.sign(r_f)) < 0:
         r_f, i_f = -r_f, -i_f
-    return BridgingFit(mu, r_ids, r_b, r_f, i_ids, i_b, i_f)
+    low, high = np.quantile(r_f, AXIS_QUANTILES)
+    residual = y - mu - r_b[r_index] - i_b[i_index] - r_f[r_index] * i_f[i_index]
+    # The ridge posterior's spread of each intercept: residual sd / sqrt(votes + penalty).
+    standard_errors = math.sqrt(float(np.mean(residual**2))) / np.sqrt(i_counts + lam_i_i)
+    return BridgingFit(
+        mu,
+        r_ids,
+        r_b,
+        r_f,
+        i_ids,
+        i_b,
+        i_f,
+        i_counts.astype(int),
+        standard_errors,
+        (float(low), float(high)),
+        iterations,
+        change,
+        change <= tolerance,
+    )
 
 
 def fair_order_key(seed: int) -> tuple[int, int]:

@@ -20,7 +20,7 @@ def recompute_rankings(page_id: int | None = None) -> int:
     pages = ManifestoPage.objects.all()
     if page_id is not None:
         pages = pages.filter(pk=page_id)
-    return sum(recompute_page_rankings(page) for page in pages)
+    return sum(recompute_page_rankings(page).amendments for page in pages)
 
 
 logger = logging.getLogger(__name__)

@@ -43,6 +43,8 @@ def test_editor_creates_a_manifesto_in_the_admin_then_writes_its_first_version(
                 "common_ground_min_votes_per_party": 3,
                 "bridging_min_votes_per_voter": 3,
                 "bridging_min_votes_per_amendment": 5,
+                "scoring_min_account_age_days": 7,
+                "ranking_early_votes": 30,
                 "action-publish": "publish",
             }
         ),
@@ -74,6 +76,8 @@ def test_phase_dates_out_of_order_are_refused_in_the_admin(client, home, editor)
                 "common_ground_min_votes_per_party": 3,
                 "bridging_min_votes_per_voter": 3,
                 "bridging_min_votes_per_amendment": 5,
+                "scoring_min_account_age_days": 7,
+                "ranking_early_votes": 30,
                 "action-publish": "publish",
             }
         ),

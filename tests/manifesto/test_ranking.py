@@ -1,13 +1,23 @@
 """Ranking: popular, common ground across parties, and the latent bridging model."""
 
+from datetime import timedelta
+
 import numpy as np
 import pytest
+from django.utils import timezone
 
 from manifesto import ranking
 from manifesto.actions import cast_vote, propose
 from manifesto.models import Amendment
 from manifesto.tasks import recompute_rankings
 from tests.conftest import make_user
+
+LONG_AGO = timezone.now() - timedelta(days=90)
+
+
+def old_account(email, party_slug=None):
+    """A supporter whose account is old enough for their votes to be scored."""
+    return make_user(email, "Supporters", party_slug=party_slug, date_joined=LONG_AGO)
 
 
 def test_wilson_lower_bound_prefers_more_evidence_at_the_same_ratio():
@@ -16,7 +26,9 @@ def test_wilson_lower_bound_prefers_more_evidence_at_the_same_ratio():
 
 
 def test_common_ground_needs_two_party_groups_with_enough_votes():
-    result = ranking.common_ground({"Green": (10, 0), "Labour": (1, 0)}, min_votes=3)
+    result = ranking.common_ground(
+        {"Green": ranking.GroupVotes(10, 0), "Labour": ranking.GroupVotes(1, 0)}, min_votes=3
+    )
     assert result.score is None
     assert result.explanation == ranking.NOT_ENOUGH_CROSS_PARTY
     assert result.groups["Labour"]["counted"] is False
@@ -35,9 +47,9 @@ def two_amendments_and_voters(manifesto, clause, supporter):
     }
     for party, (count, partisan_yes, shared_yes) in plan.items():
         for i in range(count):
-            voter = make_user(f"{party}{i}@example.com", "Supporters", party_slug=party)
-            cast_vote(partisan, voter, "agree" if i < partisan_yes else "disagree")
-            cast_vote(shared, voter, "agree" if i < shared_yes else "disagree")
+            person = old_account(f"{party}{i}@example.com", party)
+            cast_vote(partisan, person, "agree" if i < partisan_yes else "disagree")
+            cast_vote(shared, person, "agree" if i < shared_yes else "disagree")
     return partisan, shared
 
 
@@ -75,7 +87,7 @@ def synthetic_two_camps(seed=3):
 
 
 def test_latent_model_separates_camps_and_ranks_bridging_amendments_first():
-    fit = ranking.fit_bridging(*synthetic_two_camps())
+    fit = ranking.fit_bridging(*synthetic_two_camps(), min_votes_per_item=5)
     factors = fit.rater_factor()
     camp_a = np.sign([factors[v] for v in range(30)])
     camp_b = np.sign([factors[v] for v in range(30, 60)])
@@ -84,10 +96,10 @@ def test_latent_model_separates_camps_and_ranks_bridging_amendments_first():
     assert abs(camp_a.mean()) > 0.8 and abs(camp_b.mean()) > 0.8
     assert np.sign(camp_a.mean()) == -np.sign(camp_b.mean())
     scores = fit.item_scores()
-    top_three = sorted(scores, key=lambda item: -scores[item][0])[:3]
+    top_three = sorted(scores, key=lambda item: -scores[item].score)[:3]
     assert set(top_three) == {10, 11, 12}
     # Partisan items are explained by the factor: opposite signs for the two camps' items.
-    assert np.sign(scores[0][1]) == -np.sign(scores[5][1])
+    assert np.sign(scores[0].factor) == -np.sign(scores[5].factor)
 
 
 def test_bridging_minimums_leave_thin_amendments_unscored():
@@ -98,7 +110,9 @@ def test_bridging_minimums_leave_thin_amendments_unscored():
 
 
 def test_recompute_task_stores_bridging_scores(manifesto, clause):
-    voters = [make_user(f"v{i}@example.com", "Supporters") for i in range(6)]
+    manifesto.bridging_min_votes_per_amendment = 5
+    manifesto.save(update_fields=["bridging_min_votes_per_amendment"])
+    voters = [old_account(f"v{i}@example.com") for i in range(6)]
     amendments = [
         propose(manifesto, clause, voters[0], "replace", f"Option {i}.", "Why.") for i in range(3)
     ]
