@@ -12,6 +12,7 @@ diff is small and `apply_diff(base, diff) == proposed` holds exactly.
 
 import difflib
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from django.utils.html import escape
@@ -79,6 +80,32 @@ def changes(diff: list[list], base: str) -> list[tuple[str, str]]:
         for tag, i1, i2, inserted in diff
         if tag != "equal"
     ]
+
+
+@dataclass(frozen=True)
+class Change:
+    """What an edit adds and removes, as multisets of words: no positions, no alignment.
+
+    `removed` and `added` are sorted (word, count) pairs. Two edits with the same Change
+    take out the same words and put in the same words, however a diff of either would
+    line repeated words up, so a rebase asks it "did this amendment's change change?".
+    """
+
+    removed: tuple[tuple[str, int], ...]
+    added: tuple[tuple[str, int], ...]
+
+
+def words(text: str) -> list[str]:
+    return (text or "").split()
+
+
+def change_of(base: str, proposed: str) -> Change:
+    """The words `proposed` takes out of `base` and the words it puts in (see Change)."""
+    before, after = Counter(words(base)), Counter(words(proposed))
+    return Change(
+        removed=tuple(sorted((before - after).items())),
+        added=tuple(sorted((after - before).items())),
+    )
 
 
 @dataclass(frozen=True)
