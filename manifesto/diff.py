@@ -67,21 +67,6 @@ def compare_html(old: str, new: str) -> str:
     return render_html(old, make_diff(old, new))
 
 
-def changes(diff: list[list], base: str) -> list[tuple[str, str]]:
-    """What a diff actually does, without positions: (removed words, inserted words) pairs.
-
-    Two diffs with the same changes make the same edit even if the text around them moved;
-    merging uses this to decide whether an amendment rewritten onto new text still asks
-    voters the same question.
-    """
-    base_tokens = tokenize(base)
-    return [
-        ("".join(base_tokens[i1:i2]).strip(), inserted.strip())
-        for tag, i1, i2, inserted in diff
-        if tag != "equal"
-    ]
-
-
 @dataclass(frozen=True)
 class Change:
     """What an edit adds and removes, as multisets of words: no positions, no alignment.
