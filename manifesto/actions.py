@@ -1,19 +1,23 @@
 """What people do to amendments, each in one short transaction: propose, vote, report,
-change status. Views and the admin call these after `rules.can` has said yes."""
+change status. Views and the admin call these after `rules.can` has said yes; a status
+changes only through `set_status`, which asks `rules.can_move` itself for every caller."""
 
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from manifesto import rules
 from manifesto.models import (
     COUNTER_FIELD,
     Amendment,
     AmendmentKind,
     AmendmentStatus,
+    AmendmentStatusChange,
     Clause,
     ManifestoPage,
     Report,
@@ -235,19 +239,117 @@ STATUS_MESSAGES = {
     AmendmentStatus.MERGED: "has been merged into a new version of the text. Thank you!",
     AmendmentStatus.NEEDS_UPDATE: "needs updating: the clause changed under it.",
     AmendmentStatus.SUBMITTED: "is awaiting screening.",
+    AmendmentStatus.CLOSED: "has been closed: the clause it changes was deleted.",
 }
 
 
-def set_status(amendment: Amendment, status: str, reason: str = "", duplicate_of=None) -> None:
-    """Change an amendment's status and tell its author by email (sent after commit)."""
-    if amendment.status == status and not reason:
-        return
-    amendment.status = status
-    amendment.status_reason = reason
-    if duplicate_of is not None:
-        amendment.duplicate_of = duplicate_of
-    amendment.save()
-    notify_author(amendment)
+class StatusChangeRefused(PermissionDenied):
+    """A status change the transition table does not allow; nothing was changed.
+
+    A PermissionDenied, so a caller that does not catch it answers 403, never 500; the
+    message says why, for the person who asked.
+    """
+
+
+def refusal_message(amendment: Amendment, status: str) -> str:
+    """Why `rules.can_move` said no, in words for the person who asked."""
+    if amendment.clause.is_deleted and status not in rules.ON_DELETED_CLAUSE:
+        return "Its clause was deleted: this amendment can no longer change the text."
+    current = amendment.get_status_display().lower()
+    target = AmendmentStatus(status).label.lower()
+    if amendment.status in rules.FINAL_STATUSES:
+        return f"This amendment is {current}, which is final: it cannot be made {target}."
+    return f"A {current} amendment cannot be made {target} by you at this stage."
+
+
+def set_status(
+    amendment: Amendment, status: str, reason: str = "", duplicate_of=None, *, by
+) -> bool:
+    """Move an amendment to `status` if `by` may (a user, or `rules.SYSTEM` for a merge).
+
+    Checked against `rules.TRANSITIONS` under the amendment's row lock, so two decisions
+    at once cannot both pass on a status one of them has already changed; a refusal
+    raises StatusChangeRefused and changes nothing (the old reason stays). Each change
+    is written to the status history, and the author is told by email (after commit).
+    Returns False for a repeat of the current status with nothing new to say.
+    """
+    with transaction.atomic():
+        current = (
+            Amendment.objects.select_for_update()
+            .filter(pk=amendment.pk)
+            .values_list("status", flat=True)
+            .get()
+        )
+        amendment.status = current
+        if current == status and not reason and duplicate_of is None:
+            return False
+        if not rules.can_move(by, amendment, status):
+            raise StatusChangeRefused(refusal_message(amendment, status))
+        amendment.status = status
+        amendment.status_reason = reason
+        if duplicate_of is not None:
+            amendment.duplicate_of = duplicate_of
+        amendment.save()
+        AmendmentStatusChange.objects.create(
+            amendment=amendment,
+            changed_by=None if by == rules.SYSTEM else by,
+            from_status=current,
+            to_status=status,
+            reason=reason,
+        )
+        notify_author(amendment)
+    return True
+
+
+# The public moderation page's and the admin's decisions, by name.
+DECISIONS = {
+    "publish": AmendmentStatus.PUBLISHED,
+    "accept": AmendmentStatus.ACCEPTED,
+    "reject": AmendmentStatus.REJECTED,
+    "duplicate": AmendmentStatus.DUPLICATE,
+}
+
+
+def change_status(amendment, moderator, action, reason="", duplicate_of=None) -> None:
+    """One moderation decision, shared by the public moderation page and the admin.
+
+    Publishing also brings back an amendment hidden after reports. Raises
+    StatusChangeRefused (nothing changed) or Amendment.DoesNotExist for a duplicate of
+    an amendment that is not on this manifesto.
+    """
+    if not rules.can_move(moderator, amendment, DECISIONS[action]):
+        raise StatusChangeRefused(refusal_message(amendment, DECISIONS[action]))
+    other = None
+    if action == "duplicate":
+        other = Amendment.objects.filter(page=amendment.page_id, pk=duplicate_of).first()
+        if other is None or other.pk == amendment.pk:
+            raise Amendment.DoesNotExist("No such amendment to point at")
+    with transaction.atomic():
+        set_status(amendment, DECISIONS[action], reason, duplicate_of=other, by=moderator)
+        if action == "publish" and amendment.is_hidden:
+            Amendment.objects.filter(pk=amendment.pk).update(is_hidden=False)
+            amendment.is_hidden = False
+
+
+def rewrite(amendment: Amendment, author, text: str) -> None:
+    """The author rewrites a needs-update amendment on today's wording; old votes go.
+
+    Checked first, in the same transaction: only a needs-update amendment of a clause
+    that still exists is rewritten (screened again if the manifesto screens).
+    """
+    page = amendment.page
+    status = AmendmentStatus.SUBMITTED if page.screening else AmendmentStatus.PUBLISHED
+    with transaction.atomic():
+        amendment.refresh_from_db(fields=["status"])
+        if not rules.can_move(author, amendment, status):
+            raise StatusChangeRefused(refusal_message(amendment, status))
+        clause = Clause.objects.get(pk=amendment.clause_id)
+        amendment.text = text
+        amendment.base_text = clause.text
+        amendment.base_version = page.current_version
+        amendment.save()
+        reset_votes(amendment)
+        set_status(amendment, status, by=author)
 
 
 def notify_author(amendment: Amendment) -> None:
@@ -299,3 +401,29 @@ def report(amendment: Amendment, reporter, reason: str = "") -> bool:
             Amendment.objects.filter(pk=amendment.pk).update(is_hidden=True)
             amendment.is_hidden = True
     return True
+
+
+def reset_votes(amendment: Amendment) -> int:
+    """Delete the votes on an amendment whose change is no longer what people voted on.
+
+    Returns how many voters are told (each by email, after commit)."""
+    from manifesto.tasks import queue_after_commit, tell_voters_votes_reset
+
+    voter_ids = list(amendment.votes.values_list("voter_id", flat=True))
+    amendment.votes.all().delete()
+    Amendment.objects.filter(pk=amendment.pk).update(
+        agree_count=0,
+        disagree_count=0,
+        pass_count=0,
+        popular_score=None,
+        common_ground_score=None,
+        common_ground_detail={},
+        bridging_score=None,
+        bridging_detail={},
+    )
+    if voter_ids:
+        # Without a broker the emails are written to the outbox here instead: never lost.
+        queue_after_commit(
+            tell_voters_votes_reset, amendment.pk, voter_ids, fallback=tell_voters_votes_reset
+        )
+    return len(voter_ids)

@@ -258,7 +258,7 @@ def _load_charter(home, voters) -> ManifestoPage:
     # The citizens' assemblies amendment is rewritten cleanly onto it; the four-nations one
     # touches other words and is rewritten too.
     winner = amendments[3]
-    set_status(winner, AmendmentStatus.ACCEPTED, "Broad support across every party.")
+    set_status(winner, AmendmentStatus.ACCEPTED, "Broad support across every party.", by=moderator)
     merge_amendments(page, [winner], moderator, "Merged: proportional voting for councils too")
     recompute_page_rankings(page)
     return page

@@ -12,6 +12,7 @@ diff is small and `apply_diff(base, diff) == proposed` holds exactly.
 
 import difflib
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from django.utils.html import escape
@@ -66,19 +67,30 @@ def compare_html(old: str, new: str) -> str:
     return render_html(old, make_diff(old, new))
 
 
-def changes(diff: list[list], base: str) -> list[tuple[str, str]]:
-    """What a diff actually does, without positions: (removed words, inserted words) pairs.
+@dataclass(frozen=True)
+class Change:
+    """What an edit adds and removes, as multisets of words: no positions, no alignment.
 
-    Two diffs with the same changes make the same edit even if the text around them moved;
-    merging uses this to decide whether an amendment rewritten onto new text still asks
-    voters the same question.
+    `removed` and `added` are sorted (word, count) pairs. Two edits with the same Change
+    take out the same words and put in the same words, however a diff of either would
+    line repeated words up, so a rebase asks it "did this amendment's change change?".
     """
-    base_tokens = tokenize(base)
-    return [
-        ("".join(base_tokens[i1:i2]).strip(), inserted.strip())
-        for tag, i1, i2, inserted in diff
-        if tag != "equal"
-    ]
+
+    removed: tuple[tuple[str, int], ...]
+    added: tuple[tuple[str, int], ...]
+
+
+def words(text: str) -> list[str]:
+    return (text or "").split()
+
+
+def change_of(base: str, proposed: str) -> Change:
+    """The words `proposed` takes out of `base` and the words it puts in (see Change)."""
+    before, after = Counter(words(base)), Counter(words(proposed))
+    return Change(
+        removed=tuple(sorted((before - after).items())),
+        added=tuple(sorted((after - before).items())),
+    )
 
 
 @dataclass(frozen=True)

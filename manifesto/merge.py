@@ -6,7 +6,11 @@ every other open amendment on a changed clause is rewritten onto the new wording
 word-level three-way merge. Where that merge is clean the amendment keeps its votes if it
 still makes the same change (like a rebase); if its change itself differs, its votes are
 reset and its voters told. Where the merge collides, the amendment is marked needs-update
-with the colliding words recorded for its author.
+with the colliding words recorded for its author. An amendment on a clause the new version
+deletes is closed, with a reason its author sees.
+
+`plan_merge` answers "what would this merge do?" by running the merge itself and rolling
+it back, so the admin's preview and the merge that follows cannot disagree.
 """
 
 from dataclasses import dataclass, field
@@ -15,7 +19,8 @@ from django.db import transaction
 from django.db.models import Max
 
 from manifesto import diff as worddiff
-from manifesto.actions import set_status
+from manifesto import rules
+from manifesto.actions import StatusChangeRefused, reset_votes, set_status
 from manifesto.models import (
     REBASE_STATUSES,
     Amendment,
@@ -39,6 +44,22 @@ class MergeBlocked(Exception):
         super().__init__(f"Amendment {amendment.pk} collides with the text as merged so far.")
 
 
+# Below this many agree votes, or with no more agree than disagree votes, the merge
+# screen warns that an amendment has little support.
+LITTLE_SUPPORT_AGREE_VOTES = 10
+
+
+@dataclass
+class ClauseChange:
+    """One clause as a merge leaves it: its wording before and after."""
+
+    clause: Clause
+    before: str
+    after: str
+    inserted: bool = False
+    deleted: bool = False
+
+
 @dataclass
 class MergeResult:
     version: ManifestoVersion
@@ -47,6 +68,16 @@ class MergeResult:
     reset: list = field(default_factory=list)  # rebased, change differs: votes reset
     needs_update: list = field(default_factory=list)
     contained: list = field(default_factory=list)  # already part of the new text
+    closed: list = field(default_factory=list)  # their clause was deleted
+    clauses: list = field(default_factory=list)  # ClauseChange, in text order
+    voters_told: int = 0  # emails to voters whose votes were reset
+
+
+def has_little_support(amendment: Amendment) -> bool:
+    return (
+        amendment.agree_count < LITTLE_SUPPORT_AGREE_VOTES
+        or amendment.agree_count <= amendment.disagree_count
+    )
 
 
 def start_text(page: ManifestoPage, clauses: list[tuple[str, str]], by=None, note=""):
@@ -84,25 +115,51 @@ def _record(version, clause, amendment=None, by=None) -> ClauseText:
     return provenance
 
 
-def _insert_position(clause: Clause) -> float:
+def _inserted_run_end(clause: Clause) -> Clause:
+    """The last clause of the run merged in after `clause` by earlier insert-after
+    amendments (following inserts after those too), or `clause` itself."""
+    last, frontier = clause, [clause.pk]
+    while frontier:
+        inserted = list(
+            Clause.objects.filter(
+                page=clause.page_id,
+                history__amendment__clause__in=frontier,
+                history__amendment__kind=AmendmentKind.INSERT_AFTER,
+            ).distinct()
+        )
+        for candidate in inserted:
+            if candidate.position > last.position:
+                last = candidate
+        frontier = [c.pk for c in inserted]
+    return last
+
+
+def _position_after(anchor: Clause) -> float:
     following = (
-        Clause.objects.filter(page=clause.page_id, position__gt=clause.position)
+        Clause.objects.filter(page=anchor.page_id, position__gt=anchor.position)
         .order_by("position")
         .values_list("position", flat=True)
         .first()
     )
-    return (clause.position + following) / 2 if following is not None else clause.position + 1
+    return (anchor.position + following) / 2 if following is not None else anchor.position + 1
 
 
-def _apply(amendment: Amendment, clause: Clause) -> Clause:
-    """Apply one amendment to the (possibly already changed) clause; return what changed."""
+def _apply(amendment: Amendment, clause: Clause, run_ends: dict[int, Clause]) -> Clause:
+    """Apply one amendment to the (possibly already changed) clause; return what changed.
+
+    A new clause goes after the clauses already inserted after the same one, in this
+    merge (`run_ends`) or an earlier one: insertions keep the order they were merged in.
+    """
     if amendment.kind == AmendmentKind.INSERT_AFTER:
-        return Clause.objects.create(
+        anchor = run_ends.get(clause.pk) or _inserted_run_end(clause)
+        created = Clause.objects.create(
             page=clause.page,
             section=clause.section,
             text=amendment.text,
-            position=_insert_position(clause),
+            position=_position_after(anchor),
         )
+        run_ends[clause.pk] = created
+        return created
     if amendment.kind == AmendmentKind.DELETE:
         clause.is_deleted = True
     elif clause.text == amendment.base_text:
@@ -117,35 +174,91 @@ def _apply(amendment: Amendment, clause: Clause) -> Clause:
 
 
 def merge_amendments(page: ManifestoPage, amendments, moderator, note: str = "") -> MergeResult:
-    """Merge these amendments, in order, into one new version. Raises MergeBlocked."""
+    """Merge these amendments, in order, into one new version.
+
+    Raises MergeBlocked (they collide) or StatusChangeRefused (one may not be merged: not
+    published or accepted, on another manifesto, or on a deleted clause); either way
+    nothing changes.
+    """
+    if not rules.can(moderator, "merge", page):
+        raise StatusChangeRefused("Merging is not open to you in the current phase.")
     with transaction.atomic():
         ids = [a.pk for a in amendments]
         locked = {
             a.pk: a
             for a in Amendment.objects.select_for_update(of=("self",))
             .select_related("clause", "author", "page")
-            .filter(pk__in=ids, page=page, status__in=MERGEABLE)
+            .filter(pk__in=ids, page=page, status__in=MERGEABLE, clause__is_deleted=False)
         }
-        if len(locked) != len(ids):
-            raise ValueError("Only published or accepted amendments of this manifesto merge.")
+        if not ids or len(locked) != len(ids):
+            raise StatusChangeRefused(
+                "Only published or accepted amendments of this manifesto, on clauses that "
+                "still exist, can be merged."
+            )
         ordered = [locked[pk] for pk in ids]
         clauses: dict[int, Clause] = {}
+        before: dict[int, str] = {}
+        run_ends: dict[int, Clause] = {}
         changed: list[tuple[Clause, Amendment]] = []
         for amendment in ordered:
-            clause = clauses.setdefault(
-                amendment.clause_id, Clause.objects.select_for_update().get(pk=amendment.clause_id)
-            )
-            changed.append((_apply(amendment, clause), amendment))
+            if amendment.clause_id not in clauses:
+                clauses[amendment.clause_id] = Clause.objects.select_for_update().get(
+                    pk=amendment.clause_id
+                )
+                before[amendment.clause_id] = clauses[amendment.clause_id].text
+            clause = clauses[amendment.clause_id]
+            changed.append((_apply(amendment, clause, run_ends), amendment))
         version = _write_version(page, moderator, note or _merge_note(ordered))
         for clause, amendment in changed:
             _record(version, clause, amendment=amendment)
         result = MergeResult(version=version, merged=ordered)
+        result.clauses = _clause_changes(changed, before)
         for amendment in ordered:
-            set_status(amendment, AmendmentStatus.MERGED)
+            set_status(amendment, AmendmentStatus.MERGED, by=rules.SYSTEM)
         for clause in clauses.values():
             _rebase_open_amendments(clause, version, result, merged_into=ordered[0])
         _recompute_after_commit(page)
     return result
+
+
+def _clause_changes(changed, before) -> list[ClauseChange]:
+    seen, out = set(), []
+    for clause, _ in changed:
+        if clause.pk in seen:
+            continue
+        seen.add(clause.pk)
+        inserted = clause.pk not in before
+        out.append(
+            ClauseChange(
+                clause=clause,
+                before="" if inserted else before[clause.pk],
+                after="" if clause.is_deleted else clause.text,
+                inserted=inserted,
+                deleted=clause.is_deleted,
+            )
+        )
+    return sorted(out, key=lambda change: change.clause.position)
+
+
+class _DryRun(Exception):
+    """Raised inside the plan's transaction to roll it back."""
+
+
+def plan_merge(page: ManifestoPage, amendments, moderator, note: str = "") -> MergeResult:
+    """What `merge_amendments` would do, done and rolled back: nothing is kept or sent.
+
+    The result's amendments are the in-memory rows as the merge left them (statuses,
+    rewritten texts), so the preview reads exactly what the merge will write. Raises
+    what the merge raises.
+    """
+    outcome = None
+    try:
+        with transaction.atomic():
+            outcome = merge_amendments(page, amendments, moderator, note)
+            raise _DryRun
+    except _DryRun:
+        pass
+    return outcome
 
 
 def _recompute_after_commit(page) -> None:
@@ -153,6 +266,21 @@ def _recompute_after_commit(page) -> None:
     from manifesto.tasks import queue_after_commit, recompute_rankings
 
     queue_after_commit(recompute_rankings, page.pk)
+
+
+def clean_note(note: str) -> str:
+    """The moderator's note for the new version, as the version's note column can hold it."""
+    return (note or "").replace("\x00", "").strip()[:255]
+
+
+def collision_report(amendments) -> list[tuple]:
+    """Pairs among these amendments that touch the same words of the same clause."""
+    pairs = []
+    for i, first in enumerate(amendments):
+        for second in amendments[i + 1 :]:
+            if first.clause_id == second.clause_id and first.collides_with(second):
+                pairs.append((first, second))
+    return pairs
 
 
 def _merge_note(amendments) -> str:
@@ -201,9 +329,13 @@ def _rebase_open_amendments(clause, version, result, merged_into=None) -> None:
     for amendment in open_amendments:
         if clause.is_deleted:
             set_status(
-                amendment, AmendmentStatus.NEEDS_UPDATE, "The clause was deleted in this version."
+                amendment,
+                AmendmentStatus.CLOSED,
+                f"The clause was deleted in version {version.number}, so this amendment "
+                "can no longer change the text.",
+                by=rules.SYSTEM,
             )
-            result.needs_update.append(amendment)
+            result.closed.append(amendment)
             continue
         if amendment.base_text == clause.text:
             continue
@@ -213,12 +345,15 @@ def _rebase_open_amendments(clause, version, result, merged_into=None) -> None:
             amendment.save()
             result.rewritten.append(amendment)
             continue
-        before = worddiff.changes(amendment.diff, amendment.base_text)
+        before = worddiff.change_of(amendment.base_text, amendment.text)
         try:
             rewritten = worddiff.three_way(amendment.base_text, clause.text, amendment.text)
         except worddiff.MergeConflict as conflict:
             set_status(
-                amendment, AmendmentStatus.NEEDS_UPDATE, _describe_collision(conflict.regions)
+                amendment,
+                AmendmentStatus.NEEDS_UPDATE,
+                _describe_collision(conflict.regions),
+                by=rules.SYSTEM,
             )
             result.needs_update.append(amendment)
             continue
@@ -228,6 +363,7 @@ def _rebase_open_amendments(clause, version, result, merged_into=None) -> None:
                 AmendmentStatus.DUPLICATE,
                 "The new version already makes this change.",
                 duplicate_of=merged_into,
+                by=rules.SYSTEM,
             )
             result.contained.append(amendment)
             continue
@@ -237,10 +373,10 @@ def _rebase_open_amendments(clause, version, result, merged_into=None) -> None:
             rewritten,
         )
         amendment.save()
-        if worddiff.changes(amendment.diff, amendment.base_text) == before:
+        if worddiff.change_of(amendment.base_text, amendment.text) == before:
             result.rewritten.append(amendment)
         else:
-            reset_votes(amendment)
+            result.voters_told += reset_votes(amendment)
             result.reset.append(amendment)
 
 
@@ -251,26 +387,3 @@ def _describe_collision(regions) -> str:
         for base, ours, theirs in regions
     ]
     return "Collides with the merged text: " + "; ".join(parts) + "."
-
-
-def reset_votes(amendment: Amendment) -> None:
-    """Delete the votes on an amendment whose change is no longer what people voted on."""
-    from manifesto.tasks import queue_after_commit, tell_voters_votes_reset
-
-    voter_ids = list(amendment.votes.values_list("voter_id", flat=True))
-    amendment.votes.all().delete()
-    Amendment.objects.filter(pk=amendment.pk).update(
-        agree_count=0,
-        disagree_count=0,
-        pass_count=0,
-        popular_score=None,
-        common_ground_score=None,
-        common_ground_detail={},
-        bridging_score=None,
-        bridging_detail={},
-    )
-    if voter_ids:
-        # Without a broker the emails are written to the outbox here instead: never lost.
-        queue_after_commit(
-            tell_voters_votes_reset, amendment.pk, voter_ids, fallback=tell_voters_votes_reset
-        )

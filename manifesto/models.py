@@ -404,6 +404,7 @@ class AmendmentStatus(models.TextChoices):
     DUPLICATE = "duplicate", "Duplicate"
     MERGED = "merged", "Merged"
     NEEDS_UPDATE = "needs_update", "Needs update"
+    CLOSED = "closed", "Closed (the clause was deleted)"
 
 
 OPEN_STATUSES = [AmendmentStatus.PUBLISHED, AmendmentStatus.ACCEPTED]
@@ -607,6 +608,38 @@ def spans_collide(a: tuple, b: tuple) -> bool:
     if base_a != base_b or start_a is None or start_b is None:
         return False
     return worddiff.ChangedSpan(start_a, end_a).overlaps(worddiff.ChangedSpan(start_b, end_b))
+
+
+class AmendmentStatusChange(models.Model):
+    """One step of an amendment's status history: who moved it, when, from what, to what, why.
+
+    Written by `actions.set_status` (the only writer of a status), so the history is
+    complete and a reason replaced by a later decision is still on record.
+    """
+
+    wagtail_reference_index_ignore = True
+
+    amendment = models.ForeignKey(
+        Amendment, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty when a merge moved it (the clause changed under it).",
+    )
+    from_status = models.CharField(max_length=12, choices=AmendmentStatus.choices)
+    to_status = models.CharField(max_length=12, choices=AmendmentStatus.choices)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["amendment", "changed_at", "pk"]
+
+    def __str__(self):
+        return f"Amendment {self.amendment_id}: {self.from_status} to {self.to_status}"
 
 
 class VoteChoice(models.TextChoices):

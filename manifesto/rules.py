@@ -5,6 +5,12 @@ roles at once (a moderator is usually also a supporter; the author of an amendme
 supporter too), and is allowed if any of their roles is. Views, templates and the admin
 all ask `can(user, action, page, amendment)` or the django-rules permission
 `manifesto.<action>` with the page or amendment as the object.
+
+`TRANSITIONS[(from_status, to_status)][phase]` is, in the same shape, who may move an
+amendment from one status to another. `actions.set_status` asks `may_move` for every
+caller (the public pages, the admin's edit form and bulk actions, merges), so a rule
+cannot be skipped by reaching a status another way. `SYSTEM` is the merge itself: what a
+new version does to the open amendments on the clauses it changed.
 """
 
 import rules
@@ -109,3 +115,106 @@ def _predicate(action: str):
 
 for _action in ACTIONS:
     rules.add_perm(f"manifesto.{_action}", _predicate(_action))
+
+
+# --- Status transitions -------------------------------------------------------------
+
+SYSTEM = "system"  # the merge (or an editor's new wording) acting on other open amendments
+
+SUBMITTED, PUBLISHED, WITHDRAWN, ACCEPTED = "submitted", "published", "withdrawn", "accepted"
+REJECTED, DUPLICATE, MERGED, NEEDS_UPDATE = "rejected", "duplicate", "merged", "needs_update"
+CLOSED_STATUS = "closed"  # the clause was deleted
+STATUSES = [
+    SUBMITTED,
+    PUBLISHED,
+    WITHDRAWN,
+    ACCEPTED,
+    REJECTED,
+    DUPLICATE,
+    MERGED,
+    NEEDS_UPDATE,
+    CLOSED_STATUS,
+]
+WHILE_OPEN = {AMENDMENTS, VOTING}  # the author's own changes
+
+
+def _only(roles: set[str], phases=PHASES) -> dict[str, set[str]]:
+    return {phase: (set(roles) if phase in phases else set()) for phase in PHASES}
+
+
+_STAFF_ALWAYS = _only(STAFF)
+_AUTHOR_WHILE_OPEN = _only({AUTHOR}, WHILE_OPEN)
+_AUTHOR_WHILE_PROPOSING = _only({AUTHOR}, {AMENDMENTS})
+_SYSTEM_ALWAYS = _only({SYSTEM})
+_SYSTEM_WHEN_MERGING = _only({SYSTEM}, {AMENDMENTS, VOTING, CLOSED})
+_STAFF_OR_SYSTEM = _only(STAFF | {SYSTEM})  # duplicates: marked by hand or found by a merge
+
+TRANSITIONS: dict[tuple[str, str], dict[str, set[str]]] = {
+    # Screening: moderators publish, reject or point at a duplicate; the author may withdraw.
+    (SUBMITTED, PUBLISHED): _STAFF_ALWAYS,
+    (SUBMITTED, REJECTED): _STAFF_ALWAYS,
+    (SUBMITTED, DUPLICATE): _STAFF_OR_SYSTEM,
+    (SUBMITTED, WITHDRAWN): _AUTHOR_WHILE_OPEN,
+    # A published amendment is decided on, or withdrawn by its author while voting is open.
+    (PUBLISHED, ACCEPTED): _STAFF_ALWAYS,
+    (PUBLISHED, REJECTED): _STAFF_ALWAYS,
+    (PUBLISHED, DUPLICATE): _STAFF_OR_SYSTEM,
+    (PUBLISHED, WITHDRAWN): _AUTHOR_WHILE_OPEN,
+    # An accepted amendment is merged, or the decision is taken back; never withdrawn.
+    (ACCEPTED, PUBLISHED): _STAFF_ALWAYS,
+    (ACCEPTED, REJECTED): _STAFF_ALWAYS,
+    (ACCEPTED, DUPLICATE): _STAFF_OR_SYSTEM,
+    # Moderators may reconsider a rejection or a duplicate; the author may not undo them.
+    (REJECTED, PUBLISHED): _STAFF_ALWAYS,
+    (DUPLICATE, PUBLISHED): _STAFF_ALWAYS,
+    # Needs update: the author rewrites it on today's text (screened again if screening
+    # is on), or withdraws it; moderators may still reject it.
+    (NEEDS_UPDATE, SUBMITTED): _AUTHOR_WHILE_PROPOSING,
+    (NEEDS_UPDATE, PUBLISHED): _AUTHOR_WHILE_PROPOSING,
+    (NEEDS_UPDATE, WITHDRAWN): _AUTHOR_WHILE_OPEN,
+    (NEEDS_UPDATE, REJECTED): _STAFF_ALWAYS,
+    (NEEDS_UPDATE, DUPLICATE): _STAFF_OR_SYSTEM,
+    # What a merge does: merges the chosen amendments, and moves the other open amendments
+    # of the clauses it changed (collided, already made, clause deleted).
+    (PUBLISHED, MERGED): _SYSTEM_WHEN_MERGING,
+    (ACCEPTED, MERGED): _SYSTEM_WHEN_MERGING,
+    **{(status, NEEDS_UPDATE): _SYSTEM_ALWAYS for status in (SUBMITTED, PUBLISHED, ACCEPTED)},
+    **{
+        (status, CLOSED_STATUS): _SYSTEM_ALWAYS
+        for status in (SUBMITTED, PUBLISHED, ACCEPTED, NEEDS_UPDATE)
+    },
+}
+
+# Merged, withdrawn and closed are final: nothing leaves them.
+FINAL_STATUSES = {MERGED, WITHDRAWN, CLOSED_STATUS}
+# On a deleted clause an amendment can only be closed, withdrawn, rejected or a duplicate.
+ON_DELETED_CLAUSE = {WITHDRAWN, REJECTED, DUPLICATE, CLOSED_STATUS}
+
+
+def may_move(roles: set[str], from_status: str, to_status: str, phase: str) -> bool:
+    """May someone holding `roles` move an amendment from one status to another now?"""
+    row = TRANSITIONS.get((from_status, to_status))
+    return bool(row and row[phase] & roles)
+
+
+def transition_roles(by, amendment) -> set[str]:
+    """The roles `by` (a user, or SYSTEM for the merge) holds over this amendment."""
+    if by == SYSTEM:
+        return {SYSTEM}
+    return roles_of(by, amendment)
+
+
+def may_restate(roles: set[str], status: str) -> bool:
+    """A new reason (or unhiding) on an unchanged status: moderators and merges, never on
+    a final status."""
+    return status not in FINAL_STATUSES and bool(roles & (STAFF | {SYSTEM}))
+
+
+def can_move(by, amendment, to_status: str, phase: str | None = None) -> bool:
+    """May `by` move this amendment to `to_status` now (its clause deleted or not)?"""
+    if amendment.clause.is_deleted and to_status not in ON_DELETED_CLAUSE:
+        return False
+    roles = transition_roles(by, amendment)
+    if amendment.status == to_status:
+        return may_restate(roles, to_status)
+    return may_move(roles, amendment.status, to_status, phase or amendment.page.phase)

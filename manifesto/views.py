@@ -30,7 +30,7 @@ from manifesto.forms import (
     StatusForm,
     UpdateAmendmentForm,
 )
-from manifesto.merge import MergeBlocked, merge_amendments
+from manifesto.merge import MergeBlocked, clean_note, collision_report, merge_amendments
 from manifesto.models import (
     OPEN_STATUSES,
     Amendment,
@@ -474,9 +474,18 @@ def report_view(request, page, pk):
 def withdraw_view(request, page, pk):
     amendment = _amendment_or_404(request, page, pk)
     _require(request, "withdraw", page, amendment)
-    actions.set_status(amendment, AmendmentStatus.WITHDRAWN)
+    try:
+        actions.set_status(amendment, AmendmentStatus.WITHDRAWN, by=request.user)
+    except actions.StatusChangeRefused as refused:
+        return _refused(request, page, pk, refused)
     messages.success(request, "Your amendment has been withdrawn.")
     return HttpResponseRedirect(f"{page.url}amendment/{pk}/")
+
+
+def _refused(request, page, pk, refused):
+    """A status change the rules refuse: say why on the amendment's page, change nothing."""
+    messages.error(request, str(refused))
+    return _back(request, f"{page.url}amendment/{pk}/")
 
 
 @require_POST
@@ -484,24 +493,16 @@ def update_view(request, page, pk):
     """The author rewrites a needs-update amendment on today's text; old votes are cleared."""
     amendment = _amendment_or_404(request, page, pk)
     _require(request, "propose", page, amendment)
-    if amendment.author_id != request.user.pk or amendment.status != AmendmentStatus.NEEDS_UPDATE:
+    if amendment.author_id != request.user.pk:
         raise PermissionDenied("Only the author can update an amendment that needs it.")
     form = UpdateAmendmentForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Write the new wording.")
         return HttpResponseRedirect(f"{page.url}amendment/{pk}/")
-    from manifesto.merge import reset_votes
-
-    clause = amendment.clause
-    amendment.text = form.cleaned_data["text"]
-    amendment.base_text = clause.text
-    amendment.base_version = page.current_version
-    amendment.save()
-    reset_votes(amendment)
-    actions.set_status(
-        amendment,
-        AmendmentStatus.SUBMITTED if page.screening else AmendmentStatus.PUBLISHED,
-    )
+    try:
+        actions.rewrite(amendment, request.user, form.cleaned_data["text"])
+    except actions.StatusChangeRefused as refused:
+        return _refused(request, page, pk, refused)
     messages.success(request, "Your amendment now applies to the current text.")
     return HttpResponseRedirect(f"{page.url}amendment/{pk}/")
 
@@ -697,16 +698,6 @@ def moderate_view(request, page):
     )
 
 
-def collision_report(amendments) -> list[tuple]:
-    """Pairs among these amendments that touch the same words of the same clause."""
-    pairs = []
-    for i, first in enumerate(amendments):
-        for second in amendments[i + 1 :]:
-            if first.clause_id == second.clause_id and first.collides_with(second):
-                pairs.append((first, second))
-    return pairs
-
-
 @require_POST
 def status_view(request, page, pk):
     amendment = _amendment_or_404(request, page, pk)
@@ -715,31 +706,14 @@ def status_view(request, page, pk):
     if not form.is_valid():
         messages.error(request, " ".join(" ".join(e) for e in form.errors.values()))
         return _back(request, f"{page.url}amendment/{pk}/")
-    change_status(amendment, request.user, **form.cleaned_data)
+    try:
+        actions.change_status(amendment, request.user, **form.cleaned_data)
+    except actions.StatusChangeRefused as refused:
+        return _refused(request, page, pk, refused)
+    except Amendment.DoesNotExist:
+        raise Http404("No such amendment to point at")
     messages.success(request, f"Amendment {pk}: {amendment.get_status_display()}.")
     return _back(request, f"{page.url}amendment/{pk}/")
-
-
-def change_status(amendment, moderator, action, reason="", duplicate_of=None):
-    """One moderation decision, shared by the public moderation page and the admin."""
-    if action == "publish":
-        Amendment.objects.filter(pk=amendment.pk).update(is_hidden=False)
-        amendment.is_hidden = False
-        actions.set_status(amendment, AmendmentStatus.PUBLISHED, reason)
-    elif action == "accept":
-        actions.set_status(amendment, AmendmentStatus.ACCEPTED, reason)
-    elif action == "reject":
-        actions.set_status(amendment, AmendmentStatus.REJECTED, reason)
-    elif action == "duplicate":
-        other = Amendment.objects.filter(page=amendment.page_id, pk=duplicate_of).first()
-        if other is None or other.pk == amendment.pk:
-            raise Http404("No such amendment to point at")
-        actions.set_status(amendment, AmendmentStatus.DUPLICATE, reason, duplicate_of=other)
-
-
-def merge_note(request) -> str:
-    """The moderator's note for the new version, as the version's note column can hold it."""
-    return request.POST.get("note", "").replace("\x00", "").strip()[:255]
 
 
 @require_POST
@@ -755,8 +729,10 @@ def merge_view(request, page):
         messages.error(request, "Choose at least one accepted amendment to merge.")
         return HttpResponseRedirect(f"{page.url}moderate/")
     try:
-        result = merge_amendments(page, amendments, request.user, merge_note(request))
-    except MergeBlocked as blocked:
+        result = merge_amendments(
+            page, amendments, request.user, clean_note(request.POST.get("note", ""))
+        )
+    except (MergeBlocked, actions.StatusChangeRefused) as blocked:
         messages.error(request, f"Nothing merged: {blocked}")
         return HttpResponseRedirect(f"{page.url}moderate/")
     messages.success(

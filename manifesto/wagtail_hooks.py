@@ -2,14 +2,15 @@
 versions, discussion moderation, and a collision report with merge and ranking buttons.
 
 Every decision goes through the same functions as the public moderation page
-(`manifesto.views.change_status`, `manifesto.merge.merge_amendments`), and bulk actions
-check `manifesto.rules` for each amendment.
+(`manifesto.actions.change_status`, `manifesto.merge.merge_amendments`), which ask
+`manifesto.rules` themselves; bulk actions also offer only the amendments the transition
+table lets this person move.
 """
 
 import django_filters
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.shortcuts import get_list_or_404, redirect, render
 from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
@@ -23,6 +24,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from cms.moderation import ModerationStatus
 from cms.permission_policies import ReadOnlyPolicy
 from cms.search import is_row_id
+from manifesto import actions, rules
 from manifesto.admin_forms import AmendmentAdminForm, DuplicateForm, ReasonForm, RejectForm
 from manifesto.models import (
     OPEN_STATUSES,
@@ -169,27 +171,36 @@ class AmendmentStatusBulkAction(SnippetBulkAction):
 
     models = [Amendment]
 
+    @classmethod
+    def get_queryset(cls, model, object_ids):
+        return get_list_or_404(model.objects.select_related("clause", "page"), pk__in=object_ids)
+
     def check_perm(self, amendment):
-        page = ManifestoPage.objects.get(pk=amendment.page_id)
-        return can(self.request.user, "moderate", page)
+        """Moderators, and only amendments this decision may move (see rules.TRANSITIONS)."""
+        return can(self.request.user, "moderate", amendment.page) and rules.can_move(
+            self.request.user, amendment, actions.DECISIONS[self.action]
+        )
 
     def get_execution_context(self):
         return {"user": self.request.user, "data": self.cleaned_form.cleaned_data}
 
     @classmethod
     def execute_action(cls, objects, user=None, data=None, **kwargs):
-        from manifesto.views import change_status
-
         data = data or {}
+        done = 0
         for amendment in objects:
-            change_status(
-                amendment,
-                user,
-                cls.action,
-                reason=data.get("reason", ""),
-                duplicate_of=data.get("duplicate_of"),
-            )
-        return len(objects), 0
+            try:
+                actions.change_status(
+                    amendment,
+                    user,
+                    cls.action,
+                    reason=data.get("reason", ""),
+                    duplicate_of=data.get("duplicate_of"),
+                )
+            except (actions.StatusChangeRefused, Amendment.DoesNotExist):
+                continue  # moved by someone else meanwhile, or no such duplicate: unchanged
+            done += 1
+        return done, 0
 
     def get_success_message(self, num_parent_objects, num_child_objects):
         return f"{num_parent_objects} amendment(s): {self.display_name.lower()} done."
@@ -288,8 +299,7 @@ for _action in (ApproveComments, RejectComments, SpamComments):
 
 def collision_report_view(request, page_id):
     """Before a merge: which accepted/open amendments touch the same words."""
-    from manifesto.merge import MergeBlocked, merge_amendments
-    from manifesto.views import collision_report, merge_note
+    from manifesto.merge import MergeBlocked, clean_note, collision_report, merge_amendments
 
     page = ManifestoPage.objects.get(pk=page_id)
     if not can(request.user, "moderate", page):
@@ -310,8 +320,10 @@ def collision_report_view(request, page_id):
             )
         )
         try:
-            result = merge_amendments(page, chosen, request.user, merge_note(request))
-        except (MergeBlocked, ValueError) as error:
+            result = merge_amendments(
+                page, chosen, request.user, clean_note(request.POST.get("note", ""))
+            )
+        except (MergeBlocked, actions.StatusChangeRefused) as error:
             messages.error(request, f"Nothing merged: {error}")
         else:
             messages.success(

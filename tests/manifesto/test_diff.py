@@ -97,7 +97,7 @@ def test_three_way_merge_with_one_side_unchanged_gives_the_other_side(base, edit
 def test_a_text_compared_with_itself_has_no_change(text):
     stored = diff.make_diff(text, text)
     assert diff.changed_span(stored) is None
-    assert diff.changes(stored, text) == []
+    assert diff.change_of(text, text) == diff.Change(removed=(), added=())
     assert diff.apply_diff(text, stored) == text
 
 
@@ -129,3 +129,47 @@ def test_edits_with_a_word_between_them_do_not_collide(base_words, data):
     same_word[first] = "OTHER"
     c = diff.changed_span(diff.make_diff(base, " ".join(same_word)))
     assert a.overlaps(c)
+
+
+# A few words, repeated a lot, so that a diff has many equally good ways to line them up.
+repeating = st.lists(
+    st.sampled_from(["the", "fair", "vote", "for", "and", "a"]), min_size=6, max_size=16
+)
+replacement = st.lists(st.sampled_from(["the", "fair", "and", "NEW", "OLD"]), max_size=3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(base_words=repeating, data=st.data())
+def test_a_change_rebased_past_a_distant_edit_is_the_same_change(base_words, data):
+    """Rebasing onto a text changed elsewhere (a gap of two words or more) keeps exactly
+    the words the amendment adds and removes, however repeated words line up."""
+    n = len(base_words)
+    theirs_at = data.draw(st.integers(0, n - 1))
+    ours_at = data.draw(
+        st.integers(0, n - 1).filter(lambda i: abs(i - theirs_at) >= 3), label="ours_at"
+    )
+    theirs, ours = list(base_words), list(base_words)
+    theirs[theirs_at : theirs_at + 1] = data.draw(replacement, label="theirs")
+    ours[ours_at : ours_at + 1] = data.draw(replacement, label="ours")
+    base, ours_text, theirs_text = " ".join(base_words), " ".join(ours), " ".join(theirs)
+    try:
+        rebased = diff.three_way(base, ours_text, theirs_text)
+    except diff.MergeConflict:
+        return  # a collision is marked needs-update, not asked this question
+    if rebased == ours_text:
+        return  # the new text already makes it (marked a duplicate): not asked either
+    assert diff.change_of(ours_text, rebased) == diff.change_of(base, theirs_text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(base=texts, proposed=texts, moved=texts)
+def test_a_change_does_not_depend_on_the_words_around_it(base, proposed, moved):
+    """The same edit made with other words before and after it is the same change."""
+    assert diff.change_of(base, proposed) == diff.change_of(
+        f"{moved} {base} {moved}", f"{moved} {proposed} {moved}"
+    )
+
+
+def test_a_change_counts_repeated_words():
+    assert diff.change_of("a fair vote", "a fair fair vote") == diff.Change((), (("fair", 1),))
+    assert diff.change_of("a fair vote", "a vote") == diff.Change((("fair", 1),), ())

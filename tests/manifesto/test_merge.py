@@ -206,3 +206,95 @@ def test_every_version_keeps_its_text_and_any_two_compare_correctly(manifesto, e
             assert re.sub(r"</?del>", "", without_ins) == escape(expected[old])
             assert re.sub(r"</?ins>", "", without_del) == escape(expected[new])
             assert row["state"] == ("same" if expected[old] == expected[new] else "changed")
+
+
+def insert_after(page, clause, author, text):
+    return propose(page, clause, author, "insert_after", text, "Add this.")
+
+
+def texts_in_order(page):
+    return list(page.live_clauses().values_list("text", flat=True))
+
+
+def test_insert_after_amendments_merged_together_keep_their_order(
+    manifesto, economy, supporter, moderator
+):
+    first = insert_after(manifesto, economy, supporter, "First new clause.")
+    second = insert_after(manifesto, economy, supporter, "Second new clause.")
+    merge_amendments(manifesto, [first, second], moderator)
+    texts = texts_in_order(manifesto)
+    at = texts.index(economy.text)
+    assert texts[at : at + 3] == [economy.text, "First new clause.", "Second new clause."]
+
+
+def test_insert_after_amendments_merged_one_after_another_keep_their_order(
+    manifesto, supporter, moderator
+):
+    climate = manifesto.live_clauses().get(section="Climate")
+    first = insert_after(manifesto, climate, supporter, "First new clause.")
+    second = insert_after(manifesto, climate, supporter, "Second new clause.")
+    merge_amendments(manifesto, [first], moderator)
+    merge_amendments(manifesto, [second], moderator)
+    texts = texts_in_order(manifesto)
+    assert texts[:3] == [climate.text, "First new clause.", "Second new clause."]
+    assert texts[3].startswith("Fair votes")  # the clause that followed still follows
+
+
+def test_a_rebase_that_lines_repeated_words_up_differently_keeps_the_votes(
+    manifesto, supporter, other_supporter, moderator, voters, editor
+):
+    """The same words added and removed: the same change, whatever a diff makes of it."""
+    base = "for fair for and for and and"
+    democracy = manifesto.live_clauses().get(section="Democracy")
+    apply_edits(manifesto, editor, {democracy.key: base})
+    democracy.refresh_from_db()
+    merged = amend(manifesto, democracy, supporter, "for and for and for and and")
+    kept = amend(manifesto, democracy, other_supporter, "for fair for and and and and")
+    cast_vote(kept, voters[0], "agree")
+    result = merge_amendments(manifesto, [merged], moderator)
+    kept.refresh_from_db()
+    assert kept.text == "for and for and and and and"
+    assert kept in result.rewritten and result.reset == []
+    assert kept.agree_count == 1 and Vote.objects.filter(amendment=kept).count() == 1
+
+
+def test_deleting_a_clause_closes_its_open_amendments_for_good(
+    client, manifesto, economy, supporter, other_supporter, moderator
+):
+    from manifesto.actions import StatusChangeRefused, change_status
+
+    deletion = propose(manifesto, economy, supporter, "delete", "", "Covered elsewhere.")
+    rewording = amend(manifesto, economy, other_supporter, BASE.replace("End", "Stop"))
+    result = merge_amendments(manifesto, [deletion], moderator)
+    rewording.refresh_from_db()
+    assert rewording in result.closed
+    assert rewording.status == AmendmentStatus.CLOSED
+    assert "deleted in version 2" in rewording.status_reason
+    # It cannot be republished, merged or rewritten by its author.
+    with pytest.raises(StatusChangeRefused):
+        change_status(rewording, moderator, "publish")
+    with pytest.raises(StatusChangeRefused):
+        merge_amendments(manifesto, [rewording], moderator)
+    client.force_login(other_supporter)
+    response = client.post(
+        f"{manifesto.url}amendment/{rewording.pk}/update/", {"text": "Stop it all."}
+    )
+    assert response.status_code == 302
+    rewording.refresh_from_db()
+    assert rewording.status == AmendmentStatus.CLOSED
+    assert rewording.text == BASE.replace("End", "Stop")
+
+
+def test_an_amendment_on_a_deleted_clause_cannot_be_merged_even_if_still_published(
+    manifesto, economy, supporter, moderator
+):
+    from manifesto.actions import StatusChangeRefused
+
+    stale = amend(manifesto, economy, supporter, BASE.replace("End", "Stop"))
+    economy.is_deleted = True
+    economy.save(update_fields=["is_deleted"])
+    with pytest.raises(StatusChangeRefused):
+        merge_amendments(manifesto, [stale], moderator)
+    stale.refresh_from_db()
+    assert stale.status == AmendmentStatus.PUBLISHED
+    assert manifesto.versions.count() == 1

@@ -106,17 +106,17 @@ def test_a_section_made_private_turns_voters_away_at_once(client, manifesto, ame
 @pytest.mark.parametrize(
     "change",
     [
-        lambda a: set_status(a, AmendmentStatus.REJECTED, "Off topic."),
-        lambda a: set_status(a, AmendmentStatus.WITHDRAWN),
-        lambda a: Amendment.objects.filter(pk=a.pk).update(is_hidden=True),
+        lambda a, staff: set_status(a, AmendmentStatus.REJECTED, "Off topic.", by=staff),
+        lambda a, staff: set_status(a, AmendmentStatus.WITHDRAWN, by=a.author),
+        lambda a, staff: Amendment.objects.filter(pk=a.pk).update(is_hidden=True),
     ],
     ids=["rejected", "withdrawn", "hidden"],
 )
 def test_an_amendment_closed_after_the_form_was_shown_takes_no_vote(
-    client, manifesto, amendment, supporter, change
+    client, manifesto, amendment, supporter, moderator, change
 ):
     client.force_login(supporter)
-    change(amendment)
+    change(amendment, moderator)
     response = vote(client, manifesto, amendment)
     assert response.status_code in (403, 404)
     assert counts(amendment) == (0, 0, 0)

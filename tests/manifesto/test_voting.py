@@ -158,14 +158,14 @@ def test_concurrent_votes_by_many_people_keep_counters_equal_to_a_recount(home):
     assert Vote.objects.filter(amendment=amendment, choice="pass").count() == 10
 
 
-def test_status_change_on_a_stale_instance_keeps_the_vote_counters(amendment, supporter):
+def test_status_change_on_a_stale_instance_keeps_the_vote_counters(amendment, supporter, moderator):
     from manifesto.actions import set_status
     from manifesto.models import AmendmentStatus
 
     stale = Amendment.objects.get(pk=amendment.pk)
     cast_vote(amendment, supporter, "agree")
     Amendment.objects.filter(pk=amendment.pk).update(popular_score=0.5)
-    set_status(stale, AmendmentStatus.ACCEPTED, "Good.")
+    set_status(stale, AmendmentStatus.ACCEPTED, "Good.", by=moderator)
     fresh = Amendment.objects.get(pk=amendment.pk)
     assert fresh.status == AmendmentStatus.ACCEPTED
     assert (fresh.agree_count, fresh.popular_score) == (1, 0.5)
