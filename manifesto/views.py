@@ -45,6 +45,7 @@ from manifesto.models import (
     spans_collide,
 )
 from manifesto.rules import can
+from manifesto.similarity import similar_amendments
 from manifesto.tasks import refresh_rankings_soon
 from manifesto.vocabulary import words_for
 
@@ -569,6 +570,7 @@ def propose_view(request, page, key):
     form = ProposeForm(
         request.POST or None, current_text=clause.text, consultation=page.is_consultation
     )
+    similar = []
     if request.method == "POST":
         limited = is_ratelimited(
             request,
@@ -579,7 +581,11 @@ def propose_view(request, page, key):
         )
         if limited:
             form.add_error(None, "You have proposed many amendments today. Please wait a while.")
-        if not limited and form.is_valid():
+        if not limited and form.is_valid() and not request.POST.get("despite_similar"):
+            similar = similar_amendments(
+                clause, form.cleaned_data["kind"], form.cleaned_data["text"]
+            )
+        if not limited and form.is_valid() and not similar:
             amendment = actions.propose(
                 page,
                 clause,
@@ -591,13 +597,16 @@ def propose_view(request, page, key):
             if page.screening:
                 messages.success(request, "Thank you: a moderator will publish it shortly.")
             else:
-                messages.success(request, "Thank you: your amendment is published.")
+                item = words_for(page.is_consultation)["item"]
+                messages.success(request, f"Thank you: your {item} is published.")
             return HttpResponseRedirect(f"{page.url}amendment/{amendment.pk}/")
     return render(
         request,
         "manifesto/propose.html",
-        _context(request, page, clause=clause, form=form, number=clause_number(clause)),
-        status=400 if request.method == "POST" else 200,
+        _context(
+            request, page, clause=clause, form=form, number=clause_number(clause), similar=similar
+        ),
+        status=200 if similar or request.method != "POST" else 400,
     )
 
 
