@@ -21,7 +21,7 @@ from django_ratelimit.core import is_ratelimited
 
 from cms import sitewide
 from cms.search import is_row_id, query_text
-from manifesto import actions, ranking
+from manifesto import actions, agreement, ranking
 from manifesto import diff as worddiff
 from manifesto.exports import amendment_book_rows, csv_response, manifesto_rows
 from manifesto.forms import (
@@ -607,6 +607,30 @@ def propose_view(request, page, key):
             request, page, clause=clause, form=form, number=clause_number(clause), similar=similar
         ),
         status=200 if similar or request.method != "POST" else 400,
+    )
+
+
+def where_we_agree_view(request, page, key=None):
+    """Broad agreement, what divides, and how the opinion groups vote, for a manifesto or
+    one of its clauses (manifesto.agreement)."""
+    _require(request, "view", page)
+    clause = get_object_or_404(Clause, page=page, key=key) if key else None
+    amendments = list(agreement.open_amendments(page, clause))
+    broad, divided = agreement.broad_and_divided(amendments, page.common_ground_min_votes_per_party)
+    figures = agreement.opinion_group_figures(page, clause)
+    return render(
+        request,
+        "manifesto/where_we_agree.html",
+        _context(
+            request,
+            page,
+            clause=clause,
+            number=clause_number(clause) if clause else None,
+            broad=broad,
+            divided=divided,
+            group_sizes=figures["sizes"],
+            group_rows=agreement.opinion_group_rows(figures, amendments),
+        ),
     )
 
 

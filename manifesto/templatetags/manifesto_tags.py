@@ -93,3 +93,32 @@ def swatch(choice: str):
         '<rect width="10" height="10" fill="{}"></rect></svg>',
         BAR_COLOURS[choice],
     )
+
+
+GROUP_COLOURS = ["#5b2a86", "#b35900"]
+
+
+@register.simple_tag
+def group_bars(groups):
+    """Two opinion groups' agreement with one amendment as two bars from 0 to 100%."""
+    rects = format_html_join(
+        "",
+        '<rect x="0" y="{}" width="{}" height="5" fill="{}"></rect>',
+        [(i * 7, group["percent"], GROUP_COLOURS[i % 2]) for i, group in enumerate(groups)],
+    )
+    return format_html(
+        '<svg class="group-bars" viewBox="0 0 100 12" preserveAspectRatio="none" '
+        'aria-hidden="true" focusable="false">'
+        '<line x1="50" y1="0" x2="50" y2="12" stroke="#8a8494" stroke-width="0.5"></line>'
+        "{}</svg>",
+        rects,
+    )
+
+
+@register.simple_tag
+def group_swatch(index: int):
+    return format_html(
+        '<svg class="swatch" viewBox="0 0 10 10" aria-hidden="true" focusable="false">'
+        '<rect width="10" height="10" fill="{}"></rect></svg>',
+        GROUP_COLOURS[index % 2],
+    )

@@ -163,3 +163,42 @@ def test_a_seed_in_the_address_gives_everyone_the_same_order(manifesto, clause, 
     assert order("17") == order("17")
     assert order("17") != order("18") or order("17") != order("19")
     assert sorted(order("17")) == sorted(order("nonsense"))  # a bad seed is just ignored
+
+
+def test_where_we_agree_shows_broad_agreement_divisions_and_opinion_groups(
+    client, manifesto, clause, other_supporter
+):
+    """Two camps of voters: both agree with one amendment, they split on the others."""
+    broad = propose(manifesto, clause, other_supporter, "replace", "Jobs in every town.", "x")
+    left = propose(manifesto, clause, other_supporter, "replace", "Public ownership now.", "x")
+    right = propose(manifesto, clause, other_supporter, "replace", "Lower taxes first.", "x")
+    for i in range(12):
+        camp = "labour" if i % 2 else "snp"
+        voter = make_user(f"camp{i}@example.org", party_slug=camp, date_joined=A_YEAR_AGO)
+        cast_vote(broad, voter, "agree")
+        cast_vote(left, voter, "agree" if camp == "labour" else "disagree")
+        cast_vote(right, voter, "disagree" if camp == "labour" else "agree")
+    recompute_page_rankings(manifesto)
+    for url in (
+        f"{manifesto.url}where-we-agree/",
+        f"{manifesto.url}clause/{clause.key}/where-we-agree/",
+    ):
+        html = html_of(client, url)
+        agreed = html[html.index('id="broad-heading"') : html.index('id="divided-heading"')]
+        divides = html[html.index('id="divided-heading"') : html.index('id="groups-heading"')]
+        assert f"amendment/{broad.pk}/" in agreed and f"amendment/{left.pk}/" not in agreed
+        assert f"amendment/{left.pk}/" in divides and f"amendment/{right.pk}/" in divides
+        table = html[html.index('<table class="opinion-groups">') : html.index("</table>")]
+        rows = re.findall(r'amendment/(\d+)/">.*?</th>\s*<td>(\d+)%.*?<td>(\d+)%', table, re.S)
+        shares = {int(pk): (int(a), int(b)) for pk, a, b in rows}
+        assert shares[broad.pk] == (100, 100)  # both groups agree: listed first
+        assert sorted([shares[left.pk], shares[right.pk]]) == [(0, 100), (100, 0)]
+        assert int(rows[0][0]) == broad.pk
+        assert table.count('<svg class="group-bars"') == 3
+
+
+def test_where_we_agree_has_sensible_empty_states(client, manifesto, clause):
+    html = html_of(client, f"{manifesto.url}where-we-agree/")
+    assert "Nothing divides the parties yet." in html
+    assert "Not enough votes yet to find opinion groups" in html
+    assert client.get(f"{manifesto.url}clause/nope/where-we-agree/").status_code == 404
