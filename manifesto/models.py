@@ -205,6 +205,18 @@ class ManifestoPage(RoutablePageMixin, BasePage):
             raise Http404("No such action")
         return handlers[action](request, self, pk)
 
+    @path("where-we-agree/", name="where_we_agree")
+    def where_we_agree_route(self, request):
+        from manifesto import views
+
+        return views.where_we_agree_view(request, self)
+
+    @path("clause/<str:key>/where-we-agree/", name="clause_where_we_agree")
+    def clause_where_we_agree_route(self, request, key):
+        from manifesto import views
+
+        return views.where_we_agree_view(request, self, key)
+
     @path("history/", name="history")
     def history_route(self, request):
         from manifesto import views

@@ -14,13 +14,14 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
 from cms import sitewide
 from cms.search import is_row_id, query_text
-from manifesto import actions, ranking
+from manifesto import actions, agreement, ranking
 from manifesto import diff as worddiff
 from manifesto.exports import amendment_book_rows, csv_response, manifesto_rows
 from manifesto.forms import (
@@ -44,15 +45,28 @@ from manifesto.models import (
     spans_collide,
 )
 from manifesto.rules import can
+from manifesto.similarity import similar_amendments
 from manifesto.tasks import refresh_rankings_soon
+from manifesto.vocabulary import words_for
 
 AMENDMENTS_PER_PAGE = 20
 SORTS = {
+    "random": ("Fair random order", None),
     "common": ("Common ground", "common_ground_score"),
     "popular": ("Popular", "popular_score"),
     "bridging": ("Bridging", "bridging_score"),
     "newest": ("Newest", "created_at"),
-    "random": ("Random (fair) order", None),
+}
+# What each order means, in one line under the order links.
+SORT_EXPLAINED = {
+    "random": "Shown in a fair random order while voting is open, so that the first {items} "
+    "get no head start: the order is shuffled again every hour (yours stays the same while "
+    "you are signed in).",
+    "common": "{Items} supported in the most parties first, counting each party only once "
+    "enough of its supporters have voted.",
+    "popular": "{Items} most voters agree with first, allowing for how few votes some have.",
+    "bridging": "{Items} liked by people who usually disagree with each other first.",
+    "newest": "The newest {items} first.",
 }
 
 
@@ -68,13 +82,17 @@ def _refusal_message(user) -> str:
 
 
 def _context(request, page, **extra):
+    words = words_for(page.is_consultation)
+    phase = page.phase
     return {
         "page": page,
         "self": page,
         "request": request,
         "base": page.get_url(request),
-        "phase": page.phase,
-        "phase_label": page.phase_label,
+        "phase": phase,
+        "phase_label": words["phases"][phase],
+        "words": words,
+        "min_votes": page.common_ground_min_votes_per_party,
         **extra,
     }
 
@@ -85,7 +103,7 @@ def amendment_card_queryset(page):
         Amendment.objects.public()
         .filter(page=page)
         .select_related("author", "author__party", "clause")
-        .defer("base_text", "diff", "common_ground_detail", "bridging_detail", "reason")
+        .defer("base_text", "diff", "bridging_detail", "reason")
     )
 
 
@@ -133,18 +151,30 @@ def clauses_with_leading_amendments(page: ManifestoPage) -> list[Clause]:
     return clauses
 
 
-def _visitor_seed(request) -> int:
-    """A number that stays the same for one visitor, so their random order is stable."""
+SEED_HOURS = 1  # an address without a seed is shuffled afresh each hour
+
+
+def order_seed(request) -> int:
+    """The seed of a fair random order: from the address, so the page stays shareable and
+    cacheable and no session is made for it.
+
+    An address without one (the clause's plain link) takes a seed that changes every
+    hour, the same for everyone meanwhile, so the plain page is cacheable too; every
+    link on the page (pagination, the order links) carries the seed, so a visitor's order
+    holds while they page through it.
+    """
+    seed = request.GET.get("seed", "")
+    if seed.isdigit() and len(seed) <= 9:
+        return int(seed)
     if request.user.is_authenticated:
-        return request.user.pk
-    if not request.session.session_key:
-        request.session.save()
-    return int.from_bytes(request.session.session_key.encode()[:6], "big")
+        return request.user.pk  # the same order for a supporter on every visit
+    return int(timezone.now().timestamp() // (3600 * SEED_HOURS)) % 1_000_000_000
 
 
-def ordered_amendments(request, page, queryset, sort):
+def ordered_amendments(request, page, queryset, sort, seed=None):
     if sort == "random":
-        multiplier, offset = ranking.fair_order_key(_visitor_seed(request))
+        seed = order_seed(request) if seed is None else seed
+        multiplier, offset = ranking.fair_order_key(seed)
         return queryset.annotate(shuffle=(F("id") * multiplier + offset) % ranking.PRIME).order_by(
             "shuffle"
         )
@@ -196,17 +226,17 @@ def my_votes(request, amendment_ids) -> dict[int, str]:
 class AmendmentListing:
     """One page of a clause's amendments in the chosen order, read only when shown."""
 
-    def __init__(self, request, page, clause, sort, status):
+    def __init__(self, request, page, clause, sort, status, seed):
         self.request, self.page, self.clause = request, page, clause
-        self.sort, self.status = sort, status
+        self.sort, self.status, self.seed = sort, status, seed
 
     @functools.cached_property
     def page_obj(self):
         queryset = amendment_card_queryset(self.page).filter(clause=self.clause).defer(None)
-        queryset = queryset.defer("common_ground_detail", "bridging_detail")
+        queryset = queryset.defer("bridging_detail")
         if self.status == "open":
             queryset = queryset.filter(status__in=OPEN_STATUSES)
-        ordered = ordered_amendments(self.request, self.page, queryset, self.sort)
+        ordered = ordered_amendments(self.request, self.page, queryset, self.sort, self.seed)
         return Paginator(ordered, AMENDMENTS_PER_PAGE).get_page(self.request.GET.get("page"))
 
     @functools.cached_property
@@ -243,6 +273,7 @@ def clause_view(request, page: ManifestoPage, key: str):
     if sort not in SORTS:
         sort = default_sort(page)
     status = "open" if request.GET.get("status", "open") == "open" else "all"
+    seed = order_seed(request) if sort == "random" else None
     can_vote = can(request.user, "vote", page)
     mine_pending = []
     if request.user.is_authenticated:
@@ -261,18 +292,45 @@ def clause_view(request, page: ManifestoPage, key: str):
             page,
             clause=clause,
             number=clause_number(clause),
-            listing=AmendmentListing(request, page, clause, sort, status),
+            listing=AmendmentListing(request, page, clause, sort, status, seed),
             listing_part=shared_listing_part(
                 clause, sort, status, request.GET.get("page"), can_vote
             ),
             sort=sort,
-            sorts=[(k, label) for k, (label, _) in SORTS.items()],
+            order_links=order_links(sort, status, seed),
+            sort_explained=SORT_EXPLAINED[sort].format(
+                items=words_for(page.is_consultation)["items"],
+                Items=words_for(page.is_consultation)["Items"],
+            ),
+            listing_query=listing_query(sort, status, seed),
             status=status,
             mine_pending=mine_pending,
             can_vote=can_vote,
             can_propose=can(request.user, "propose", page),
         ),
     )
+
+
+def listing_query(sort, status, seed, **more) -> str:
+    """The query string of one listing, with the seed of a random order carried along."""
+    params = {"sort": sort, "status": status, **more}
+    if seed is not None:
+        params["seed"] = seed
+    return "?" + urlencode(params)
+
+
+def order_links(sort, status, seed) -> dict:
+    """Links (not a form) to each order and to each status filter, marking the current."""
+    return {
+        "sorts": [
+            (label, listing_query(key, status, seed if key == "random" else None), key == sort)
+            for key, (label, _) in SORTS.items()
+        ],
+        "statuses": [
+            (label, listing_query(sort, key, seed), key == status)
+            for key, label in (("open", "Open for voting"), ("all", "All, including closed"))
+        ],
+    }
 
 
 def _amendment_or_404(request, page, pk) -> Amendment:
@@ -513,6 +571,7 @@ def propose_view(request, page, key):
     form = ProposeForm(
         request.POST or None, current_text=clause.text, consultation=page.is_consultation
     )
+    similar = []
     if request.method == "POST":
         limited = is_ratelimited(
             request,
@@ -523,7 +582,11 @@ def propose_view(request, page, key):
         )
         if limited:
             form.add_error(None, "You have proposed many amendments today. Please wait a while.")
-        if not limited and form.is_valid():
+        if not limited and form.is_valid() and not request.POST.get("despite_similar"):
+            similar = similar_amendments(
+                clause, form.cleaned_data["kind"], form.cleaned_data["text"]
+            )
+        if not limited and form.is_valid() and not similar:
             amendment = actions.propose(
                 page,
                 clause,
@@ -535,13 +598,40 @@ def propose_view(request, page, key):
             if page.screening:
                 messages.success(request, "Thank you: a moderator will publish it shortly.")
             else:
-                messages.success(request, "Thank you: your amendment is published.")
+                item = words_for(page.is_consultation)["item"]
+                messages.success(request, f"Thank you: your {item} is published.")
             return HttpResponseRedirect(f"{page.url}amendment/{amendment.pk}/")
     return render(
         request,
         "manifesto/propose.html",
-        _context(request, page, clause=clause, form=form, number=clause_number(clause)),
-        status=400 if request.method == "POST" else 200,
+        _context(
+            request, page, clause=clause, form=form, number=clause_number(clause), similar=similar
+        ),
+        status=200 if similar or request.method != "POST" else 400,
+    )
+
+
+def where_we_agree_view(request, page, key=None):
+    """Broad agreement, what divides, and how the opinion groups vote, for a manifesto or
+    one of its clauses (manifesto.agreement)."""
+    _require(request, "view", page)
+    clause = get_object_or_404(Clause, page=page, key=key) if key else None
+    amendments = list(agreement.open_amendments(page, clause))
+    broad, divided = agreement.broad_and_divided(amendments, page.common_ground_min_votes_per_party)
+    figures = agreement.opinion_group_figures(page, clause)
+    return render(
+        request,
+        "manifesto/where_we_agree.html",
+        _context(
+            request,
+            page,
+            clause=clause,
+            number=clause_number(clause) if clause else None,
+            broad=broad,
+            divided=divided,
+            group_sizes=figures["sizes"],
+            group_rows=agreement.opinion_group_rows(figures, amendments),
+        ),
     )
 
 

@@ -32,7 +32,7 @@ from tests.conftest import PASSWORD, make_user
 from tests.e2e.axe import describe, serious_violations
 from tests.e2e.conftest import log_in
 from tests.e2e.test_accessibility import check_pages
-from tests.e2e.test_keyboard_only import choose_by_typing, tab_to, type_into
+from tests.e2e.test_keyboard_only import tab_to, type_into
 
 CLAUSES = [
     ("Climate", "A Green New Deal to meet the climate emergency with jobs in every region."),
@@ -176,8 +176,9 @@ def test_new_supporter_proposes_an_amendment_and_a_vote_lifts_it_up_the_ranking(
     voter.get_by_label("Password").fill(PASSWORD)
     voter.get_by_role("button", name="Sign In").click()
     voter.wait_for_url(re.compile(re.escape(clause_url(manifesto)) + "$"))
-    voter.get_by_label("Order").select_option(label="Popular")
-    voter.get_by_role("button", name="Show").click()
+    voter.get_by_role("navigation", name="Order and filter").get_by_role(
+        "link", name="Popular"
+    ).click()
     voter.wait_for_url(re.compile(r"sort=popular"))
     expect(ranked_amendments(voter)).to_have_text(
         [f"Amendment {earlier.pk}", f"Amendment {amendment.pk}"]
@@ -234,8 +235,7 @@ def test_supporters_propose_and_vote_on_an_amendment_with_the_keyboard_alone(
     voter = new_tab()
     log_in(voter, other_supporter)
     voter.goto(clause_url(manifesto))
-    choose_by_typing(voter, "#sort", "Popular")
-    tab_to(voter, "main .filters [type=submit]")
+    tab_to(voter, "main .order-links a[href*='sort=popular']")
     voter.keyboard.press("Enter")
     voter.wait_for_url(re.compile(r"sort=popular"))
     tab_to(voter, f"#amendment-{amendment.pk} button[value=agree]")

@@ -368,8 +368,20 @@ ENDPOINTS = [
         ("ManifestoPage:clause",),
         GET,
         page("manifesto", "clause", clause_key),
-        lambda w: {"sort": "popular", "status": "open", "page": "1"},
-        text_fields=("sort", "status", "page"),
+        lambda w: {"sort": "random", "status": "open", "seed": "17", "page": "1"},
+        text_fields=("sort", "status", "seed", "page"),
+    ),
+    Endpoint(
+        "where-we-agree",
+        ("ManifestoPage:where_we_agree",),
+        GET,
+        page("manifesto", "where_we_agree"),
+    ),
+    Endpoint(
+        "clause-where-we-agree",
+        ("ManifestoPage:clause_where_we_agree",),
+        GET,
+        page("manifesto", "clause_where_we_agree", clause_key),
     ),
     Endpoint(
         "propose",

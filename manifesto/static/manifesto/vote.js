@@ -21,7 +21,7 @@
     }).then(function (result) {
       if (!result.ok || !result.body.ok) {
         status.textContent = (result.body && result.body.error) || "Your vote could not be saved.";
-        status.classList.remove("visually-hidden");
+        status.classList.add("vote-error");
         return;
       }
       var counts = document.querySelectorAll('[data-counts-for="' + form.dataset.amendment + '"]');
@@ -34,15 +34,15 @@
       form.querySelectorAll("button[name=choice]").forEach(function (other) {
         var chosen = other.value === result.body.choice;
         other.classList.toggle("chosen", chosen);
-        other.classList.toggle("button-secondary", !chosen);
         other.setAttribute("aria-pressed", chosen ? "true" : "false");
       });
       var mine = form.querySelector(".my-vote");
       if (mine) { mine.textContent = ": you chose " + result.body.choice; }
+      status.classList.remove("vote-error");
       status.textContent = "Vote saved: " + result.body.choice + ".";
     }).catch(function () {
       status.textContent = "Your vote could not be sent. Check your connection and try again.";
-      status.classList.remove("visually-hidden");
+      status.classList.add("vote-error");
     });
   }
   document.addEventListener("submit", onSubmit);
