@@ -336,6 +336,7 @@ POSTED_ROUTES = {
     "ManifestoPage.merge",
     "CrowdfundPage.donate",
     "StoriesIndexPage.submit",
+    "ContactPage.write",
 }
 READ_ONLY_ROUTES = {
     "ManifestoPage.index": "",
@@ -358,6 +359,8 @@ READ_ONLY_ROUTES = {
     "StoriesIndexPage.thanks": "share/thanks/",
     "StoriesIndexPage.at_a_glance": "at-a-glance/",
     "StoriesIndexPage.feed": "feed/",
+    "ContactPage.index_route": "",
+    "ContactPage.sent": "sent/",
 }
 
 
@@ -380,6 +383,7 @@ def test_a_read_only_route_changes_nothing_even_when_posted_with_a_token(world):
         "ManifestoPage": world["manifesto"],
         "CrowdfundPage": world["crowdfund"],
         "StoriesIndexPage": world["stories_index"],
+        "ContactPage": world["contact"],
     }
     ids = {name: obj.pk for name, obj in world.items() if hasattr(obj, "pk")}
     for page in pages.values():  # the first render creates the site's settings rows
