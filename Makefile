@@ -18,11 +18,16 @@ install: $(BIN)/.installed
 ## demo: install, migrate, load demo content and serve on SQLite at http://$(HOST):$(PORT)
 demo: install
 	env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=cms.settings.dev $(BIN)/python manage.py migrate --noinput
-	env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=cms.settings.dev $(BIN)/python manage.py load_demo
-	@echo ""
-	@echo "Alliance Hub is running at http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
-	@echo "Press Ctrl+C to stop."
-	env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=cms.settings.dev $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
+	env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=cms.settings.dev $(BIN)/python manage.py load_demo --address http://$(HOST):$(PORT)/
+	@(sleep 3; printf '%s\n' "" \
+		"------------------------------------------------------------------" \
+		"Alliance Hub is running at http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)" \
+		"Sign in as editor@alliancehub.example or supporter@alliancehub.example" \
+		"(every demo login and its password are listed above). Press Ctrl+C to stop." \
+		"------------------------------------------------------------------") &
+	env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=cms.settings.dev DEBUG=$${DEBUG:-false} \
+		WAGTAILADMIN_BASE_URL=http://$(HOST):$(PORT) \
+		$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
 ## axe: axe-core from the npm registry for the accessibility checks (skipped without npm)
 axe:

@@ -18,7 +18,7 @@ def event_uid(event) -> str:
     return f"event-{event.pk}@{host}"
 
 
-def ical_event(event, url: str) -> Event:
+def ical_event(event, url: str, imprint: str = "") -> Event:
     item = Event()
     item.add("uid", event_uid(event))
     item.add("dtstamp", event.last_published_at or timezone.now())
@@ -26,7 +26,10 @@ def ical_event(event, url: str) -> Event:
     item.add("dtend", event.end or event.start + DEFAULT_LENGTH)
     item.add("summary", event.title)
     # ORGANIZER needs an email address, which we never publish: say who runs it in the text.
-    item.add("description", f"{event.summary}\n\nOrganised by {event.organiser}.\n{url}")
+    description = f"{event.summary}\n\nOrganised by {event.organiser}.\n{url}"
+    if imprint:  # the digital imprint travels with the event (Elections Act 2022)
+        description += f"\n\n{imprint}"
+    item.add("description", description)
     location = event.place or event.online_link
     if location:
         item.add("location", location)
@@ -34,8 +37,11 @@ def ical_event(event, url: str) -> Event:
     return item
 
 
-def calendar_of(events, url_for, name: str = "Alliance Hub events") -> bytes:
-    """An iCalendar file for these events; `url_for(event)` gives each event's address."""
+def calendar_of(events, url_for, name: str = "Alliance Hub events", imprint: str = "") -> bytes:
+    """An iCalendar file for these events; `url_for(event)` gives each event's address.
+
+    `imprint` is the site's digital imprint, added to each event's description.
+    """
     calendar = Calendar()
     calendar.add("prodid", "-//Alliance Hub//Events//EN")
     calendar.add("version", "2.0")
@@ -43,5 +49,5 @@ def calendar_of(events, url_for, name: str = "Alliance Hub events") -> bytes:
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", "Europe/London")
     for event in events:
-        calendar.add_component(ical_event(event, url_for(event)))
+        calendar.add_component(ical_event(event, url_for(event), imprint))
     return calendar.to_ical()

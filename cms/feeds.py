@@ -7,19 +7,29 @@ from django.contrib.syndication.views import Feed
 from django.db.models import Prefetch
 from django.utils.feedgenerator import Atom1Feed
 
+from cms import sitewide
 from cms.models import BlogIndexPage, BlogPostAuthor, BlogPostPage
 
 FEED_LENGTH = 20
 LONDON = ZoneInfo("Europe/London")
 
 
+def with_imprint(text: str, request) -> str:
+    """`text` followed by the site's digital imprint, which shared material carries."""
+    imprint = sitewide.navigation(request)["imprint"]
+    return f"{text}\n\n{imprint}" if imprint and text else (text or imprint)
+
+
 class LatestBlogPostsFeed(Feed):
     title = "Alliance Hub: latest posts"
-    description = "New posts from the Alliance Hub blog."
+    summary = "New posts from the Alliance Hub blog."
 
     def __call__(self, request, *args, **kwargs):
         self.request = request
         return super().__call__(request, *args, **kwargs)
+
+    def description(self):
+        return with_imprint(self.summary, self.request)
 
     def link(self):
         blog = BlogIndexPage.objects.live().public().first()
@@ -40,7 +50,7 @@ class LatestBlogPostsFeed(Feed):
         return item.title
 
     def item_description(self, item):
-        return item.intro
+        return with_imprint(item.intro, self.request)
 
     def item_link(self, item):
         return item.get_url(self.request)
@@ -63,4 +73,6 @@ class LatestBlogPostsFeed(Feed):
 
 class LatestBlogPostsAtomFeed(LatestBlogPostsFeed):
     feed_type = Atom1Feed
-    subtitle = LatestBlogPostsFeed.description
+
+    def subtitle(self):
+        return self.description()

@@ -25,6 +25,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "cms.change_party",
         "cms.view_party",
         "cms.change_navigationsettings",
+        "cms.change_imprintsettings",
     },
     MODERATORS: {"wagtailadmin.access_admin"},
     SUPPORTERS: set(),

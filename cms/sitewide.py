@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.dispatch import Signal
 from django.http.request import split_domain_port
 
-SITEWIDE_KEY = "sitewide:v2"
+SITEWIDE_KEY = "sitewide:v3"
 # A safety net only: every change that matters deletes the entry at once.
 LIFETIME = 24 * 60 * 60
 
@@ -73,7 +73,56 @@ def build() -> dict:
         # A page below any of these may have a view restriction (see may_be_restricted).
         "restricted_prefixes": tuple(path for path, _depth in private_sections)
         + tuple(alias_paths),
-        "navigation": {site.pk: navigation_settings(site).as_links(site) for site in sites},
+        "navigation": {
+            site.pk: {**navigation_settings(site).as_links(site), **trust_details(site)}
+            for site in sites
+        },
+    }
+
+
+def trust_details(site) -> dict:
+    """The footer's legal pages, the digital imprint and the default sharing image of `site`.
+
+    The legal and contact pages are found, not chosen: every live, public one is in the
+    footer, so publishing a notice is enough to link it from every page.
+    """
+    from wagtail.models import Page
+
+    from cms.models import ContactPage, ImprintSettings, LegalPage
+
+    # Wagtail's own queryset: this site's private_q would read this very entry.
+    pages = (
+        Page.objects.live()
+        .public()
+        .descendant_of(site.root_page, inclusive=True)
+        .type(LegalPage, ContactPage)
+        .order_by("path")
+    )
+    imprint = ImprintSettings.objects.filter(site=site).select_related("default_social_image")
+    imprint = imprint.first() or ImprintSettings(site=site)
+    return {
+        "legal": [
+            {"label": page.title, "href": page.get_url(current_site=site), "page_id": page.pk}
+            for page in pages
+        ],
+        "imprint": imprint.imprint(),
+        "share_image": share_image(imprint.default_social_image),
+    }
+
+
+def share_image(image) -> dict | None:
+    """What a share card needs of an image: the 1200x630 rendition's path, size and alt text."""
+    if image is None:
+        return None
+    try:
+        rendition = image.get_rendition("fill-1200x630")
+    except (OSError, ValueError):  # the file is missing or unreadable: share without it
+        return None
+    return {
+        "url": rendition.url,
+        "width": rendition.width,
+        "height": rendition.height,
+        "alt": image.default_alt_text,
     }
 
 
@@ -160,7 +209,14 @@ def not_used(view):
     return view
 
 
-NO_NAVIGATION = {"menu": [], "footer": [], "footer_text": ""}
+NO_NAVIGATION = {
+    "menu": [],
+    "footer": [],
+    "footer_text": "",
+    "legal": [],
+    "imprint": "",
+    "share_image": None,
+}
 
 
 def navigation(request) -> dict:

@@ -24,6 +24,7 @@ from cms.models import EventPage
 from cms.models.events import with_finish
 from cms.models.pages import SitePageQuerySet
 from cms.search import search_words
+from cms.sitewide import navigation
 
 
 @login_required
@@ -146,7 +147,9 @@ def event_url(request):
 def event_ics(request, page_id):
     """One event as an .ics file to add to a calendar."""
     event = get_object_or_404(EventPage.objects.live().public(), pk=page_id)
-    body = calendar_of([event], event_url(request), name=event.title)
+    body = calendar_of(
+        [event], event_url(request), name=event.title, imprint=navigation(request)["imprint"]
+    )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{event.slug}.ics"'
     return response
@@ -160,5 +163,10 @@ def upcoming_events_ics(request):
         .filter(finishes_at__gte=timezone.now())
         .order_by("start")
     )
-    body = calendar_of(events, event_url(request), name="Alliance Hub: upcoming events")
+    body = calendar_of(
+        events,
+        event_url(request),
+        name="Alliance Hub: upcoming events",
+        imprint=navigation(request)["imprint"],
+    )
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")

@@ -9,6 +9,7 @@ import importlib
 
 from cms.demo.people import DEMO_PASSWORD, load_people
 from cms.demo.site import load_editorial_site
+from cms.demo.trust import load_trust_pages
 
 FEATURE_APPS = ["manifesto", "crowdfund", "stories"]
 
@@ -19,6 +20,7 @@ def load_demo_site() -> list[tuple[str, str]]:
     """Create everything; return (role, email) pairs for the demo logins."""
     logins = load_people()
     home = load_editorial_site()
+    load_trust_pages(home)
     for app in FEATURE_APPS:
         try:
             module = importlib.import_module(f"{app}.demo")

@@ -3,11 +3,12 @@ from cms.models.blog import BlogIndexPage, BlogPostAuthor, BlogPostPage, BlogPos
 from cms.models.campaigns import CampaignPage
 from cms.models.events import EventIndexPage, EventPage
 from cms.models.guides import GuidePage
+from cms.models.legal import ContactPage, LegalPage
 from cms.models.outbox import OutgoingEmail
 from cms.models.pages import HomePage, StandardPage
 from cms.models.papers import PaperAuthor, PaperIndexPage, PaperPage
 from cms.models.replies import PageReply
-from cms.models.site_settings import FooterLink, MenuItem, NavigationSettings
+from cms.models.site_settings import FooterLink, ImprintSettings, MenuItem, NavigationSettings
 from cms.models.users import Party, User
 
 __all__ = [
@@ -17,11 +18,14 @@ __all__ = [
     "BlogPostPage",
     "BlogPostTag",
     "CampaignPage",
+    "ContactPage",
     "EventIndexPage",
     "EventPage",
     "FooterLink",
     "GuidePage",
     "HomePage",
+    "ImprintSettings",
+    "LegalPage",
     "MenuItem",
     "NavigationSettings",
     "OutgoingEmail",

@@ -75,3 +75,61 @@ class NavigationSettings(BaseSiteSetting, ClusterableModel):
             "footer": links(self.footer_links),
             "footer_text": self.footer_text,
         }
+
+
+@register_setting(icon="info-circle")
+class ImprintSettings(BaseSiteSetting):
+    """The digital imprint and the default sharing image.
+
+    The Elections Act 2022 asks for an imprint on a campaigner's digital material:
+    the promoter's name and address, and on whose behalf it is published. It is shown
+    in every page's footer, in share cards and in the feeds and calendars.
+    """
+
+    promoter_name = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="The person or organisation that promotes the site's material.",
+    )
+    promoter_address = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="A postal address where the promoter can be reached (one line).",
+    )
+    on_behalf_of = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="Who the material is published for, if not the promoter themselves.",
+    )
+    default_social_image = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Shown when a page without its own social image is shared (1200x630).",
+    )
+
+    panels = [
+        FieldPanel("promoter_name"),
+        FieldPanel("promoter_address"),
+        FieldPanel("on_behalf_of"),
+        FieldPanel("default_social_image"),
+    ]
+
+    class Meta:
+        verbose_name = "imprint and sharing"
+
+    def imprint(self) -> str:
+        """ "Promoted by ... on behalf of ..., <address>.", or "" until a promoter is named."""
+        name = self.promoter_name.strip()
+        if not name:
+            return ""
+        text = f"Promoted by {name}"
+        on_behalf_of = self.on_behalf_of.strip()
+        if on_behalf_of and on_behalf_of != name:
+            text += f" on behalf of {on_behalf_of}"
+        address = self.promoter_address.strip()
+        if address:
+            text += f", {address}"
+        return text + "."

@@ -171,6 +171,8 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Alliance Hub <hello@alliancehub.example>")
+# Where the contact page relays messages unless the page names its own inbox (never shown).
+CONTACT_EMAIL = env("CONTACT_EMAIL", default="hello@alliancehub.example")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Messages wait in the outbox (cms/mail.py); this sends any the broker or a worker lost.
 CELERY_BEAT_SCHEDULE["cms-send-pending-emails"] = {
@@ -227,6 +229,8 @@ WAGTAIL_PASSWORD_RESET_ENABLED = True
 WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
 WAGTAIL_USER_CUSTOM_FIELDS = ["display_name", "party", "home_area"]
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# No avatars from Gravatar: it would send a hash of each editor's email address to a third party.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
 
 # --- Security headers ------------------------------------------------------------
@@ -276,7 +280,7 @@ PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
 # until content changes; signed-in visitors and page-cache misses use them too.
 FRAGMENT_CACHE_SECONDS = env.int("FRAGMENT_CACHE_SECONDS", default=600)
 # Models (besides pages and site settings) whose changes purge the page cache.
-PAGE_CACHE_PURGE_ON = ["cms.Party", "cms.Author", "stories.Place"]
+PAGE_CACHE_PURGE_ON = ["cms.Party", "cms.Author", "cms.ImprintSettings", "stories.Place"]
 
 # --- Public forms ----------------------------------------------------------------
 RATELIMIT_VIEW = "cms.views.rate_limited"
@@ -332,6 +336,8 @@ CELERY_BEAT_SCHEDULE["crowdfund-settle-finished-crowdfunds"] = {
 # Public story submissions (see docs/stories.md). Rates use django-ratelimit's syntax.
 STORIES_SUBMIT_RATE_PER_IP = env("STORIES_SUBMIT_RATE_PER_IP", default="5/h")
 STORIES_SUBMIT_RATE_PER_ACCOUNT = env("STORIES_SUBMIT_RATE_PER_ACCOUNT", default="3/h")
+# Messages through the contact page, per address (see docs/editorial.md).
+CONTACT_RATE = env("CONTACT_RATE", default="5/h")
 STORIES_BODY_MIN_CHARS = env.int("STORIES_BODY_MIN_CHARS", default=200)
 STORIES_BODY_MAX_CHARS = env.int("STORIES_BODY_MAX_CHARS", default=8000)
 # A story with at least this many links is flagged for editors.

@@ -62,3 +62,39 @@ class PageFragmentNode(template.Node):
             lambda: self.nodelist.render(context),
             seconds,
         )
+
+
+# Fields a page type may have that say what it is about, in the order to try them.
+SUMMARY_FIELDS = ("search_description", "introduction", "intro", "summary", "hero_text")
+
+
+@register.simple_tag(takes_context=True)
+def share_card(context, page):
+    """What the Open Graph and Twitter tags say of `page`: title, text, image and imprint.
+
+    The image is the page's own social image or the site's default (Settings, Imprint and
+    sharing); the description ends with the digital imprint, as shared material must
+    carry it (Elections Act 2022).
+    """
+    request = context.get("request")
+    navigation = sitewide.navigation(request)
+    description = next(
+        (str(value) for name in SUMMARY_FIELDS if (value := getattr(page, name, ""))), ""
+    )
+    description = " ".join(description.split())
+    if len(description) > 200:
+        description = description[:199].rsplit(" ", 1)[0] + "…"
+    image = (
+        sitewide.share_image(page.social_image) if getattr(page, "social_image_id", None) else None
+    )
+    image = image or navigation["share_image"]
+    if image and request is not None:
+        image = {**image, "url": request.build_absolute_uri(image["url"])}
+    imprint = navigation["imprint"]
+    return {
+        "title": page.seo_title or page.title,
+        "description": description,
+        "description_with_imprint": " ".join(part for part in (description, imprint) if part),
+        "image": image,
+        "imprint": imprint,
+    }

@@ -35,3 +35,9 @@ def test_demo_main_menu_links_are_saved(db, client):
     menu = html.split('aria-label="Main"', 1)[1].split("</nav>", 1)[0]
     assert ">Blog<" in menu
     assert ">Events<" in menu
+
+
+def test_the_demo_site_serves_canonical_urls_on_the_address_it_runs_at(db, client):
+    call_command("load_demo", "--address", "http://127.0.0.1:8106/", stdout=StringIO())
+    html = client.get("/", HTTP_HOST="127.0.0.1:8106").content.decode()
+    assert '<link rel="canonical" href="http://127.0.0.1:8106/">' in html

@@ -21,10 +21,12 @@ from cms.models import (
     BlogIndexPage,
     BlogPostPage,
     CampaignPage,
+    ContactPage,
     EventIndexPage,
     EventPage,
     GuidePage,
     HomePage,
+    LegalPage,
     PaperIndexPage,
     PaperPage,
     Party,
@@ -68,6 +70,8 @@ def build_world() -> World:
     pages = {"home": home}
     pages["standard"] = _publish(home, StandardPage(title="About", slug="about"))
     pages["guide"] = _publish(home, GuidePage(title="A guide", slug="guide", introduction="How."))
+    pages["legal"] = _publish(home, LegalPage(title="Privacy notice", slug="privacy"))
+    pages["contact"] = _publish(home, ContactPage(title="Contact us", slug="contact"))
     pages["campaign"] = _publish(
         home, CampaignPage(title="Meet locally", slug="meet", hero_title="Meet")
     )

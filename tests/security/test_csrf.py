@@ -170,6 +170,10 @@ POSTS = [
     # Replies to posts and papers
     Post("reply to a blog post", "supporter", lambda w: w["blog_post"].url,
          lambda w: {"body": "Count me in.", "website": ""}),
+    Post("send a message through the contact page", "anonymous",
+         lambda w: w["contact"].url + "write/",
+         lambda w: {"name": "Ada", "email": "ada@example.com", "topic": "general",
+                    "message": "Hello there.", "website": ""}),
     # Manifesto
     Post("propose an amendment", "supporter", manifesto_url("clause/{key}/propose/"),
          lambda w: {"kind": "replace", "text": "New words for the clause.", "reason": "Why",
@@ -246,9 +250,14 @@ def world(home, unverified, supporter, moderator, editor, other_supporter, strip
     home.add_child(instance=stories_index)
     stories_index.save_revision().publish()
 
-    from cms.models import PageReply
+    from cms.models import ContactPage, PageReply
+
+    contact = ContactPage(title="Contact us", slug="contact")
+    home.add_child(instance=contact)
+    contact.save_revision().publish()
 
     return {
+        "contact": contact,
         "unverified": unverified,
         "confirmation_key": EmailConfirmationHMAC(EmailAddress.objects.get(user=unverified)).key,
         "supporter": supporter,
@@ -327,6 +336,7 @@ POSTED_ROUTES = {
     "ManifestoPage.merge",
     "CrowdfundPage.donate",
     "StoriesIndexPage.submit",
+    "ContactPage.write",
 }
 READ_ONLY_ROUTES = {
     "ManifestoPage.index": "",
@@ -349,6 +359,8 @@ READ_ONLY_ROUTES = {
     "StoriesIndexPage.thanks": "share/thanks/",
     "StoriesIndexPage.at_a_glance": "at-a-glance/",
     "StoriesIndexPage.feed": "feed/",
+    "ContactPage.index_route": "",
+    "ContactPage.sent": "sent/",
 }
 
 
@@ -371,6 +383,7 @@ def test_a_read_only_route_changes_nothing_even_when_posted_with_a_token(world):
         "ManifestoPage": world["manifesto"],
         "CrowdfundPage": world["crowdfund"],
         "StoriesIndexPage": world["stories_index"],
+        "ContactPage": world["contact"],
     }
     ids = {name: obj.pk for name, obj in world.items() if hasattr(obj, "pk")}
     for page in pages.values():  # the first render creates the site's settings rows

@@ -320,6 +320,21 @@ ENDPOINTS = [
         text_fields=("body", "parent", "website"),
     ),
     Endpoint(
+        "contact",
+        ("ContactPage:write",),
+        POST,
+        page("contact", "write"),
+        lambda w: {
+            "name": "Ada Lovelace",
+            "email": "ada@example.com",
+            "topic": "general",
+            "message": "A question about local meetings.",
+            "website": "",
+        },
+        text_fields=("name", "email", "topic", "message", "website"),
+    ),
+    Endpoint("contact-sent", ("ContactPage:sent",), GET, page("contact", "sent")),
+    Endpoint(
         "reply-to-paper",
         ("wagtail_serve",),
         POST,
@@ -616,6 +631,7 @@ EXCLUDED = {
     "ManifestoPage:index_route": "Wagtail's alias of the index route (same view as index)",
     "CrowdfundPage:index_route": "the crowdfund page itself: no input (covered by wagtail_serve)",
     "StoriesIndexPage:index_route": "Wagtail's alias of the library route",
+    "ContactPage:index_route": "the contact page itself: no input (covered by wagtail_serve)",
 }
 
 
@@ -830,6 +846,7 @@ RATE_LIMITED_FORMS = {
     "comment": 429,
     "propose": 400,
     "reply-to-blog-post": 429,
+    "contact": 429,
     "password-reset": 429,  # allauth's own limit, shown with templates/429.html
 }
 
@@ -843,6 +860,7 @@ def test_a_rate_limited_form_explains_itself(name, on_world, stripe_on, settings
     settings.MANIFESTO_COMMENT_RATE = "2/h"
     settings.MANIFESTO_PROPOSE_RATE = "2/h"
     settings.REPLY_RATE = "2/h"
+    settings.CONTACT_RATE = "2/h"
     endpoint = next(e for e in ENDPOINTS if e.name == name)
     client = Client(raise_request_exception=False)
     client.force_login(on_world.users["supporter"])
