@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('manifesto', '0004_vote_without_redundant_indexes'),
+        ('manifesto', '0005_amendment_status_history_and_closed'),
     ]
 
     operations = [
