@@ -164,7 +164,7 @@ def order_seed(request) -> int:
     holds while they page through it.
     """
     seed = request.GET.get("seed", "")
-    if seed.isdigit() and len(seed) <= 9:
+    if seed.isascii() and seed.isdigit() and len(seed) <= 9:
         return int(seed)
     if request.user.is_authenticated:
         return request.user.pk  # the same order for a supporter on every visit

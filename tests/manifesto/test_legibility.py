@@ -30,7 +30,7 @@ def voted(manifesto, amendment):
     """Labour and Green supporters agree, SNP ones disagree, a few supporters of no party."""
     plan = {"labour": "agree", "green": "agree", "snp": "disagree", "none": "agree"}
     for slug, choice in plan.items():
-        for i in range(4):
+        for i in range(6):  # five decided votes each: the scoring minimum per party
             voter = make_user(f"{slug}{i}@example.org", party_slug=slug, date_joined=A_YEAR_AGO)
             cast_vote(amendment, voter, choice if i else "pass")
     recompute_page_rankings(manifesto)

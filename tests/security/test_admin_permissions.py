@@ -430,8 +430,8 @@ def world(home, people):
         "stories_index": stories_index,
         "story": story,
         "donation": donation,
-        "ledgerentry": LedgerEntry.objects.get(donation=donation),
-        "permissibilitycheck": PermissibilityCheck.open_for(donation),
+        "ledgerentry": (payment := LedgerEntry.objects.get(donation=donation)),
+        "permissibilitycheck": PermissibilityCheck.open_for(payment),
         "crowdfundupdate": CrowdfundUpdate.objects.create(
             crowdfund=crowdfund, title="Thanks", body="We did it."
         ),

@@ -176,7 +176,7 @@ POSTS = [
                     "message": "Hello there.", "website": ""}),
     # Manifesto
     Post("propose an amendment", "supporter", manifesto_url("clause/{key}/propose/"),
-         lambda w: {"kind": "replace", "text": "New words for the clause.", "reason": "Why",
+         lambda w: {"kind": "replace", "text": "Free buses in every market town by 2030.", "reason": "Why",
                     "website": ""}),
     Post("vote", "supporter",
          lambda w: reverse("manifesto_vote", args=[w["manifesto"].pk, w["amendment"].pk]),
