@@ -229,6 +229,12 @@ class ManifestoPage(RoutablePageMixin, BasePage):
 
         return views.compare_view(request, self)
 
+    @path("how-ranking-works/", name="how_ranking_works")
+    def how_ranking_works_route(self, request):
+        from manifesto import views
+
+        return views.how_ranking_works_view(request, self)
+
     @path("print/", name="print")
     def print_route(self, request):
         from manifesto import views

@@ -910,3 +910,25 @@ def api_amendments(request, page):
         }
 
     return _paginated(request, amendments, serialise)
+
+
+def how_ranking_works_view(request, page):
+    """The ranking method in plain words, with this manifesto's own thresholds, and the maths."""
+    _require(request, "view", page)
+    return render(
+        request,
+        "manifesto/how_ranking_works.html",
+        _context(
+            request,
+            page,
+            credible_percent=round(ranking.CREDIBLE_LEVEL * 100),
+            lower_percent=round((1 - ranking.CREDIBLE_LEVEL) * 100),
+            factor_lambda=ranking.FACTOR_LAMBDA,
+            intercept_lambda=round(ranking.FACTOR_LAMBDA * ranking.INTERCEPT_MULTIPLIER, 2),
+            intercept_multiplier=round(ranking.INTERCEPT_MULTIPLIER),
+            tolerance=ranking.TOLERANCE,
+            max_iterations=ranking.MAX_ITERATIONS,
+            axis_low=round(ranking.AXIS_QUANTILES[0] * 100),
+            axis_high=round(ranking.AXIS_QUANTILES[1] * 100),
+        ),
+    )

@@ -346,6 +346,7 @@ READ_ONLY_ROUTES = {
     "ManifestoPage.history": "history/",
     "ManifestoPage.compare": "history/compare/",
     "ManifestoPage.print": "print/",
+    "ManifestoPage.how_ranking_works": "how-ranking-works/",
     "ManifestoPage.export_manifesto": "export/manifesto/",
     "ManifestoPage.export_amendments": "export/amendments/",
     "ManifestoPage.moderate": "moderate/",

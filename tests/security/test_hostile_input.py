@@ -484,6 +484,12 @@ ENDPOINTS = [
     Endpoint("history", ("ManifestoPage:history",), GET, page("manifesto", "history")),
     Endpoint("print", ("ManifestoPage:print",), GET, page("manifesto", "print")),
     Endpoint(
+        "how-ranking-works",
+        ("ManifestoPage:how_ranking_works",),
+        GET,
+        page("manifesto", "how_ranking_works"),
+    ),
+    Endpoint(
         "export-manifesto",
         ("ManifestoPage:export_manifesto",),
         GET,
