@@ -181,7 +181,7 @@ def test_new_supporter_proposes_an_amendment_and_a_vote_lifts_it_up_the_ranking(
     ).click()
     voter.wait_for_url(re.compile(r"sort=popular"))
     expect(ranked_amendments(voter)).to_have_text(
-        [f"Amendment {earlier.pk}", f"Amendment {amendment.pk}"]
+        [re.compile(rf"^Amendment {earlier.pk}\b"), re.compile(rf"^Amendment {amendment.pk}\b")]
     )
     screenshot(voter, "4-ranked-before-the-vote")
 
@@ -197,7 +197,7 @@ def test_new_supporter_proposes_an_amendment_and_a_vote_lifts_it_up_the_ranking(
     # The vote queued a ranking recompute: the clause page now ranks the new amendment first.
     voter.reload()
     expect(ranked_amendments(voter)).to_have_text(
-        [f"Amendment {amendment.pk}", f"Amendment {earlier.pk}"]
+        [re.compile(rf"^Amendment {amendment.pk}\b"), re.compile(rf"^Amendment {earlier.pk}\b")]
     )
     screenshot(voter, "6-ranked-after-the-vote")
     amendment.refresh_from_db()
