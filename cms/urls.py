@@ -35,5 +35,6 @@ if settings.DEBUG or getattr(settings, "SERVE_MEDIA", False):
 
 urlpatterns.append(path("", include(wagtail_urls)))
 
+handler403 = "cms.errors.permission_denied"
 handler404 = "cms.errors.page_not_found"
 handler500 = "cms.errors.server_error"
