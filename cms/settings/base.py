@@ -202,16 +202,17 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 # The largest request body each kind of address accepts, refused (413) from its declared
 # length before it is read (cms.security): forms are small, uploads larger. The first
-# pattern that matches the path decides; anything else gets REQUEST_BODY_MAX_BYTES.
+# pattern that matches the path decides, then the routes apps register (the story form,
+# STORY_UPLOAD_MAX_BYTES); anything else gets REQUEST_BODY_MAX_BYTES.
 REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=1024 * 1024)
 REQUEST_BODY_LIMITS = [
     # Images and documents uploaded by editors.
     (re.compile(r"^/admin/"), env.int("ADMIN_UPLOAD_MAX_BYTES", default=64 * 1024 * 1024)),
-    # The story form (stories' "share/" route) with its photos.
-    (re.compile(r"/share/$"), env.int("STORY_UPLOAD_MAX_BYTES", default=32 * 1024 * 1024)),
     # Stripe's events are a few kilobytes.
     (re.compile(r"^/crowdfund/stripe/webhook/$"), 256 * 1024),
 ]
+# The stories index's "share/" route (wherever editors put the index), with its photos.
+STORY_UPLOAD_MAX_BYTES = env.int("STORY_UPLOAD_MAX_BYTES", default=32 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Forms -----------------------------------------------------------------------
@@ -225,6 +226,10 @@ WAGTAIL_I18N_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "odt", "docx", "xlsx", "csv", "txt", "pptx"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+# The most pixels any image may declare (a 48-megapixel camera's photos fit): larger ones
+# are refused from their header, before a pixel is decoded (cms/image_limits.py).
+IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=50_000_000)
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = IMAGE_MAX_PIXELS
 WAGTAIL_PASSWORD_RESET_ENABLED = True
 WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
 WAGTAIL_USER_CUSTOM_FIELDS = ["display_name", "party", "home_area"]
