@@ -159,6 +159,11 @@ AXES_RESET_ON_SUCCESS = True
 # The sign-in form's `login` field, the admin's `username`, allauth's `email=` credential.
 AXES_USERNAME_FORM_FIELD = "login"
 AXES_USERNAME_CALLABLE = "cms.accounts.sign_in_name"
+# Behind a reverse proxy: how many proxies (each appending to X-Forwarded-For) to trust
+# for the visitor's address. 0 reads REMOTE_ADDR only (cms/client_address.py).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "cms.client_address.client_ip"
+RATELIMIT_IP_META_KEY = "cms.client_address.client_ip"
 
 # --- Email: every message is handed to a Celery task after the transaction commits.
 EMAIL_BACKEND = "cms.mail.CeleryEmailBackend"
