@@ -200,6 +200,9 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# The only folders under MEDIA_ROOT a web server may serve at MEDIA_URL (renditions and
+# admin avatars); documents have their own view with privacy checks (cms/urls.py).
+PUBLIC_MEDIA_FOLDERS = ["images", "avatar_images"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
