@@ -15,6 +15,8 @@ import sys
 import pytest
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 
 from cms.security import body_limit_for
 from stories.models import StoriesIndexPage
@@ -166,12 +168,20 @@ def wsgi_environ(path, body, **extra):
 
 
 def call_site(environ):
+    """The site's real WSGI handler, as gunicorn calls it (minus closing the test's database
+    connection at each request's start and end, as Django's test client also skips)."""
     answer = {}
 
     def start_response(status, headers, exc_info=None):
         answer["status"] = int(status.split()[0])
 
-    content = b"".join(WSGIHandler()(environ, start_response))
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        content = b"".join(WSGIHandler()(environ, start_response))
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     return answer["status"], content
 
 
