@@ -2,7 +2,10 @@
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+
+from cms.client_address import client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -15,6 +18,13 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             user.save()
         return user
+
+    def get_client_ip(self, request):
+        """allauth's rate limits see the visitor behind a trusted proxy, as axes does."""
+        address = client_ip(request)
+        if not address:
+            raise PermissionDenied("Unable to determine client IP address")
+        return address
 
 
 def export_personal_data(user) -> dict:

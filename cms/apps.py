@@ -15,6 +15,7 @@ class CmsConfig(AppConfig):
     def ready(self):
         from cms import auth_backends, cache, roles, signals  # noqa: F401
         from cms.accounts import PERSONAL_DATA_EXPORTERS
+        from cms.image_limits import limit_decoded_pixels
         from cms.spreadsheets import guard_wagtail_csv_exports
 
         roles.grant(roles.MODERATORS, REPLY_MODERATION_PERMISSIONS)
@@ -24,6 +25,7 @@ class CmsConfig(AppConfig):
         cache.connect()
         auth_backends.connect()
         guard_wagtail_csv_exports()
+        limit_decoded_pixels()
 
 
 def export_page_replies(user) -> list[dict]:

@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
@@ -24,13 +26,21 @@ urlpatterns = [
 ]
 
 if settings.DEBUG or getattr(settings, "SERVE_MEDIA", False):
-    # The demo serves media itself even with DEBUG off (Django's static() would not).
+    # The demo serves media itself even with DEBUG off (Django's static() would not), but
+    # only what production's front server serves: image renditions and avatars. Documents
+    # go through /documents/<id>/ (Wagtail's privacy checks); original images (a story's
+    # photos before it is published) are never served.
     from django.urls import re_path
     from django.views.static import serve
 
     media = settings.MEDIA_URL.lstrip("/")
+    folders = "|".join(re.escape(folder) for folder in settings.PUBLIC_MEDIA_FOLDERS)
     urlpatterns.append(
-        re_path(rf"^{media}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
+        re_path(
+            rf"^{media}(?P<path>(?:{folders})/[^/]+)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
     )
 
 urlpatterns.append(path("", include(wagtail_urls)))

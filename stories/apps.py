@@ -9,7 +9,9 @@ class StoriesConfig(AppConfig):
     def ready(self):
         from cms.accounts import PERSONAL_DATA_EXPORTERS
         from cms.roles import EDITORS, MODERATORS, grant
+        from cms.security import register_body_limit
         from stories import signals  # noqa: F401
+        from stories.models import is_story_form_path
         from stories.personal_data import export_stories
 
         grant(
@@ -26,3 +28,5 @@ class StoriesConfig(AppConfig):
         # they may look at the list of places the stories refer to.
         grant(MODERATORS, ["stories.view_place"])
         PERSONAL_DATA_EXPORTERS["stories"] = export_stories
+        # The story form takes photos: a larger body than other forms, at its own address only.
+        register_body_limit(is_story_form_path, "STORY_UPLOAD_MAX_BYTES")

@@ -111,6 +111,24 @@ class StorySettings(BaseSiteSetting):
 
 # Sub-page routes of the stories index; a story with one of these slugs would be hidden.
 RESERVED_SLUGS = {"share", "at-a-glance", "feed"}
+# The story form's sub-route (its request body may be larger: is_story_form_path).
+SUBMIT_ROUTE = "share/"
+
+
+def is_story_form_path(path: str) -> bool:
+    """Whether `path` is the story form's address: a live stories index's "share/" route.
+
+    The request body limit asks (cms.security): only the form's own address may receive
+    photos, not any path that happens to end in "share/". Only such paths cost a query.
+    """
+    if not path.endswith("/" + SUBMIT_ROUTE):
+        return False
+    index_path = path.removesuffix(SUBMIT_ROUTE)
+    for stories_index in StoriesIndexPage.objects.live():
+        parts = stories_index.get_url_parts()
+        if parts and parts[2] == index_path:
+            return True
+    return False
 
 
 class StoriesIndexPage(RoutablePageMixin, BasePage):
@@ -135,7 +153,7 @@ class StoriesIndexPage(RoutablePageMixin, BasePage):
 
         return story_library(request, self)
 
-    @path("share/")
+    @path(SUBMIT_ROUTE)
     def submit(self, request):
         from stories.views import submit_story
 

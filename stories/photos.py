@@ -1,13 +1,13 @@
 """Checking and cleaning the photos people send with a story.
 
 A file counts as a photo only if Pillow can really decode it as JPEG, PNG or WebP; the
-name and the declared content type are ignored. Every accepted photo is re-encoded from
-its pixels alone, so EXIF (GPS position, camera serial numbers), XMP and text chunks are
-gone before anything is stored.
+name and the declared content type are ignored. Its declared size is checked from the
+header before a pixel is decoded (decompression bombs, cms/image_limits.py). Every
+accepted photo is re-encoded from its pixels alone, so EXIF (GPS position, camera serial
+numbers), XMP and text chunks are gone before anything is stored.
 """
 
 import io
-import warnings
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -43,33 +43,58 @@ def check_and_clean_photo(upload) -> CleanPhoto:
             f"“{name}” is {filesizeformat(upload.size)}; each photo may be at most "
             f"{filesizeformat(max_bytes)}."
         )
-    image = open_image(upload, name)
-    check_dimensions(image, name)
+    # The header alone says how many pixels there are: check that before decoding any, so a
+    # small file declaring 9,400 x 9,400 pixels (265 MB once decoded) costs nothing.
+    check_dimensions(read_header(upload, name), name)
+    image = decode(upload, name)
     return reencode_without_metadata(image, name)
 
 
-def open_image(upload, name: str) -> Image.Image:
-    not_an_image = ValidationError(
+def not_an_image(name: str) -> ValidationError:
+    return ValidationError(
         f"“{name}” is not a JPEG, PNG or WebP photo (whatever its name says). "
         "Please choose a photo in one of those formats."
     )
+
+
+def too_many_pixels(name: str) -> ValidationError:
+    largest = settings.STORIES_PHOTO_MAX_DIMENSION
+    return ValidationError(
+        f"“{name}” has too many pixels to be a photo we can accept: photos may be at most "
+        f"{largest}×{largest} pixels."
+    )
+
+
+def read_header(upload, name: str) -> Image.Image:
+    """Open the photo lazily: Pillow reads its format and size, not its pixels.
+
+    Pillow itself refuses more than IMAGE_MAX_PIXELS (cms/image_limits.py); below that,
+    check_dimensions says how large the photo is and what is allowed.
+    """
     try:
         upload.seek(0)
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            probe = Image.open(upload)
-            if probe.format not in ALLOWED_FORMATS:
-                raise not_an_image
-            probe.verify()
-            upload.seek(0)
-            image = Image.open(upload)
-            image.load()
-    except ValidationError:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ValidationError(f"“{name}” has too many pixels to be a photo we can accept.")
+        probe = Image.open(upload)
+    except Image.DecompressionBombError:
+        raise too_many_pixels(name)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise not_an_image
+        raise not_an_image(name)
+    if probe.format not in ALLOWED_FORMATS:
+        raise not_an_image(name)
+    return probe
+
+
+def decode(upload, name: str) -> Image.Image:
+    """Check the file's structure, then decode its pixels (only once its size is known)."""
+    try:
+        upload.seek(0)
+        Image.open(upload).verify()
+        upload.seek(0)
+        image = Image.open(upload)
+        image.load()
+    except Image.DecompressionBombError:
+        raise too_many_pixels(name)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise not_an_image(name)
     return image
 
 

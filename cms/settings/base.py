@@ -159,6 +159,11 @@ AXES_RESET_ON_SUCCESS = True
 # The sign-in form's `login` field, the admin's `username`, allauth's `email=` credential.
 AXES_USERNAME_FORM_FIELD = "login"
 AXES_USERNAME_CALLABLE = "cms.accounts.sign_in_name"
+# Behind a reverse proxy: how many proxies (each appending to X-Forwarded-For) to trust
+# for the visitor's address. 0 reads REMOTE_ADDR only (cms/client_address.py).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "cms.client_address.client_ip"
+RATELIMIT_IP_META_KEY = "cms.client_address.client_ip"
 
 # --- Email: every message is handed to a Celery task after the transaction commits.
 EMAIL_BACKEND = "cms.mail.CeleryEmailBackend"
@@ -195,6 +200,9 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# The only folders under MEDIA_ROOT a web server may serve at MEDIA_URL (renditions and
+# admin avatars); documents have their own view with privacy checks (cms/urls.py).
+PUBLIC_MEDIA_FOLDERS = ["images", "avatar_images"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -202,16 +210,17 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 # The largest request body each kind of address accepts, refused (413) from its declared
 # length before it is read (cms.security): forms are small, uploads larger. The first
-# pattern that matches the path decides; anything else gets REQUEST_BODY_MAX_BYTES.
+# pattern that matches the path decides, then the routes apps register (the story form,
+# STORY_UPLOAD_MAX_BYTES); anything else gets REQUEST_BODY_MAX_BYTES.
 REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=1024 * 1024)
 REQUEST_BODY_LIMITS = [
     # Images and documents uploaded by editors.
     (re.compile(r"^/admin/"), env.int("ADMIN_UPLOAD_MAX_BYTES", default=64 * 1024 * 1024)),
-    # The story form (stories' "share/" route) with its photos.
-    (re.compile(r"/share/$"), env.int("STORY_UPLOAD_MAX_BYTES", default=32 * 1024 * 1024)),
     # Stripe's events are a few kilobytes.
     (re.compile(r"^/crowdfund/stripe/webhook/$"), 256 * 1024),
 ]
+# The stories index's "share/" route (wherever editors put the index), with its photos.
+STORY_UPLOAD_MAX_BYTES = env.int("STORY_UPLOAD_MAX_BYTES", default=32 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Forms -----------------------------------------------------------------------
@@ -225,6 +234,10 @@ WAGTAIL_I18N_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "odt", "docx", "xlsx", "csv", "txt", "pptx"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+# The most pixels any image may declare (a 48-megapixel camera's photos fit): larger ones
+# are refused from their header, before a pixel is decoded (cms/image_limits.py).
+IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=50_000_000)
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = IMAGE_MAX_PIXELS
 WAGTAIL_PASSWORD_RESET_ENABLED = True
 WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
 WAGTAIL_USER_CUSTOM_FIELDS = ["display_name", "party", "home_area"]

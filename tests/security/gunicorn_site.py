@@ -52,11 +52,27 @@ def gunicorn_site(folder: Path):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError((folder / "gunicorn.log").read_text())
             time.sleep(0.2)
+        wait_for_worker(port, folder)
         yield port
     finally:
         process.terminate()
         process.wait(10)
         log.close()
+
+
+def wait_for_worker(port: int, folder: Path) -> None:
+    """The master listens at once; its worker loads Django first (slow on a busy machine).
+
+    Wait for a first answer (a request refused before the database is asked), so the
+    tests' own timeouts measure the site, not the worker's start.
+    """
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
+        sock.sendall(
+            b"POST /build/donate/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Length: 999999999999\r\n\r\n"
+        )
+        if not first_answer(sock, timeout=60):
+            raise AssertionError((folder / "gunicorn.log").read_text())
 
 
 def first_answer(sock: socket.socket, timeout: float) -> bytes:
