@@ -7,16 +7,22 @@ that sets a cookie (so never a CSRF token), anything but a 200, the admin,
 account pages, documents (which may be private) and previews.
 
 Invalidation is by generation: publishing, unpublishing, moving or deleting a
-page, approving public text, or changing site settings bumps one counter that
-is part of every key, so every cached page is dropped at once. Content edits are
-rare next to reads, so a coarse purge is correct and cheap. A response may ask
-for a shorter life with `Cache-Control: max-age=N` (pages with live figures use
-a few seconds).
+page, or any change of public text or of a person's public name, bumps one
+counter that is part of every key, so every cached page and page part is dropped
+at once. Content edits are rare next to reads, so a coarse purge is correct and
+cheap. What counts as such a change is one registry (`purge_on`), filled by the
+app that owns each model: a save that changes a registered field of something the
+public sees (or saw), and the deletion of something the public sees, purge. A
+response may ask for a shorter life with `Cache-Control: max-age=N` (pages with
+live figures use a few seconds).
 """
 
+import copy
 import hashlib
 import re
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from http import HTTPStatus
 
 from django.conf import settings
@@ -49,6 +55,92 @@ def _bump_generation() -> None:
     except ValueError:
         cache.set(GENERATION_KEY, 2, timeout=None)
     sitewide.forget()
+
+
+@dataclass(frozen=True)
+class PurgeRule:
+    """When a change to one model's rows is a change the public could see (see `purge_on`)."""
+
+    # The attribute names (`author_id` for `author`) whose change counts; None: any save.
+    attnames: tuple[str, ...] | None
+    # Whether a row (as it is, or as it was) is shown to the public; None: always.
+    shown: Callable | None
+    # Whether a new row can be public at once (a new account or a pending gift cannot).
+    on_create: bool
+
+    def shows(self, instance) -> bool:
+        return self.shown is None or bool(self.shown(instance))
+
+
+# The registry: model class -> its rule. Filled by each app's AppConfig.ready() (and by
+# the PAGE_CACHE_PURGE_ON setting), read by the save and delete receivers below.
+PURGE_RULES: dict[type, PurgeRule] = {}
+_BEFORE = "_page_cache_before"
+
+
+def purge_on(model, fields=None, *, shown=None, on_create=True) -> None:
+    """Purge the page cache when rows of `model` change in a way the public could see.
+
+    - a new row purges if `on_create` and `shown(row)`;
+    - a save purges if one of `fields` changed (any save when `fields` is None) and the
+      row is shown before or after it (a reply approved, or one hidden again);
+    - a deletion purges if the row was shown.
+    `shown` reads only `fields`: the state before a save is the row as stored, read in
+    one query, and only when the save writes one of `fields`. Queryset `update()` and
+    `bulk_update` send no signals: callers that hide or rename that way call
+    `purge_page_cache` themselves.
+    """
+    from django.db.models.signals import post_delete, post_save, pre_save
+
+    attnames = None
+    if fields is not None:
+        attnames = tuple(model._meta.get_field(name).attname for name in fields)
+    PURGE_RULES[model] = PurgeRule(attnames, shown, on_create)
+    uid = f"pagecache.registry.{model._meta.label_lower}"
+    pre_save.connect(_note_state_before_save, sender=model, dispatch_uid=f"{uid}.pre_save")
+    post_save.connect(_purge_after_save, sender=model, dispatch_uid=f"{uid}.save")
+    post_delete.connect(_purge_after_delete, sender=model, dispatch_uid=f"{uid}.delete")
+
+
+def _note_state_before_save(sender, instance, raw=False, update_fields=None, **kwargs):
+    rule = PURGE_RULES[sender]
+    setattr(instance, _BEFORE, None)
+    if raw or rule.attnames is None or instance._state.adding or instance.pk is None:
+        return
+    watched = rule.attnames
+    if update_fields is not None:
+        written = {sender._meta.get_field(name).attname for name in update_fields}
+        watched = tuple(name for name in watched if name in written)
+        if not watched:
+            return  # the save writes nothing the public sees (a sign-in's last_login)
+    stored = sender._base_manager.filter(pk=instance.pk).values(*rule.attnames).first()
+    if stored is None:
+        return
+    if any(stored[name] != getattr(instance, name) for name in watched):
+        before = copy.copy(instance)
+        before.__dict__.update(stored)
+        setattr(instance, _BEFORE, before)
+
+
+def _purge_after_save(sender, instance, created=False, raw=False, **kwargs):
+    if raw:
+        return
+    rule = PURGE_RULES[sender]
+    if created:
+        if rule.on_create and rule.shows(instance):
+            purge_page_cache()
+        return
+    if rule.attnames is None:
+        purge_page_cache()
+        return
+    before = instance.__dict__.pop(_BEFORE, None)
+    if before is not None and (rule.shows(before) or rule.shows(instance)):
+        purge_page_cache()
+
+
+def _purge_after_delete(sender, instance, **kwargs):
+    if PURGE_RULES[sender].shows(instance):
+        purge_page_cache()
 
 
 def current_generation() -> int:
@@ -232,19 +324,13 @@ def connect() -> None:
     page_unpublished.connect(purge_page_cache, dispatch_uid="pagecache.unpublished")
     post_page_move.connect(purge_page_cache, dispatch_uid="pagecache.moved")
     for model in (Site, NavigationSettings, MenuItem, FooterLink, *extra_purge_models()):
-        post_save.connect(purge_page_cache, sender=model, dispatch_uid=f"pagecache.save.{model}")
-        post_delete.connect(purge_page_cache, sender=model, dispatch_uid=f"pagecache.del.{model}")
+        purge_on(model)
     from wagtail.models import Page, PageViewRestriction
 
     post_delete.connect(purge_page_cache, sender=Page, dispatch_uid="pagecache.page_deleted")
     post_save.connect(sitewide.forget_on_new_page, dispatch_uid="sitewide.new_page")
     # Making a section private (or public again) changes what anonymous visitors may see.
-    for signal in (post_save, post_delete):
-        signal.connect(
-            purge_page_cache,
-            sender=PageViewRestriction,
-            dispatch_uid=f"pagecache.restriction.{signal is post_save}",
-        )
+    purge_on(PageViewRestriction)
 
 
 def extra_purge_models():
