@@ -18,12 +18,14 @@ live figures use a few seconds).
 """
 
 import copy
+import functools
 import hashlib
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
+from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -53,8 +55,18 @@ def _bump_generation() -> None:
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:
-        cache.set(GENERATION_KEY, 2, timeout=None)
+        cache.set(GENERATION_KEY, fresh_generation(), timeout=None)
     sitewide.forget()
+
+
+def fresh_generation() -> int:
+    """A first generation no page stored before can carry: the time in milliseconds.
+
+    The cache's Redis may evict keys under memory pressure (allkeys-lru); if it ever
+    evicts the counter, starting again at 1 would bring back pages stored under 1.
+    Every earlier generation was an earlier start plus one per purge, so it is smaller.
+    """
+    return int(time.time() * 1000)
 
 
 @dataclass(frozen=True)
@@ -146,8 +158,9 @@ def _purge_after_delete(sender, instance, **kwargs):
 def current_generation() -> int:
     generation = cache.get(GENERATION_KEY)
     if generation is None:
-        cache.add(GENERATION_KEY, 1, timeout=None)
-        generation = cache.get(GENERATION_KEY, 1)
+        first = fresh_generation()
+        cache.add(GENERATION_KEY, first, timeout=None)
+        generation = cache.get(GENERATION_KEY, first)
     return generation
 
 
@@ -209,8 +222,88 @@ def page_cache_key_for(meta, path: str) -> str:
         "HTTP_HOST", f"{meta.get('SERVER_NAME', '')}:{meta.get('SERVER_PORT', '')}"
     )
     scheme = "https" if is_secure(meta) else "http"
-    location = f"{scheme}://{host}{path}?{meta.get('QUERY_STRING', '')}"
+    location = f"{scheme}://{host}{path}?{keyed_query(meta.get('QUERY_STRING', ''))}"
     return f"pagecache:{hashlib.sha256(location.encode('utf-8', 'surrogateescape')).hexdigest()}"
+
+
+# --- Query parameters: only those some page reads key the cache ------------------------
+# Each page type lists the GET parameters it reads in `query_params` (a tuple on the
+# class); a view that is not a page says so with `@reads_query(...)`. Any other parameter
+# (utm_*, fbclid, a random cache-buster) changes nothing on the page, so it is left out of
+# the key: a thousand throwaway addresses are one cached page, not a thousand. A page
+# answering a parameter it does not read is not stored at all (`response_lifetime`).
+# Templates that repeat the query (pagination links) repeat only these (`kept_query`), so
+# a stored page never carries one visitor's throwaway parameters to the next.
+VIEW_QUERY_PARAMS: set[str] = set()
+
+
+def reads_query(*names: str):
+    """Mark a view (not a page) as reading these GET parameters (see above)."""
+    VIEW_QUERY_PARAMS.update(names)
+
+    def decorate(view):
+        view.query_params = tuple(names)
+        return view
+
+    return decorate
+
+
+@functools.cache
+def query_params_read() -> frozenset[str]:
+    """Every GET parameter some page type or marked view reads."""
+    from wagtail.models import get_page_models
+
+    names = set(VIEW_QUERY_PARAMS)
+    for model in get_page_models():
+        names.update(getattr(model, "query_params", ()))
+    return frozenset(names)
+
+
+def query_pairs(query_string: str) -> list[tuple[str, str]]:
+    """The (name, value) pairs of a query string that some page reads, in a fixed order.
+
+    Decoded as Django decodes them (UTF-8), with undecodable bytes kept apart rather than
+    merged, so two queries a view tells apart never share a key.
+    """
+    read = query_params_read()
+    pairs = parse_qsl(
+        query_string, keep_blank_values=True, encoding="utf-8", errors="surrogateescape"
+    )
+    return sorted((pair for pair in pairs if pair[0] in read), key=lambda pair: pair[0])
+
+
+def keyed_query(query_string: str) -> str:
+    """The part of a query string that keys the page cache."""
+    if not query_string:
+        return ""
+    return urlencode(query_pairs(query_string), encoding="utf-8", errors="surrogateescape")
+
+
+def kept_query(request):
+    """The request's GET parameters that some page reads, as a mutable QueryDict."""
+    from django.http import QueryDict
+
+    kept = QueryDict(mutable=True)
+    for name in query_params_read():
+        if name in request.GET:
+            kept.setlist(name, request.GET.getlist(name))
+    return kept
+
+
+def reads_only_what_it_declares(request) -> bool:
+    """False when the query names a parameter the answering page or view does not read.
+
+    Such an answer is the plain page (so it may be served from its entry), but it is not
+    stored under its own key: `?page=<random>` on a page without pages makes no entry.
+    """
+    names = {name for name, _value in query_pairs(request.META.get("QUERY_STRING", ""))}
+    if not names:
+        return True
+    reads = getattr(request, "page_query_params", None)
+    if reads is None:
+        match = getattr(request, "resolver_match", None)
+        reads = getattr(getattr(match, "func", None), "query_params", ())
+    return names <= set(reads)
 
 
 def is_secure(meta) -> bool:
@@ -253,6 +346,7 @@ def response_lifetime(request, response) -> int:
         or response.cookies
         or (user is not None and user.is_authenticated)
         or NO_STORE.search(response.get("Cache-Control", ""))
+        or not reads_only_what_it_declares(request)
     ):
         return 0
     limits = [settings.PAGE_CACHE_SECONDS]
@@ -266,10 +360,12 @@ def response_lifetime(request, response) -> int:
 
 
 def note_page_cache_seconds(page, request, serve_args, serve_kwargs):
-    """Wagtail hook: a page type with live figures sets `page_cache_seconds` (e.g. 5)."""
+    """Wagtail hook: a page type with live figures sets `page_cache_seconds` (e.g. 5); the
+    GET parameters the page reads (`query_params`) decide whether its answer is stored."""
     seconds = getattr(page, "page_cache_seconds", None)
     if seconds is not None:
         request.page_cache_seconds = seconds
+    request.page_query_params = getattr(page, "query_params", ())
 
 
 class AnonymousPageCacheMiddleware:
