@@ -280,12 +280,14 @@ def keyed_query(query_string: str) -> str:
 
 
 def kept_query(request):
-    """The request's GET parameters that some page reads, as a mutable QueryDict."""
+    """The request's GET parameters that some page reads, in their order, as a mutable
+    QueryDict."""
     from django.http import QueryDict
 
+    read = query_params_read()
     kept = QueryDict(mutable=True)
-    for name in query_params_read():
-        if name in request.GET:
+    for name in request.GET:
+        if name in read:
             kept.setlist(name, request.GET.getlist(name))
     return kept
 
@@ -382,6 +384,10 @@ class AnonymousPageCacheMiddleware:
     def __call__(self, request):
         if not request_is_cacheable(request):
             return self.get_response(request)
+        # The page sees only the parameters that key it, so what it renders for
+        # `?utm_source=x` is what it renders for the plain address it is stored under.
+        request.GET = kept_query(request)
+        request.GET._mutable = False
         key = page_cache_key(request)
         generation, answer = stored_answer(request.META, key)
         if generation is None:

@@ -148,3 +148,23 @@ def test_a_cache_that_lost_its_generation_never_brings_back_older_pages(caches_o
     before = current_generation()
     cache.delete(GENERATION_KEY)  # evicted
     assert current_generation() > before
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["library", "library-filtered", "search"],
+)
+def test_a_page_asked_with_throwaway_parameters_renders_as_without_them(library, address):
+    """What is stored under the plain address must be what the plain address renders."""
+    url = {
+        "library": library.url,
+        "library-filtered": f"{library.url}?region=south-west",
+        "search": "/search/?query=Frome",
+    }[address]
+    joiner = "&" if "?" in url else "?"
+    with_junk = Client().get(f"{url}{joiner}utm_source=junk-value&x{secrets.token_hex(3)}=1")
+    assert with_junk["X-Page-Cache"] == "miss"
+    cache.clear()
+    plain = Client().get(url)
+    assert plain["X-Page-Cache"] == "miss"
+    assert with_junk.content == plain.content
