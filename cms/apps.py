@@ -23,9 +23,26 @@ class CmsConfig(AppConfig):
         PERSONAL_DATA_EXPORTERS["page_replies"] = export_page_replies
         roles.connect()
         cache.connect()
+        register_public_text()
         auth_backends.connect()
         guard_wagtail_csv_exports()
         limit_decoded_pixels()
+
+
+def register_public_text() -> None:
+    """What this app shows the public besides pages: a change purges the page cache.
+
+    A person's public name is on every reply, amendment and comment they wrote: a new
+    name, or a deleted account (its text then reads "A former supporter"), purges.
+    """
+    from django.contrib.auth import get_user_model
+
+    from cms.cache import purge_on
+    from cms.models import PageReply
+    from cms.moderation import PUBLIC_TEXT_FIELDS, is_public_text
+
+    purge_on(get_user_model(), ["display_name", "first_name"], on_create=False)
+    purge_on(PageReply, PUBLIC_TEXT_FIELDS, shown=is_public_text)
 
 
 def export_page_replies(user) -> list[dict]:

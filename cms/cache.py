@@ -7,17 +7,25 @@ that sets a cookie (so never a CSRF token), anything but a 200, the admin,
 account pages, documents (which may be private) and previews.
 
 Invalidation is by generation: publishing, unpublishing, moving or deleting a
-page, approving public text, or changing site settings bumps one counter that
-is part of every key, so every cached page is dropped at once. Content edits are
-rare next to reads, so a coarse purge is correct and cheap. A response may ask
-for a shorter life with `Cache-Control: max-age=N` (pages with live figures use
-a few seconds).
+page, or any change of public text or of a person's public name, bumps one
+counter that is part of every key, so every cached page and page part is dropped
+at once. Content edits are rare next to reads, so a coarse purge is correct and
+cheap. What counts as such a change is one registry (`purge_on`), filled by the
+app that owns each model: a save that changes a registered field of something the
+public sees (or saw), and the deletion of something the public sees, purge. A
+response may ask for a shorter life with `Cache-Control: max-age=N` (pages with
+live figures use a few seconds).
 """
 
+import copy
+import functools
 import hashlib
 import re
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from http import HTTPStatus
+from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -47,15 +55,112 @@ def _bump_generation() -> None:
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:
-        cache.set(GENERATION_KEY, 2, timeout=None)
+        cache.set(GENERATION_KEY, fresh_generation(), timeout=None)
     sitewide.forget()
+
+
+def fresh_generation() -> int:
+    """A first generation no page stored before can carry: the time in milliseconds.
+
+    The cache's Redis may evict keys under memory pressure (allkeys-lru); if it ever
+    evicts the counter, starting again at 1 would bring back pages stored under 1.
+    Every earlier generation was an earlier start plus one per purge, so it is smaller.
+    """
+    return int(time.time() * 1000)
+
+
+@dataclass(frozen=True)
+class PurgeRule:
+    """When a change to one model's rows is a change the public could see (see `purge_on`)."""
+
+    # The attribute names (`author_id` for `author`) whose change counts; None: any save.
+    attnames: tuple[str, ...] | None
+    # Whether a row (as it is, or as it was) is shown to the public; None: always.
+    shown: Callable | None
+    # Whether a new row can be public at once (a new account or a pending gift cannot).
+    on_create: bool
+
+    def shows(self, instance) -> bool:
+        return self.shown is None or bool(self.shown(instance))
+
+
+# The registry: model class -> its rule. Filled by each app's AppConfig.ready() (and by
+# the PAGE_CACHE_PURGE_ON setting), read by the save and delete receivers below.
+PURGE_RULES: dict[type, PurgeRule] = {}
+_BEFORE = "_page_cache_before"
+
+
+def purge_on(model, fields=None, *, shown=None, on_create=True) -> None:
+    """Purge the page cache when rows of `model` change in a way the public could see.
+
+    - a new row purges if `on_create` and `shown(row)`;
+    - a save purges if one of `fields` changed (any save when `fields` is None) and the
+      row is shown before or after it (a reply approved, or one hidden again);
+    - a deletion purges if the row was shown.
+    `shown` reads only `fields`: the state before a save is the row as stored, read in
+    one query, and only when the save writes one of `fields`. Queryset `update()` and
+    `bulk_update` send no signals: callers that hide or rename that way call
+    `purge_page_cache` themselves.
+    """
+    from django.db.models.signals import post_delete, post_save, pre_save
+
+    attnames = None
+    if fields is not None:
+        attnames = tuple(model._meta.get_field(name).attname for name in fields)
+    PURGE_RULES[model] = PurgeRule(attnames, shown, on_create)
+    uid = f"pagecache.registry.{model._meta.label_lower}"
+    pre_save.connect(_note_state_before_save, sender=model, dispatch_uid=f"{uid}.pre_save")
+    post_save.connect(_purge_after_save, sender=model, dispatch_uid=f"{uid}.save")
+    post_delete.connect(_purge_after_delete, sender=model, dispatch_uid=f"{uid}.delete")
+
+
+def _note_state_before_save(sender, instance, raw=False, update_fields=None, **kwargs):
+    rule = PURGE_RULES[sender]
+    setattr(instance, _BEFORE, None)
+    if raw or rule.attnames is None or instance._state.adding or instance.pk is None:
+        return
+    watched = rule.attnames
+    if update_fields is not None:
+        written = {sender._meta.get_field(name).attname for name in update_fields}
+        watched = tuple(name for name in watched if name in written)
+        if not watched:
+            return  # the save writes nothing the public sees (a sign-in's last_login)
+    stored = sender._base_manager.filter(pk=instance.pk).values(*rule.attnames).first()
+    if stored is None:
+        return
+    if any(stored[name] != getattr(instance, name) for name in watched):
+        before = copy.copy(instance)
+        before.__dict__.update(stored)
+        setattr(instance, _BEFORE, before)
+
+
+def _purge_after_save(sender, instance, created=False, raw=False, **kwargs):
+    if raw:
+        return
+    rule = PURGE_RULES[sender]
+    if created:
+        if rule.on_create and rule.shows(instance):
+            purge_page_cache()
+        return
+    if rule.attnames is None:
+        purge_page_cache()
+        return
+    before = instance.__dict__.pop(_BEFORE, None)
+    if before is not None and (rule.shows(before) or rule.shows(instance)):
+        purge_page_cache()
+
+
+def _purge_after_delete(sender, instance, **kwargs):
+    if PURGE_RULES[sender].shows(instance):
+        purge_page_cache()
 
 
 def current_generation() -> int:
     generation = cache.get(GENERATION_KEY)
     if generation is None:
-        cache.add(GENERATION_KEY, 1, timeout=None)
-        generation = cache.get(GENERATION_KEY, 1)
+        first = fresh_generation()
+        cache.add(GENERATION_KEY, first, timeout=None)
+        generation = cache.get(GENERATION_KEY, first)
     return generation
 
 
@@ -117,8 +222,90 @@ def page_cache_key_for(meta, path: str) -> str:
         "HTTP_HOST", f"{meta.get('SERVER_NAME', '')}:{meta.get('SERVER_PORT', '')}"
     )
     scheme = "https" if is_secure(meta) else "http"
-    location = f"{scheme}://{host}{path}?{meta.get('QUERY_STRING', '')}"
+    location = f"{scheme}://{host}{path}?{keyed_query(meta.get('QUERY_STRING', ''))}"
     return f"pagecache:{hashlib.sha256(location.encode('utf-8', 'surrogateescape')).hexdigest()}"
+
+
+# --- Query parameters: only those some page reads key the cache ------------------------
+# Each page type lists the GET parameters it reads in `query_params` (a tuple on the
+# class); a view that is not a page says so with `@reads_query(...)`. Any other parameter
+# (utm_*, fbclid, a random cache-buster) changes nothing on the page, so it is left out of
+# the key: a thousand throwaway addresses are one cached page, not a thousand. A page
+# answering a parameter it does not read is not stored at all (`response_lifetime`).
+# Templates that repeat the query (pagination links) repeat only these (`kept_query`), so
+# a stored page never carries one visitor's throwaway parameters to the next.
+VIEW_QUERY_PARAMS: set[str] = set()
+
+
+def reads_query(*names: str):
+    """Mark a view (not a page) as reading these GET parameters (see above)."""
+    VIEW_QUERY_PARAMS.update(names)
+
+    def decorate(view):
+        view.query_params = tuple(names)
+        return view
+
+    return decorate
+
+
+@functools.cache
+def query_params_read() -> frozenset[str]:
+    """Every GET parameter some page type or marked view reads."""
+    from wagtail.models import get_page_models
+
+    names = set(VIEW_QUERY_PARAMS)
+    for model in get_page_models():
+        names.update(getattr(model, "query_params", ()))
+    return frozenset(names)
+
+
+def query_pairs(query_string: str) -> list[tuple[str, str]]:
+    """The (name, value) pairs of a query string that some page reads, in a fixed order.
+
+    Decoded as Django decodes them (UTF-8), with undecodable bytes kept apart rather than
+    merged, so two queries a view tells apart never share a key.
+    """
+    read = query_params_read()
+    pairs = parse_qsl(
+        query_string, keep_blank_values=True, encoding="utf-8", errors="surrogateescape"
+    )
+    return sorted((pair for pair in pairs if pair[0] in read), key=lambda pair: pair[0])
+
+
+def keyed_query(query_string: str) -> str:
+    """The part of a query string that keys the page cache."""
+    if not query_string:
+        return ""
+    return urlencode(query_pairs(query_string), encoding="utf-8", errors="surrogateescape")
+
+
+def kept_query(request):
+    """The request's GET parameters that some page reads, in their order, as a mutable
+    QueryDict."""
+    from django.http import QueryDict
+
+    read = query_params_read()
+    kept = QueryDict(mutable=True)
+    for name in request.GET:
+        if name in read:
+            kept.setlist(name, request.GET.getlist(name))
+    return kept
+
+
+def reads_only_what_it_declares(request) -> bool:
+    """False when the query names a parameter the answering page or view does not read.
+
+    Such an answer is the plain page (so it may be served from its entry), but it is not
+    stored under its own key: `?page=<random>` on a page without pages makes no entry.
+    """
+    names = {name for name, _value in query_pairs(request.META.get("QUERY_STRING", ""))}
+    if not names:
+        return True
+    reads = getattr(request, "page_query_params", None)
+    if reads is None:
+        match = getattr(request, "resolver_match", None)
+        reads = getattr(getattr(match, "func", None), "query_params", ())
+    return names <= set(reads)
 
 
 def is_secure(meta) -> bool:
@@ -161,6 +348,7 @@ def response_lifetime(request, response) -> int:
         or response.cookies
         or (user is not None and user.is_authenticated)
         or NO_STORE.search(response.get("Cache-Control", ""))
+        or not reads_only_what_it_declares(request)
     ):
         return 0
     limits = [settings.PAGE_CACHE_SECONDS]
@@ -174,10 +362,12 @@ def response_lifetime(request, response) -> int:
 
 
 def note_page_cache_seconds(page, request, serve_args, serve_kwargs):
-    """Wagtail hook: a page type with live figures sets `page_cache_seconds` (e.g. 5)."""
+    """Wagtail hook: a page type with live figures sets `page_cache_seconds` (e.g. 5); the
+    GET parameters the page reads (`query_params`) decide whether its answer is stored."""
     seconds = getattr(page, "page_cache_seconds", None)
     if seconds is not None:
         request.page_cache_seconds = seconds
+    request.page_query_params = getattr(page, "query_params", ())
 
 
 class AnonymousPageCacheMiddleware:
@@ -194,6 +384,10 @@ class AnonymousPageCacheMiddleware:
     def __call__(self, request):
         if not request_is_cacheable(request):
             return self.get_response(request)
+        # The page sees only the parameters that key it, so what it renders for
+        # `?utm_source=x` is what it renders for the plain address it is stored under.
+        request.GET = kept_query(request)
+        request.GET._mutable = False
         key = page_cache_key(request)
         generation, answer = stored_answer(request.META, key)
         if generation is None:
@@ -232,19 +426,13 @@ def connect() -> None:
     page_unpublished.connect(purge_page_cache, dispatch_uid="pagecache.unpublished")
     post_page_move.connect(purge_page_cache, dispatch_uid="pagecache.moved")
     for model in (Site, NavigationSettings, MenuItem, FooterLink, *extra_purge_models()):
-        post_save.connect(purge_page_cache, sender=model, dispatch_uid=f"pagecache.save.{model}")
-        post_delete.connect(purge_page_cache, sender=model, dispatch_uid=f"pagecache.del.{model}")
+        purge_on(model)
     from wagtail.models import Page, PageViewRestriction
 
     post_delete.connect(purge_page_cache, sender=Page, dispatch_uid="pagecache.page_deleted")
     post_save.connect(sitewide.forget_on_new_page, dispatch_uid="sitewide.new_page")
     # Making a section private (or public again) changes what anonymous visitors may see.
-    for signal in (post_save, post_delete):
-        signal.connect(
-            purge_page_cache,
-            sender=PageViewRestriction,
-            dispatch_uid=f"pagecache.restriction.{signal is post_save}",
-        )
+    purge_on(PageViewRestriction)
 
 
 def extra_purge_models():

@@ -11,14 +11,21 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from cms.cache import purge_page_cache
-
 
 class ModerationStatus(models.TextChoices):
     PENDING = "pending", "Awaiting moderation"
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
     SPAM = "spam", "Spam"
+
+
+# What of a piece of public text the public sees, and when: a change of any of these on
+# approved text (or approving or removing it) purges the page cache (cms.cache.purge_on).
+PUBLIC_TEXT_FIELDS = ["status", "body", "author"]
+
+
+def is_public_text(text) -> bool:
+    return text.status == ModerationStatus.APPROVED
 
 
 class ModeratedTextQuerySet(models.QuerySet):
@@ -76,8 +83,8 @@ class ModeratedText(models.Model):
         self.status = status
         self.moderated_by = moderator
         self.moderated_at = timezone.now()
+        # The save purges the page cache when the text was or now is public (cms.cache.purge_on).
         self.save(update_fields=["status", "moderated_by", "moderated_at"])
-        purge_page_cache()
 
     def approve(self, moderator) -> None:
         self.moderate(ModerationStatus.APPROVED, moderator)

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
-from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms import views
@@ -17,7 +16,7 @@ urlpatterns = [
     path("account/data/", views.download_my_data, name="download_my_data"),
     path("account/delete/", views.delete_my_account, name="delete_my_account"),
     path("search/", views.search, name="search"),
-    path("sitemap.xml", sitemap, name="sitemap"),
+    path("sitemap.xml", views.sitemap, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("", include("cms.app_urls")),
     path("", include("manifesto.urls")),

@@ -15,9 +15,11 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
+from wagtail.contrib.sitemaps.views import sitemap as wagtail_sitemap
 from wagtail.models import Page
 
 from cms.accounts import delete_account, export_personal_data
+from cms.cache import reads_query
 from cms.calendars import calendar_of
 from cms.forms import DeleteAccountForm, ProfileForm, ReplyForm
 from cms.models import EventPage
@@ -64,6 +66,7 @@ def delete_my_account(request):
     return render(request, "account/delete.html", {"form": form})
 
 
+@reads_query("query", "page")
 @require_GET
 def search(request):
     query = request.GET.get("query", "").strip()[:200]
@@ -72,6 +75,11 @@ def search(request):
         results = SitePageQuerySet(Page).live().public().specific().search(search_words(query))
     page = Paginator(results, 10).get_page(request.GET.get("page"))
     return render(request, "cms/search.html", {"query": query, "results": page})
+
+
+@reads_query("p")  # the sitemap's own pages (Django's sitemap view)
+def sitemap(request):
+    return wagtail_sitemap(request)
 
 
 @require_GET

@@ -33,3 +33,20 @@ class CrowdfundConfig(AppConfig):
             ],
         )
         PERSONAL_DATA_EXPORTERS["donations"] = export_donations
+        register_public_text()
+
+
+def register_public_text() -> None:
+    """What a crowdfund shows besides its page: a change purges the page cache.
+
+    A donor who asks to be anonymous, or to take their message down, is off the wall at
+    once. New and paid gifts do not purge: the figures and the wall live a few seconds.
+    """
+    from cms.cache import purge_on
+    from crowdfund.models import CrowdfundUpdate, Donation
+
+    def on_the_wall_by_name(donation) -> bool:
+        return bool(donation.show_name or donation.message)
+
+    purge_on(Donation, ["name", "show_name", "message"], shown=on_the_wall_by_name, on_create=False)
+    purge_on(CrowdfundUpdate, ["crowdfund", "title", "body", "published_at"])

@@ -40,6 +40,7 @@ class CrowdfundPage(RoutablePageMixin, BasePage):
 
     # The total and donor count are live: the shared page cache keeps this page briefly.
     page_cache_seconds = 5
+    query_params = ("session_id",)  # the thank-you step (cms.cache keys on it)
 
     introduction = models.TextField(blank=True, help_text="One or two sentences under the title.")
     body = StreamField(BodyBlock(), blank=True, help_text="Why the money is needed.")

@@ -6,7 +6,7 @@ import logging
 import stripe
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.http import HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
@@ -182,8 +182,14 @@ def cancel(request, page):
 @never_cache
 @require_GET
 def totals_json(request, page_id):
-    """Live figures for cached pages (read by crowdfund.js); never cached itself."""
+    """Live figures for cached pages (read by crowdfund.js); never cached itself.
+
+    A crowdfund in a private section answers only to whom its restrictions admit (to
+    anyone else it does not exist), as its page does.
+    """
     page = get_object_or_404(CrowdfundPage.objects.live(), pk=page_id)
+    if not page.admits(request):
+        raise Http404("No such crowdfund")
     figures = figures_for(page)
     return JsonResponse(
         {

@@ -11,6 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from cms.cache import purge_page_cache
 from manifesto import rules
 from manifesto.models import (
     COUNTER_FIELD,
@@ -329,6 +330,7 @@ def change_status(amendment, moderator, action, reason="", duplicate_of=None) ->
         if action == "publish" and amendment.is_hidden:
             Amendment.objects.filter(pk=amendment.pk).update(is_hidden=False)
             amendment.is_hidden = False
+            purge_page_cache()  # an update() sends no signal (cms.cache.purge_on)
 
 
 def rewrite(amendment: Amendment, author, text: str) -> None:
@@ -400,6 +402,7 @@ def report(amendment: Amendment, reporter, reason: str = "") -> bool:
         if amendment.report_count >= amendment.page.report_threshold and not amendment.is_hidden:
             Amendment.objects.filter(pk=amendment.pk).update(is_hidden=True)
             amendment.is_hidden = True
+            purge_page_cache()  # an update() sends no signal (cms.cache.purge_on)
     return True
 
 

@@ -24,3 +24,44 @@ class ManifestoConfig(AppConfig):
         grant(MODERATORS, moderation)
         grant(EDITORS, [*moderation, "manifesto.change_manifestoversion"])
         PERSONAL_DATA_EXPORTERS["manifesto"] = personal_data
+        register_public_text()
+
+
+def register_public_text() -> None:
+    """What the manifesto shows the public besides its pages: a change purges the page cache.
+
+    An amendment is public once screened and not hidden; its discussion once approved.
+    Clauses and versions change only by merges and editors' edits (rare): any save
+    purges. Votes do not: the pages that show vote figures live a few seconds.
+    """
+    from cms.cache import purge_on
+    from cms.moderation import PUBLIC_TEXT_FIELDS, is_public_text
+    from manifesto.models import (
+        PUBLIC_STATUSES,
+        Amendment,
+        AmendmentComment,
+        Clause,
+        ManifestoVersion,
+    )
+
+    def amendment_shown(amendment) -> bool:
+        return amendment.status in PUBLIC_STATUSES and not amendment.is_hidden
+
+    purge_on(
+        Amendment,
+        [
+            "status",
+            "is_hidden",
+            "text",
+            "reason",
+            "kind",
+            "author",
+            "status_reason",
+            "duplicate_of",
+            "clause",
+        ],
+        shown=amendment_shown,
+    )
+    purge_on(AmendmentComment, PUBLIC_TEXT_FIELDS, shown=is_public_text)
+    purge_on(Clause)
+    purge_on(ManifestoVersion)

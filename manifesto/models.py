@@ -37,6 +37,9 @@ class ManifestoPage(RoutablePageMixin, BasePage):
 
     # Vote totals and rankings are live: the shared page cache keeps this page briefly.
     page_cache_seconds = 5
+    # What keys the page cache (cms.cache): a clause's order, seed, filter and page, the
+    # versions compared, and the JSON API's page size and clause.
+    query_params = ("sort", "seed", "status", "page", "from", "to", "page_size", "clause")
 
     introduction = models.TextField(blank=True, help_text="Shown above the clauses.")
     is_consultation = models.BooleanField(

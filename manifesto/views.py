@@ -422,13 +422,9 @@ def vote(request, page_id, amendment_id):
     """
     page = live_manifesto_page(page_id)
     private = getattr(page, "in_private_section", True)  # an entry from before the flag
-    if page is None or (private and not _restrictions_admit(request, page)):
+    if page is None or (private and not page.admits(request)):
         raise Http404("No such amendment")
     return _record_vote(request, page, amendment_id)
-
-
-def _restrictions_admit(request, page) -> bool:
-    return all(restriction.accept_request(request) for restriction in page.get_view_restrictions())
 
 
 @require_POST

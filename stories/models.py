@@ -134,6 +134,9 @@ def is_story_form_path(path: str) -> bool:
 class StoriesIndexPage(RoutablePageMixin, BasePage):
     """The library of published stories, with the submission form and summaries as sub-pages."""
 
+    # What keys the page cache (cms.cache): the library's search, filters and page number.
+    query_params = ("q", "region", "place", "party", "arrangement", "outcome", "year", "page")
+
     introduction = models.TextField(blank=True, help_text="A sentence or two above the library.")
 
     content_panels = [*Page.content_panels, FieldPanel("introduction")]

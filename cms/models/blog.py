@@ -28,6 +28,8 @@ SLUG = re.compile(r"[-\w]{1,100}")
 class BlogIndexPage(BasePage):
     """Lists posts newest first, ten to a page, optionally those with one tag."""
 
+    query_params = ("tag", "page")  # what keys the page cache (cms.cache)
+
     introduction = models.TextField(blank=True, help_text="A line or two above the list.")
 
     content_panels = [*BasePage.content_panels, FieldPanel("introduction")]

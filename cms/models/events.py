@@ -34,6 +34,8 @@ def with_finish(queryset):
 class EventIndexPage(BasePage):
     """Upcoming events soonest first, past events latest first, filterable by region."""
 
+    query_params = ("region", "page")  # what keys the page cache (cms.cache)
+
     introduction = models.TextField(blank=True, help_text="A line or two above the listings.")
 
     content_panels = [*BasePage.content_panels, FieldPanel("introduction")]

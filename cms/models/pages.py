@@ -98,6 +98,17 @@ class BasePage(Page):
             return PageViewRestriction.objects.none()
         return super().get_view_restrictions()
 
+    def admits(self, request) -> bool:
+        """Whether the request may see this page, as Wagtail decides before serving it.
+
+        For what answers about a page outside its own address (JSON, a vote, a calendar
+        entry): a page in a private section is shown only to whom its restrictions
+        (password, sign-in, groups) admit. Lists of pages use `.public()` instead.
+        """
+        return all(
+            restriction.accept_request(request) for restriction in self.get_view_restrictions()
+        )
+
 
 class HomePage(BasePage):
     """The front page: a hero, a featured campaign or manifesto, latest posts and events."""

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import environ
 
-from cms.settings.services import cache_config, celery_config, database_config
+from cms.settings.services import cache_config, celery_config, database_config, redis_urls
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -104,8 +104,10 @@ TEMPLATES = [
 # --- Backing services ------------------------------------------------------------
 DATABASES = {"default": database_config(env, BASE_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-REDIS_URL = env("REDIS_URL", default="")
-CACHES = cache_config(REDIS_URL)
+# REDIS_URL: the Celery broker, and the cache too unless CACHE_REDIS_URL names its own
+# (evicting) Redis; see README, "Scaling out".
+CACHE_REDIS_URL, REDIS_URL = redis_urls(env)
+CACHES = cache_config(CACHE_REDIS_URL)
 # Sessions are kept in the database (durable: a Redis restart signs nobody out) and read
 # through the cache, so a signed-in request costs a cache GET rather than a query.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

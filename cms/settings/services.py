@@ -45,6 +45,17 @@ def cache_config(redis_url: str) -> dict:
     }
 
 
+def redis_urls(env: environ.Env) -> tuple[str, str]:
+    """(the cache's Redis, the broker's Redis).
+
+    REDIS_URL alone serves both. In production give the cache its own Redis with
+    CACHE_REDIS_URL: that one has a memory limit and evicts (allkeys-lru), while the
+    broker's never evicts (noeviction), so a full cache can never drop a queued task.
+    """
+    broker = env("REDIS_URL", default="")
+    return env("CACHE_REDIS_URL", default="") or broker, broker
+
+
 def celery_config(redis_url: str) -> dict:
     """A real broker when REDIS_URL is set; otherwise tasks run in-process at once."""
     return {

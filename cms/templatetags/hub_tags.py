@@ -3,6 +3,7 @@
 from django import template
 
 from cms import sitewide
+from cms.cache import kept_query
 
 register = template.Library()
 
@@ -11,9 +12,11 @@ register = template.Library()
 def query_with(context, **changes):
     """The current query string with some parameters changed, e.g. for pagination links.
 
-    Keeps every filter the visitor chose; a value of None removes that parameter.
+    Keeps every filter the visitor chose (the parameters some page reads: anything else,
+    such as utm_*, is not part of the page cache's key, so it must not be in a stored
+    page's links); a value of None removes that parameter.
     """
-    params = context["request"].GET.copy()
+    params = kept_query(context["request"])
     for key, value in changes.items():
         if value is None:
             params.pop(key, None)
@@ -21,6 +24,14 @@ def query_with(context, **changes):
             params[key] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def kept_full_path(context):
+    """The request's path and the query parameters some page reads (for `?next=` links)."""
+    request = context["request"]
+    encoded = kept_query(request).urlencode()
+    return f"{request.path}?{encoded}" if encoded else request.path
 
 
 @register.simple_tag(takes_context=True)
