@@ -33,8 +33,20 @@ def client() -> stripe.StripeClient:
     if settings.STRIPE_API_BASE:
         base_addresses["api"] = settings.STRIPE_API_BASE
     return stripe.StripeClient(
-        settings.STRIPE_SECRET_KEY, base_addresses=base_addresses, max_network_retries=2
+        settings.STRIPE_SECRET_KEY,
+        base_addresses=base_addresses,
+        max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
+        http_client=http_client(),
     )
+
+
+def http_client() -> stripe.HTTPClient:
+    """The HTTP client with our timeout (stripe-python's own default is 80 seconds).
+
+    A slow Stripe then holds a worker (never a row lock: lookups happen before the
+    transaction) for at most STRIPE_TIMEOUT_SECONDS per try.
+    """
+    return stripe.new_default_http_client(timeout=settings.STRIPE_TIMEOUT_SECONDS)
 
 
 def idempotency_key_for(donation) -> str:
