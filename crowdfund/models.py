@@ -12,6 +12,7 @@ from collections import Counter
 
 from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Case, F, Q, Sum, Value, When
@@ -26,6 +27,7 @@ from wagtail.search import index
 
 from cms.blocks import BodyBlock
 from cms.models.pages import BasePage
+from crowdfund.payments import validate_chargeable_amount
 
 
 class FundingModel(models.TextChoices):
@@ -64,7 +66,11 @@ class CrowdfundPage(RoutablePageMixin, BasePage):
         blank=True,
         help_text="Whole pounds, separated by commas, offered as quick choices.",
     )
-    minimum_pence = models.PositiveIntegerField(default=300, help_text="Smallest gift, in pence.")
+    minimum_pence = models.PositiveIntegerField(
+        default=300,
+        validators=[validate_chargeable_amount],
+        help_text="Smallest gift, in pence (at least 30: Stripe takes nothing smaller).",
+    )
     maximum_pence = models.PositiveIntegerField(
         default=1_000_000, help_text="Largest gift taken online, in pence."
     )
@@ -99,6 +105,17 @@ class CrowdfundPage(RoutablePageMixin, BasePage):
 
     class Meta:
         verbose_name = "crowdfund"
+
+    def clean(self):
+        super().clean()
+        if (
+            self.minimum_pence is not None
+            and self.maximum_pence is not None
+            and self.minimum_pence > self.maximum_pence
+        ):
+            raise ValidationError(
+                {"minimum_pence": "The smallest gift cannot be more than the largest gift."}
+            )
 
     # --- figures (always from the ledger) ------------------------------------------
     def totals(self) -> dict:

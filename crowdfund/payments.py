@@ -7,10 +7,25 @@ nothing ever reaches Stripe from a test run.
 
 import stripe
 from django.conf import settings
+from django.core.exceptions import ValidationError
+
+# Stripe refuses to charge less than this in GBP (its "minimum charge amounts" table).
+STRIPE_MINIMUM_CHARGE_PENCE = 30
 
 
 class PaymentsNotConfigured(Exception):
     """No Stripe secret key: card payments are switched off, the page still works."""
+
+
+def validate_chargeable_amount(pence: int) -> None:
+    """A crowdfund's smallest gift must be one Stripe will take (30p in GBP)."""
+    if pence is not None and pence < STRIPE_MINIMUM_CHARGE_PENCE:
+        raise ValidationError(
+            f"Our card processor (Stripe) cannot take a gift under "
+            f"{STRIPE_MINIMUM_CHARGE_PENCE}p: set the smallest gift to "
+            f"{STRIPE_MINIMUM_CHARGE_PENCE} pence or more.",
+            code="below_stripe_minimum",
+        )
 
 
 def card_payments_enabled() -> bool:

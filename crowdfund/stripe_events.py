@@ -97,7 +97,7 @@ def _defer(event_pk: int, error: Exception) -> None:
         event.save(update_fields=["attempts", "last_error", "next_attempt_at"])
 
 
-def apply_pending(limit: int = 1000, *, now=None, due_only: bool = True) -> int:
+def apply_pending(limit: int | None = 1000, *, now=None, due_only: bool = True) -> int:
     """Apply what is still unapplied and due (the catch-up for a lost task, a down
     broker, an event that had to wait). `due_only=False` (reconcile_stripe) tries
     every waiting event now, whatever its back-off."""

@@ -1,4 +1,4 @@
-"""The donor count ("N donors") counts people whose money is still held, derived from the ledger rows.
+"""The donor count ("N donors") counts people whose money is still held, from the ledger.
 
 A person giving twice is one donor (matched by normalised email, else their Stripe
 customer); a gift refunded in full or withdrawn by a dispute (open or lost) counts no
