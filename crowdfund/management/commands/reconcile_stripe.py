@@ -16,7 +16,6 @@ import logging
 import time
 
 import stripe
-
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
