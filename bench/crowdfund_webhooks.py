@@ -373,6 +373,17 @@ def main():
         f"Last webhook accepted to last receipt sent ({receipts} receipts): "
         f"{max(0.0, (last_receipt - last_webhook).total_seconds()):.1f}s"
     )
+    waits = sorted(
+        (sent - recorded).total_seconds()
+        for recorded, sent in LedgerEntry.objects.filter(receipt_sent_at__isnull=False).values_list(
+            "created_at", "receipt_sent_at"
+        )
+    )
+    if waits:
+        print(
+            f"Receipt wait after its payment was recorded: median {waits[len(waits) // 2]:.1f}s, "
+            f"max {waits[-1]:.1f}s (the email queue's own delay)"
+        )
     ok = True
     for page in crowdfunds:
         actual = crowdfund_totals(page.pk)["total"]
