@@ -141,10 +141,10 @@ def test_reconcile_applies_a_waiting_event_at_once_whatever_its_back_off(
 
 
 def test_reconcile_repairs_a_stale_reportable_flag(crowdfund, stripe_standin):
-    """A crash between an entry's commit and its flag's transaction leaves the flag stale."""
+    """A flag out of step with the rows (a changed period setting, an edited email)."""
     donation = make_donation(crowdfund, amount_pence=800_000, address="1 High St")
     ledger.record_payment(ledger.lock_donation(donation.pk), 800_000, "pi_big")
-    Donation.objects.filter(pk=donation.pk).update(reportable=False)  # the lost step
+    Donation.objects.filter(pk=donation.pk).update(reportable=False)  # out of step
 
     call_command("reconcile_stripe")
 

@@ -5,9 +5,9 @@
    back-off (an event that waited out an outage is applied here at once).
 2. Every card donation still pending with a Checkout Session is looked up: a
    completed and paid session records its payment, an expired one is marked.
-3. Every donor's reportable flag is decided again from their ledger rows: the
-   repair for a flag left stale by a crash between an entry's commit and the
-   flag's own transaction (crowdfund/ledger.py).
+3. Every donor's reportable flag is decided again from their ledger rows. Each
+   ledger entry already decides it in its own transaction; this catches a change
+   of the reporting period setting or an editor correcting a donor's email.
 Every step is idempotent, so the command can run as often as you like; if Stripe
 fails during one step, the others still run and the command says what failed.
 """
