@@ -76,9 +76,11 @@ bench-manifesto: install
 	DATABASE_URL=$(BENCH_PG)/hub_manifesto_bench DJANGO_SETTINGS_MODULE=cms.settings.test \
 		$(BIN)/python bench/manifesto_bench.py
 
-## bench-crowdfund: 10,000 signed webhooks (20% duplicates, shuffled) with a real worker
+## bench-crowdfund: 10,000 signed webhooks (20% duplicates, shuffled), a real worker per queue
+BENCH_CROWDFUND_DB ?= hub_crowdfund_bench
+BENCH_CROWDFUND_REDIS ?= redis://127.0.0.1:6379/3
 bench-crowdfund: install
-	DATABASE_URL=$(BENCH_PG)/hub_crowdfund_bench REDIS_URL=redis://127.0.0.1:6379/3 \
+	DATABASE_URL=$(BENCH_PG)/$(BENCH_CROWDFUND_DB) REDIS_URL=$(BENCH_CROWDFUND_REDIS) \
 		$(BIN)/python bench/crowdfund_webhooks.py
 
 ## bench-load: 2 minutes of mixed load (reads, votes, donations, stories), then every write checked

@@ -3,18 +3,22 @@
 Generates donations and the events Stripe would send for them (payments, delayed
 payments, failures, expiries, partial and full refunds, disputes won and lost,
 monthly invoices), adds 20% duplicate deliveries, shuffles everything, and posts each
-signed body to /crowdfund/stripe/webhook/ through Django's full request stack. A real
-Celery worker (started here, Redis broker) applies the events. When the inbox is
-drained (the catch-up applies events that arrived before the object they refer to)
-it prints the rate and checks every crowdfund total against the sum computed
-independently from the generated money movements. The same bodies are then posted
-to a plain view that only stores the raw body, and the ratio is printed.
+signed body to /crowdfund/stripe/webhook/ through Django's full request stack. Real
+Celery workers (started here, Redis broker), one per queue group as in production
+(webhooks; email; default and rankings), apply the events and send the receipts.
+When the inbox is drained (the catch-up applies events that arrived before the
+object they refer to) and every receipt has been sent, it prints the rate, the time
+from the last webhook accepted to the last receipt sent, and checks every crowdfund
+total against the sum computed independently from the generated money movements.
+The same bodies are then posted to a plain view that only stores the raw body (the
+baseline), and the ratio is printed.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/hub_crowdfund_bench \\
     REDIS_URL=redis://127.0.0.1:6379/3 .venv/bin/python bench/crowdfund_webhooks.py
 
-BENCH_QUICK=1 replays 1,000 events instead of 10,000. Not part of the test suite.
-Never talks to Stripe: nothing here calls Stripe's API.
+BENCH_QUICK=1 replays 1,000 events instead of 10,000; BENCH_EVENTS=n any other number.
+BENCH_ONE_QUEUE=1 runs a single worker on every queue instead, for comparison.
+Not part of the test suite. Never talks to Stripe: nothing here calls Stripe's API.
 """
 
 import json
@@ -29,7 +33,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 QUICK = os.environ.get("BENCH_QUICK") == "1"
-TOTAL_EVENTS = 1_000 if QUICK else 10_000
+TOTAL_EVENTS = int(os.environ.get("BENCH_EVENTS") or (1_000 if QUICK else 10_000))
+ONE_QUEUE = os.environ.get("BENCH_ONE_QUEUE") == "1"
+# Queue groups and their concurrency, as docker-compose.yml runs them.
+WORKERS = [("webhooks", 2), ("email", 1), ("celery,rankings", 1)]
 DUPLICATE_SHARE = 0.2
 POSTING_THREADS = 4
 WEBHOOK_SECRET = "whsec_benchmark_only"
@@ -183,10 +190,30 @@ def generate(crowdfunds, unique_target, rng):
 
 
 # --- running ----------------------------------------------------------------------------------
-def start_worker():
+def start_workers():
+    """Real Celery workers on the environment's broker, one per queue group."""
+    import subprocess
+
     import run  # bench/run.py
 
-    return run.start_celery_worker({**os.environ, **BENCH_ENV})
+    env = {**os.environ, **BENCH_ENV}
+    if ONE_QUEUE:
+        return [run.start_celery_worker(env, concurrency=4)]
+    return [
+        subprocess.Popen(
+            [
+                *(run.PYTHON, "-m", "celery", "-A", "cms", "worker"),
+                *("-Q", queues, "-n", f"bench-{queues.split(',')[0]}@%h"),
+                *("--concurrency", str(concurrency), "--loglevel", "WARNING"),
+                *("--without-gossip", "--without-mingle"),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for queues, concurrency in WORKERS
+    ]
 
 
 def post_all(url, bodies, sign=True, threads=POSTING_THREADS):
@@ -236,6 +263,23 @@ def wait_until_applied(unique_ids, timeout=1800):
     raise SystemExit("timed out waiting for the inbox to drain")
 
 
+def wait_until_receipts_sent(timeout=1800):
+    """Every payment's receipt handed to the mail server; returns when the last one was."""
+    from django.db.models import Max
+
+    from cms.models import OutgoingEmail
+    from crowdfund.models import LedgerEntry, LedgerKind
+
+    expected = LedgerEntry.objects.filter(kind=LedgerKind.PAYMENT).count()
+    receipts = OutgoingEmail.objects.filter(payload__subject__startswith="Your receipt")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if receipts.filter(sent_at__isnull=False).count() >= expected:
+            return expected, receipts.aggregate(last=Max("sent_at"))["last"]
+        time.sleep(0.2)
+    raise SystemExit("timed out waiting for the receipts")
+
+
 def main():
     from cms.models import HomePage
     from crowdfund.models import (
@@ -255,8 +299,10 @@ def main():
         cursor.execute("TRUNCATE crowdfund_bench_raw")
     # A clean slate for the benchmark's own rows.
     LedgerEntry.objects.all().delete()
+    from cms.models import OutgoingEmail
     from crowdfund.models import Milestone, PermissibilityCheck
 
+    OutgoingEmail.objects.all().delete()
     PermissibilityCheck.objects.all().delete()
     Milestone.objects.all().delete()
     Donation.objects.all().delete()
@@ -289,27 +335,55 @@ def main():
         flush=True,
     )
 
-    worker = start_worker()
-    time.sleep(4)
+    from django.utils import timezone
+
+    workers = start_workers()
+    time.sleep(6)
     try:
         started = time.perf_counter()
         webhook_seconds = post_all("/crowdfund/stripe/webhook/", deliveries)
+        last_webhook = timezone.now()
         caught_up = wait_until_applied(unique_ids)
         applied_seconds = time.perf_counter() - started
+        receipts, last_receipt = wait_until_receipts_sent()
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(timeout=30)
 
     raw_seconds = post_all("/bench/raw/", deliveries, sign=False)
 
     print(f"Webhook endpoint: {len(deliveries) / webhook_seconds:,.0f} deliveries/s accepted")
     print(f"Plain raw-body view: {len(deliveries) / raw_seconds:,.0f} deliveries/s")
     print(f"Ratio (webhook / plain view throughput): {raw_seconds / webhook_seconds:.2f}")
+    layout = (
+        "one worker on every queue"
+        if ONE_QUEUE
+        else "queues split: "
+        + "; ".join(f"{queues} x{concurrency}" for queues, concurrency in WORKERS)
+    )
+    print(f"Workers: {layout}")
     print(
         f"Applied {unique_ids} events in {applied_seconds:.1f}s: "
         f"{unique_ids / applied_seconds:,.0f} events/s end to end "
         f"({caught_up} applied by the catch-up after their object arrived)"
     )
+    print(
+        f"Last webhook accepted to last receipt sent ({receipts} receipts): "
+        f"{max(0.0, (last_receipt - last_webhook).total_seconds()):.1f}s"
+    )
+    waits = sorted(
+        (sent - recorded).total_seconds()
+        for recorded, sent in LedgerEntry.objects.filter(receipt_sent_at__isnull=False).values_list(
+            "created_at", "receipt_sent_at"
+        )
+    )
+    if waits:
+        print(
+            f"Receipt wait after its payment was recorded: median {waits[len(waits) // 2]:.1f}s, "
+            f"max {waits[-1]:.1f}s (the email queue's own delay)"
+        )
     ok = True
     for page in crowdfunds:
         actual = crowdfund_totals(page.pk)["total"]

@@ -18,6 +18,7 @@ class CrowdfundConfig(AppConfig):
                 "crowdfund.add_donation",
                 "crowdfund.change_donation",
                 "crowdfund.view_ledgerentry",
+                "crowdfund.view_webhookevent",
                 "crowdfund.add_crowdfundupdate",
                 "crowdfund.change_crowdfundupdate",
                 "crowdfund.view_crowdfundupdate",
@@ -30,6 +31,7 @@ class CrowdfundConfig(AppConfig):
                 "crowdfund.view_donation",
                 "crowdfund.view_permissibilitycheck",
                 "crowdfund.change_permissibilitycheck",
+                "crowdfund.view_webhookevent",
             ],
         )
         PERSONAL_DATA_EXPORTERS["donations"] = export_donations

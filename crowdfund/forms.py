@@ -9,6 +9,7 @@ from django import forms
 from cms.moderation import HoneypotFormMixin
 from crowdfund.law import DONATION_IN_LAW_OVER_PENCE, is_donation_in_law
 from crowdfund.models import Frequency
+from crowdfund.payments import STRIPE_MINIMUM_CHARGE_PENCE
 
 DECLARATION_TEXT = (
     "I declare that I am a permissible donor: I am on a UK electoral register "
@@ -18,6 +19,10 @@ DECLARATION_TEXT = (
 OVER_LIMIT_MESSAGE = (
     "Gifts over £500 are donations in UK electoral law: please give your full name and home "
     "address as they appear on the electoral register and tick the permissible donor declaration."
+)
+
+MONTHLY_NOT_OFFERED_MESSAGE = (
+    "This crowdfund takes one-off gifts only, not monthly gifts. Choose One-off to give once."
 )
 
 
@@ -66,10 +71,11 @@ class DonateForm(HoneypotFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.crowdfund = crowdfund
         if not crowdfund.monthly_offered:
-            self.fields["frequency"].choices = [(Frequency.ONE_OFF, "One-off")]
+            # Every choice stays valid, so a monthly gift posted here (an old tab, a
+            # crafted form) gets its own clear message from clean_frequency.
             self.fields["frequency"].widget = forms.HiddenInput()
         self.fields["amount"].help_text = (
-            f"Between £{crowdfund.minimum_pence / 100:,.2f} and "
+            f"Between £{self.minimum_pence / 100:,.2f} and "
             f"£{crowdfund.maximum_pence / 100:,.2f}. "
             "We are a campaign, not a charity: gifts are not eligible for Gift Aid."
         )
@@ -99,10 +105,8 @@ class DonateForm(HoneypotFormMixin, forms.Form):
             pence = int((amount * 100).to_integral_value())
         except (InvalidOperation, TypeError):
             raise forms.ValidationError("Enter an amount in pounds, like 25 or 12.50.")
-        if pence < self.crowdfund.minimum_pence:
-            raise forms.ValidationError(
-                f"The smallest gift is £{self.crowdfund.minimum_pence / 100:,.2f}."
-            )
+        if pence < self.minimum_pence:
+            raise forms.ValidationError(f"The smallest gift is £{self.minimum_pence / 100:,.2f}.")
         if pence > self.crowdfund.maximum_pence:
             raise forms.ValidationError(
                 f"The largest gift we take online is £{self.crowdfund.maximum_pence / 100:,.2f}. "
@@ -110,10 +114,20 @@ class DonateForm(HoneypotFormMixin, forms.Form):
             )
         return amount
 
+    @property
+    def minimum_pence(self) -> int:
+        """The crowdfund's smallest gift, never below what Stripe can charge (30p)."""
+        return max(self.crowdfund.minimum_pence, STRIPE_MINIMUM_CHARGE_PENCE)
+
     def clean_frequency(self):
         frequency = self.cleaned_data.get("frequency") or Frequency.ONE_OFF
-        if not self.crowdfund.monthly_offered:
-            return Frequency.ONE_OFF
+        if frequency == Frequency.MONTHLY and not self.crowdfund.monthly_offered:
+            # Shown beside the field, which is then visible with the one choice there is.
+            self.fields["frequency"].choices = [(Frequency.ONE_OFF, "One-off")]
+            self.fields["frequency"].widget = forms.RadioSelect(
+                choices=self.fields["frequency"].choices
+            )
+            raise forms.ValidationError(MONTHLY_NOT_OFFERED_MESSAGE, code="monthly_not_offered")
         return frequency
 
     @property
@@ -134,4 +148,9 @@ class DonateForm(HoneypotFormMixin, forms.Form):
         return cleaned
 
 
-__all__ = ["DONATION_IN_LAW_OVER_PENCE", "DonateForm", "OVER_LIMIT_MESSAGE"]
+__all__ = [
+    "DONATION_IN_LAW_OVER_PENCE",
+    "DonateForm",
+    "MONTHLY_NOT_OFFERED_MESSAGE",
+    "OVER_LIMIT_MESSAGE",
+]

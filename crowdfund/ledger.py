@@ -11,28 +11,26 @@ The legal rules (UK, a non-party campaigner, not a charity: no Gift Aid) are pur
 functions in `crowdfund/law.py`. Here they are applied: each payment over £500
 opens its own permissibility check, due 30 days after the money moved; and after
 every new ledger entry the donor's reportable flag is decided again from all of
-their ledger rows as they stand (after the transaction commits, under a lock on
-the donor's donations), so refunds and disputes can lower it and any delivery
-order ends with the same flag.
+their ledger rows as they stand, in the same transaction (writers take the
+donor's lock before any donation row: `lock_donation`), so refunds and disputes
+can lower it, any delivery order ends with the same flag, and a crash cannot
+leave it stale.
 
 Every entry carries `moved_at`, when the money moved by Stripe's own timestamps
 (or the day an offline gift arrived), not when the event happened to be applied.
 """
 
-import logging
+import hashlib
 from datetime import date, datetime, time
-from functools import partial
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from crowdfund import law
 from crowdfund.law import is_donation_in_law
-
-logger = logging.getLogger(__name__)
 
 HALFWAY = 0.5
 # The columns event handlers may change on a donation (never the donor's details).
@@ -125,17 +123,50 @@ def thresholds_reached(total: int, target: int, stretches: list[int]) -> list:
     return reached
 
 
-# --- writers (call inside transaction.atomic with the donation row locked) --------
+# --- locks: the donor first, then the donation --------------------------------------
+def lock_donor(email_normalised: str, donation_id: int) -> None:
+    """Take the donor's lock for the rest of the transaction (a PostgreSQL advisory lock).
+
+    Every writer takes it before any donation row, so transactions touching one donor
+    (different gifts of one person included) take turns, and the one that decides the
+    reportable flag reads every row the others committed; no two can wait on each
+    other's donation rows. SQLite runs one writing transaction at a time anyway.
+    """
+    if connection.vendor != "postgresql":
+        return
+    donor = email_normalised or f"gift:{donation_id}"
+    digest = hashlib.blake2b(f"crowdfund-donor:{donor}".encode(), digest_size=8).digest()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)]
+        )
+
+
+def lock_donation_where(query):
+    """Lock the donor, then the donation a query names; None if it names none."""
+    from crowdfund.models import Donation
+
+    found = Donation.objects.filter(query).values_list("pk", "email_normalised").first()
+    if found is None:
+        return None
+    lock_donor(found[1], found[0])
+    return Donation.objects.select_for_update().get(pk=found[0])
+
+
+# --- writers (call inside transaction.atomic with the donation locked as above) -----
 def lock_donation(donation_id: int):
     from crowdfund.models import Donation
 
-    return Donation.objects.select_for_update().get(pk=donation_id)
+    donation = lock_donation_where(Q(pk=donation_id))
+    if donation is None:
+        raise Donation.DoesNotExist(donation_id)
+    return donation
 
 
 def _add_entry(donation, kind: str, amount: int, source_id: str, *, moved_at=None, **extra):
     """Insert one ledger entry unless that movement is already recorded. Returns it or None.
 
-    A new entry has the donor's reportable flag decided again once this commits.
+    A new entry has the donor's reportable flag decided again in the same transaction.
     """
     from crowdfund.models import LedgerEntry
 
@@ -155,9 +186,7 @@ def _add_entry(donation, kind: str, amount: int, source_id: str, *, moved_at=Non
     except IntegrityError:
         # Another transaction recorded it first: the constraint is the last word.
         return None
-    transaction.on_commit(
-        partial(refresh_reportable_after_commit, donation.email_normalised, donation.pk)
-    )
+    decide_reportable(donation)
     return entry
 
 
@@ -317,40 +346,48 @@ def law_rows(entries) -> list[law.Row]:
     ]
 
 
-def refresh_reportable(email_normalised: str, donation_id: int | None = None) -> bool:
-    """Decide one donor's reportable flag from all of their ledger rows as they stand.
+def _donor_flag(email_normalised: str, donation_id: int) -> tuple[list[int], bool]:
+    """The donor's donations and their flag, from all of their ledger rows as they stand.
 
-    Runs in its own transaction, after the one that wrote the entry has committed:
-    the donor's donations are locked in primary-key order (so two runs take turns,
-    and the later one reads what the earlier wrote), then every one of them gets the
-    same flag. Donors are matched by normalised email; a gift without an email
-    (an offline gift) is its own donor.
+    Donors are matched by normalised email; a gift without an email (an offline
+    gift) is its own donor.
     """
     from crowdfund.models import Donation, LedgerEntry
 
     donor = {"email_normalised": email_normalised} if email_normalised else {"pk": donation_id}
+    ids = list(Donation.objects.filter(**donor).order_by("pk").values_list("pk", flat=True))
+    rows = law_rows(LedgerEntry.objects.filter(donation_id__in=ids).only(*LAW_FIELDS))
+    return ids, law.is_reportable(rows, reportable_period())
+
+
+def decide_reportable(donation) -> bool:
+    """Decide the donor's flag inside the transaction that wrote their new ledger entry.
+
+    The caller holds the donor's lock (`lock_donation`), so no other writer for this
+    donor runs meanwhile: the flag commits with the entry or not at all, and a crash
+    can never leave it stale.
+    """
+    from crowdfund.models import Donation
+
+    ids, flag = _donor_flag(donation.email_normalised, donation.pk)
+    Donation.objects.filter(pk__in=ids).exclude(reportable=flag).update(reportable=flag)
+    donation.reportable = flag  # the handler saves the donation's facts after this
+    return flag
+
+
+def refresh_reportable(email_normalised: str, donation_id: int | None = None) -> bool:
+    """Decide one donor's flag again in its own transaction (reconcile_stripe's repair,
+    or after the reporting period setting changed), under the donor's lock."""
+    from crowdfund.models import Donation
+
     with transaction.atomic():
-        ids = list(
-            Donation.objects.select_for_update()
-            .filter(**donor)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        rows = law_rows(LedgerEntry.objects.filter(donation_id__in=ids).only(*LAW_FIELDS))
-        flag = law.is_reportable(rows, reportable_period())
+        lock_donor(email_normalised, donation_id)
+        ids, flag = _donor_flag(email_normalised, donation_id)
         Donation.objects.filter(pk__in=ids).exclude(reportable=flag).update(reportable=flag)
     return flag
 
 
 LAW_FIELDS = ["donation_id", "kind", "amount_pence", "moved_at", "stripe_charge_id", "source_id"]
-
-
-def refresh_reportable_after_commit(email_normalised: str, donation_id: int) -> None:
-    """The on-commit step: a failure here is logged; the next entry or reconcile repairs it."""
-    try:
-        refresh_reportable(email_normalised, donation_id)
-    except Exception:  # noqa: BLE001 - the money is committed; the flag is recomputed later
-        logger.exception("Reportable flag of a donor could not be decided")
 
 
 def refresh_all_reportable() -> int:

@@ -8,13 +8,15 @@ Donation.status is a convenience derived from facts; it never feeds a total.
 
 import math
 import uuid
+from collections import Counter
 
 from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Case, F, Q, Sum, Value, When
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
@@ -25,6 +27,7 @@ from wagtail.search import index
 
 from cms.blocks import BodyBlock
 from cms.models.pages import BasePage
+from crowdfund.payments import validate_chargeable_amount
 
 
 class FundingModel(models.TextChoices):
@@ -64,7 +67,11 @@ class CrowdfundPage(RoutablePageMixin, BasePage):
         blank=True,
         help_text="Whole pounds, separated by commas, offered as quick choices.",
     )
-    minimum_pence = models.PositiveIntegerField(default=300, help_text="Smallest gift, in pence.")
+    minimum_pence = models.PositiveIntegerField(
+        default=300,
+        validators=[validate_chargeable_amount],
+        help_text="Smallest gift, in pence (at least 30: Stripe takes nothing smaller).",
+    )
     maximum_pence = models.PositiveIntegerField(
         default=1_000_000, help_text="Largest gift taken online, in pence."
     )
@@ -99,6 +106,17 @@ class CrowdfundPage(RoutablePageMixin, BasePage):
 
     class Meta:
         verbose_name = "crowdfund"
+
+    def clean(self):
+        super().clean()
+        if (
+            self.minimum_pence is not None
+            and self.maximum_pence is not None
+            and self.minimum_pence > self.maximum_pence
+        ):
+            raise ValidationError(
+                {"minimum_pence": "The smallest gift cannot be more than the largest gift."}
+            )
 
     # --- figures (always from the ledger) ------------------------------------------
     def totals(self) -> dict:
@@ -152,16 +170,52 @@ class CrowdfundPage(RoutablePageMixin, BasePage):
 
 def crowdfund_totals(crowdfund_id: int) -> dict:
     """Totals straight from the ledger, in pence. The single source of truth for figures."""
-    figures = LedgerEntry.objects.filter(crowdfund_id=crowdfund_id).aggregate(
+    entries = LedgerEntry.objects.filter(crowdfund_id=crowdfund_id)
+    figures = entries.aggregate(
         total=Coalesce(Sum("amount_pence"), 0),
         offline=Coalesce(Sum("amount_pence", filter=Q(kind=LedgerKind.OFFLINE)), 0),
-        donors=Count(
-            "donation_id",
-            filter=Q(kind__in=[LedgerKind.PAYMENT, LedgerKind.OFFLINE]),
-            distinct=True,
-        ),
     )
+    figures["donors"] = donors_still_giving(entries).count()
     return figures
+
+
+def donor_identity():
+    """One donor across gifts, as the ledger knows them: the normalised email (as the
+    reportable rule matches donors), else the Stripe customer, else the gift itself."""
+    return Case(
+        When(
+            ~Q(donation__email_normalised=""),
+            then=Concat(Value("email:"), F("donation__email_normalised")),
+        ),
+        When(
+            ~Q(donation__stripe_customer_id=""),
+            then=Concat(Value("customer:"), F("donation__stripe_customer_id")),
+        ),
+        default=Concat(Value("gift:"), Cast("donation_id", models.CharField())),
+        output_field=models.CharField(),
+    )
+
+
+def donors_still_giving(entries):
+    """People whose money in these ledger rows is still held: one row per donor.
+
+    A donor counts once however many gifts they made, and not at all when everything
+    they gave was refunded or withdrawn by a dispute (open or lost); a dispute won
+    brings them back. Derived from the rows, never kept as a counter.
+    """
+    return (
+        entries.order_by()
+        .annotate(donor=donor_identity())
+        .values("crowdfund_id", "donor")
+        .annotate(held=Sum("amount_pence"))
+        .filter(held__gt=0)
+    )
+
+
+def donor_counts(crowdfund_ids) -> dict[int, int]:
+    """Donors still giving per crowdfund (the admin report), in one query."""
+    entries = LedgerEntry.objects.filter(crowdfund_id__in=list(crowdfund_ids))
+    return dict(Counter(row["crowdfund_id"] for row in donors_still_giving(entries)))
 
 
 class StretchTarget(Orderable):

@@ -7,10 +7,25 @@ nothing ever reaches Stripe from a test run.
 
 import stripe
 from django.conf import settings
+from django.core.exceptions import ValidationError
+
+# Stripe refuses to charge less than this in GBP (its "minimum charge amounts" table).
+STRIPE_MINIMUM_CHARGE_PENCE = 30
 
 
 class PaymentsNotConfigured(Exception):
     """No Stripe secret key: card payments are switched off, the page still works."""
+
+
+def validate_chargeable_amount(pence: int) -> None:
+    """A crowdfund's smallest gift must be one Stripe will take (30p in GBP)."""
+    if pence is not None and pence < STRIPE_MINIMUM_CHARGE_PENCE:
+        raise ValidationError(
+            f"Our card processor (Stripe) cannot take a gift under "
+            f"{STRIPE_MINIMUM_CHARGE_PENCE}p: set the smallest gift to "
+            f"{STRIPE_MINIMUM_CHARGE_PENCE} pence or more.",
+            code="below_stripe_minimum",
+        )
 
 
 def card_payments_enabled() -> bool:
@@ -33,8 +48,20 @@ def client() -> stripe.StripeClient:
     if settings.STRIPE_API_BASE:
         base_addresses["api"] = settings.STRIPE_API_BASE
     return stripe.StripeClient(
-        settings.STRIPE_SECRET_KEY, base_addresses=base_addresses, max_network_retries=2
+        settings.STRIPE_SECRET_KEY,
+        base_addresses=base_addresses,
+        max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
+        http_client=http_client(),
     )
+
+
+def http_client() -> stripe.HTTPClient:
+    """The HTTP client with our timeout (stripe-python's own default is 80 seconds).
+
+    A slow Stripe then holds a worker (never a row lock: lookups happen before the
+    transaction) for at most STRIPE_TIMEOUT_SECONDS per try.
+    """
+    return stripe.new_default_http_client(timeout=settings.STRIPE_TIMEOUT_SECONDS)
 
 
 def idempotency_key_for(donation) -> str:

@@ -97,7 +97,7 @@ def _defer(event_pk: int, error: Exception) -> None:
         event.save(update_fields=["attempts", "last_error", "next_attempt_at"])
 
 
-def apply_pending(limit: int = 1000, *, now=None, due_only: bool = True) -> int:
+def apply_pending(limit: int | None = 1000, *, now=None, due_only: bool = True) -> int:
     """Apply what is still unapplied and due (the catch-up for a lost task, a down
     broker, an event that had to wait). `due_only=False` (reconcile_stripe) tries
     every waiting event now, whatever its back-off."""
@@ -156,7 +156,8 @@ def _metadata_reference(*metadatas) -> str:
 
 
 def _locked(query: Q):
-    donation = Donation.objects.select_for_update().filter(query).first()
+    """The donor's lock, then the donation's row (ledger.lock_donation_where)."""
+    donation = ledger.lock_donation_where(query)
     if donation is None:
         raise NotYetKnown(f"no donation matches {query}")
     return donation
@@ -191,7 +192,7 @@ def _donation_for_session(session: dict):
     ours = Q(stripe_checkout_session_id=session["id"])
     if _is_uuid(reference):
         ours |= Q(reference=reference)
-    donation = Donation.objects.select_for_update().filter(ours).first()
+    donation = ledger.lock_donation_where(ours)
     if donation is None:
         raise NotOurs(f"session {session['id']} is not for a donation of ours")
     return donation

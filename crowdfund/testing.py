@@ -40,6 +40,9 @@ class StripeStandIn:
         self.invoice_payments: list[dict] = []
         self.subscriptions: dict[str, dict] = {}
         self._idempotent: dict[str, dict] = {}
+        # An outage: while set, every request is answered with a 500 api_error, as Stripe
+        # answers when it is failing (stripe-python raises stripe.APIError after retrying).
+        self.outage = False
         self._lock = threading.Lock()
         standin = self
 
@@ -97,6 +100,8 @@ class StripeStandIn:
     def respond(self, request: dict) -> tuple[int, dict]:
         with self._lock:
             self.requests.append(request)
+            if self.outage:
+                return 500, {"error": {"type": "api_error", "message": "Stripe is failing"}}
             key = request["idempotency_key"]
             if request["method"] == "POST" and key and key in self._idempotent:
                 return 200, self._idempotent[key]

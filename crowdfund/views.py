@@ -144,7 +144,9 @@ def start_checkout(request, page, form):
         )
     except stripe.StripeError:
         logger.exception("Checkout Session for donation %s failed", donation.reference)
-        donation.save(update_fields=["idempotency_key"])
+        # No session, so no payment can ever name this donation: nothing is left pending
+        # (the next attempt records a new one with its own idempotency key).
+        donation.delete()
         form.add_error(None, "We could not reach our card processor. Please try again shortly.")
         return TemplateResponse(
             request,

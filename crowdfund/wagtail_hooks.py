@@ -5,10 +5,13 @@ events, ledger entries are read-only, and an offline gift's ledger entry is
 written once when the editor records it.
 """
 
+from datetime import timedelta
+
 import django_filters
 from django import forms
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,13 +20,14 @@ from wagtail import hooks
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.components import Component
 from wagtail.admin.views.generic import CreateView, EditView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
 from cms.permission_policies import NoDeletePolicy, ReadOnlyPolicy
-from crowdfund import ledger
+from crowdfund import ledger, stripe_events
 from crowdfund.models import (
     OFFLINE_METHODS,
     AutoRefund,
@@ -35,9 +39,12 @@ from crowdfund.models import (
     Method,
     Milestone,
     PermissibilityCheck,
+    WebhookEvent,
+    donor_counts,
 )
 
 register_permission_policy(LedgerEntry, ReadOnlyPolicy(LedgerEntry))
+register_permission_policy(WebhookEvent, ReadOnlyPolicy(WebhookEvent))
 register_permission_policy(Donation, NoDeletePolicy(Donation))
 
 
@@ -237,6 +244,79 @@ class CrowdfundUpdateViewSet(ModelViewSet):
     list_filter = ["crowdfund"]
 
 
+# --- the Stripe inbox: what waits, and why (moderators are alerted on the dashboard) -----
+class WebhookEventFilterSet(WagtailFilterSet):
+    waiting = django_filters.BooleanFilter(
+        label="Still waiting to be applied", field_name="applied_at", lookup_expr="isnull"
+    )
+
+    class Meta:
+        model = WebhookEvent
+        fields = ["type"]
+
+
+class WebhookEventViewSet(ModelViewSet):
+    """Read-only: events are written by the webhook and applied by code, never by hand."""
+
+    copy_view_enabled = False
+    model = WebhookEvent
+    icon = "warning"
+    menu_label = "Stripe events"
+    add_to_admin_menu = False
+    inspect_view_enabled = True
+    form_fields = ["type"]
+    filterset_class = WebhookEventFilterSet
+    list_display = ["type", "event_id", "received_at", "applied_at", "attempts", "next_attempt_at"]
+    inspect_view_fields = [
+        "event_id",
+        "type",
+        "livemode",
+        "received_at",
+        "applied_at",
+        "outcome",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+    ]
+    search_fields = ["event_id", "type"]
+    ordering = ["-received_at"]
+
+    def get_queryset(self, request):
+        return WebhookEvent.objects.defer("payload")
+
+
+def stuck_event_count() -> int:
+    minutes = settings.CROWDFUND_STUCK_EVENT_MINUTES
+    return stripe_events.stuck_events(timedelta(minutes=minutes)).count()
+
+
+class StuckEventsPanel(Component):
+    """Dashboard alert: Stripe events accepted but not applied for too long (never dropped)."""
+
+    name = "crowdfund_stuck_events"
+    template_name = "crowdfund/admin/stuck_events_panel.html"
+    order = 20
+
+    def __init__(self, count: int):
+        self.count = count
+
+    def get_context_data(self, parent_context):
+        return {
+            "count": self.count,
+            "minutes": settings.CROWDFUND_STUCK_EVENT_MINUTES,
+            "list_url": reverse("crowdfund_events:index") + "?waiting=true",
+        }
+
+
+@hooks.register("construct_homepage_panels")
+def add_stuck_events_panel(request, panels):
+    if not request.user.has_perm("crowdfund.view_webhookevent"):
+        return
+    count = stuck_event_count()
+    if count:
+        panels.append(StuckEventsPanel(count))
+
+
 class CrowdfundViewSetGroup(ViewSetGroup):
     menu_label = "Crowdfunds"
     menu_icon = "pick"
@@ -246,6 +326,7 @@ class CrowdfundViewSetGroup(ViewSetGroup):
         LedgerEntryViewSet("crowdfund_ledger"),
         PermissibilityCheckViewSet("crowdfund_checks"),
         CrowdfundUpdateViewSet("crowdfund_updates"),
+        WebhookEventViewSet("crowdfund_events"),
     ]
 
 
@@ -303,18 +384,20 @@ def offline_gifts_to_return():
     )
 
 
-def crowdfund_totals_table():
-    return CrowdfundPage.objects.defer_streamfields().annotate(
-        raised=Coalesce(Sum("ledger_entries__amount_pence"), 0),
-        offline=Coalesce(
-            Sum("ledger_entries__amount_pence", filter=Q(ledger_entries__kind="offline")), 0
-        ),
-        donors=Count(
-            "ledger_entries__donation",
-            filter=Q(ledger_entries__kind__in=["payment", "offline"]),
-            distinct=True,
-        ),
+def crowdfund_totals_table() -> list:
+    """Each crowdfund with its total, offline share and donors, all from the ledger."""
+    crowdfunds = list(
+        CrowdfundPage.objects.defer_streamfields().annotate(
+            raised=Coalesce(Sum("ledger_entries__amount_pence"), 0),
+            offline=Coalesce(
+                Sum("ledger_entries__amount_pence", filter=Q(ledger_entries__kind="offline")), 0
+            ),
+        )
     )
+    donors = donor_counts(page.pk for page in crowdfunds)
+    for page in crowdfunds:
+        page.donors = donors.get(page.pk, 0)
+    return crowdfunds
 
 
 def report_view(request):

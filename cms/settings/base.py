@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import environ
+from kombu import Queue
 
 from cms.settings.services import cache_config, celery_config, database_config, redis_urls
 
@@ -121,6 +122,28 @@ CELERY_ACCEPT_CONTENT = ["json"]
 # outbox at once, instead of retrying the connection for about six seconds per call.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "max_retries": 0}
 CELERY_BEAT_SCHEDULE: dict = {}
+# Queues by kind, so one backlog never delays another (README, "Workers and queues"):
+# Stripe webhooks, email (the outbox, receipts, announcements), ranking recomputes, and
+# everything else on Celery's own default queue. A worker started without -Q consumes
+# all four (the demo runs tasks eagerly: nothing changes there).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [
+    Queue("celery", routing_key="celery"),
+    Queue("webhooks", routing_key="webhooks"),
+    Queue("email", routing_key="email"),
+    Queue("rankings", routing_key="rankings"),
+]
+CELERY_TASK_ROUTES = {
+    "crowdfund.tasks.apply_webhook_event": {"queue": "webhooks"},
+    "crowdfund.tasks.apply_pending_webhook_events": {"queue": "webhooks"},
+    "crowdfund.tasks.send_receipt": {"queue": "email"},
+    "crowdfund.tasks.announce_milestone": {"queue": "email"},
+    "crowdfund.tasks.email_update": {"queue": "email"},
+    "cms.tasks.deliver_email": {"queue": "email"},
+    "cms.tasks.send_pending_emails": {"queue": "email"},
+    "manifesto.tasks.tell_voters_votes_reset": {"queue": "email"},
+    "manifesto.tasks.recompute_rankings": {"queue": "rankings"},
+}
 
 # --- Accounts ---------------------------------------------------------------------
 AUTH_USER_MODEL = "cms.User"
@@ -331,6 +354,13 @@ STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
 # mode are acknowledged and ignored. Set explicitly only to override that.
 STRIPE_LIVE_MODE = env.bool("STRIPE_LIVE_MODE", default=STRIPE_SECRET_KEY.startswith("sk_live_"))
 CROWDFUND_DONATE_RATE = env("CROWDFUND_DONATE_RATE", default="10/h")
+# Every Stripe API call gives up after this many seconds and is retried this many times
+# (on network errors and Stripe's 5xx/409 answers, with the same idempotency key).
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+# An accepted Stripe event still unapplied after this long is shown to moderators in the
+# admin (a dashboard panel and a banner on the inbox) until it is applied.
+CROWDFUND_STUCK_EVENT_MINUTES = env.int("CROWDFUND_STUCK_EVENT_MINUTES", default=30)
 # The reportable sum (donations in law over £7,500) is taken over any run of this many
 # days: 365 is the regulated period before a UK Parliamentary general election. Once the
 # dates of a regulated period are known, set both dates (YYYY-MM-DD, end exclusive) to

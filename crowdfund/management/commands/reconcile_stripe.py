@@ -1,21 +1,29 @@
 """Ask Stripe for what we may have missed and apply it.
 
 1. Every event of the last 30 days (Stripe keeps no more) is stored in the inbox
-   if it is not there yet, then everything unapplied is applied.
+   if it is not there yet, then EVERY unapplied event is tried now, whatever its
+   back-off (an event that waited out an outage is applied here at once).
 2. Every card donation still pending with a Checkout Session is looked up: a
    completed and paid session records its payment, an expired one is marked.
-Both steps are idempotent, so the command can run as often as you like.
+3. Every donor's reportable flag is decided again from their ledger rows. Each
+   ledger entry already decides it in its own transaction; this catches a change
+   of the reporting period setting or an editor correcting a donor's email.
+Every step is idempotent, so the command can run as often as you like; if Stripe
+fails during one step, the others still run and the command says what failed.
 """
 
+import logging
 import time
 
+import stripe
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from crowdfund import payments, stripe_events
+from crowdfund import ledger, payments, stripe_events
 from crowdfund.models import Donation, DonationStatus, Method, WebhookEvent
 
 HANDLED = set(stripe_events.HANDLERS)
+logger = logging.getLogger(__name__)
 
 
 def store_missing_events(days: int = 30) -> int:
@@ -43,7 +51,13 @@ def check_pending_sessions() -> int:
         stripe_checkout_session_id=""
     )
     for donation in pending:
-        session = payments.retrieve_checkout_session(donation.stripe_checkout_session_id).to_dict()
+        try:
+            session = payments.retrieve_checkout_session(
+                donation.stripe_checkout_session_id
+            ).to_dict()
+        except stripe.StripeError:
+            logger.warning("Session of donation %s could not be looked up", donation.pk)
+            continue
         with transaction.atomic():
             if session.get("status") == "complete":
                 stripe_events.session_completed(session)
@@ -55,16 +69,26 @@ def check_pending_sessions() -> int:
 
 
 class Command(BaseCommand):
-    help = "Fetch Stripe events of the last 30 days and pending sessions; apply what is missing."
+    help = (
+        "Fetch Stripe events of the last 30 days and pending sessions; apply every waiting "
+        "event; decide every donor's reportable flag again."
+    )
 
     def handle(self, *args, **options):
         if not payments.card_payments_enabled():
             self.stdout.write("Stripe is not configured (STRIPE_SECRET_KEY): nothing to do.")
             return
-        stored = store_missing_events()
-        applied = stripe_events.apply_pending()
+        try:
+            stored = store_missing_events()
+        except stripe.StripeError as error:
+            stored = 0
+            self.stderr.write(f"Could not list Stripe's events ({error}); applying what we hold.")
+        applied = stripe_events.apply_pending(limit=None, due_only=False)
         sessions = check_pending_sessions()
+        waiting = WebhookEvent.objects.filter(applied_at__isnull=True).count()
+        flagged = ledger.refresh_all_reportable()
         self.stdout.write(
             f"Stored {stored} missed event(s), applied {applied}, "
-            f"brought {sessions} pending session(s) up to date."
+            f"brought {sessions} pending session(s) up to date; "
+            f"{waiting} event(s) still waiting; {flagged} reportable donor(s)."
         )
