@@ -21,6 +21,7 @@ from wagtail.admin.views.generic import CreateView, EditView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
+from wagtail.snippets.views.snippets import SnippetViewSet
 
 from cms.permission_policies import NoDeletePolicy, ReadOnlyPolicy
 from crowdfund import ledger
@@ -31,6 +32,7 @@ from crowdfund.models import (
     CrowdfundUpdate,
     Donation,
     DonationStatus,
+    Expense,
     LedgerEntry,
     Method,
     Milestone,
@@ -76,6 +78,7 @@ class OfflineDonationForm(WagtailAdminModelForm):
             "permissible_donor_declared",
             "message",
             "show_name",
+            "show_amount",
             "updates_opt_in",
         ]
 
@@ -100,7 +103,15 @@ class DonorDetailsForm(WagtailAdminModelForm):
 
     class Meta:
         model = Donation
-        fields = ["name", "email", "address", "message", "show_name", "updates_opt_in"]
+        fields = [
+            "name",
+            "email",
+            "address",
+            "message",
+            "show_name",
+            "show_amount",
+            "updates_opt_in",
+        ]
 
 
 class OfflineDonationCreateView(CreateView):
@@ -237,6 +248,34 @@ class CrowdfundUpdateViewSet(ModelViewSet):
     list_filter = ["crowdfund"]
 
 
+# --- expenses: what the money bought, against the budget ----------------------------------
+class ExpenseFilterSet(WagtailFilterSet):
+    spent_on = django_filters.DateFromToRangeFilter(label="Date", widget=DateRangePickerWidget)
+    has_receipt = django_filters.BooleanFilter(
+        label="Has a receipt", field_name="receipt", lookup_expr="isnull", exclude=True
+    )
+
+    class Meta:
+        model = Expense
+        fields = ["crowdfund", "budget_line"]
+
+
+class ExpenseViewSet(SnippetViewSet):
+    model = Expense
+    icon = "doc-full"
+    menu_label = "Expenses"
+    add_to_admin_menu = False
+    filterset_class = ExpenseFilterSet
+    list_display = ["description", "crowdfund", "budget_line", "amount_display", "spent_on"]
+    list_export = ["spent_on", "crowdfund", "budget_line", "description", "paid_to", "amount_pence"]
+    export_filename = "crowdfund-expenses"
+    search_fields = ["description", "paid_to"]
+    ordering = ["-spent_on", "-pk"]
+
+    def get_queryset(self, request):
+        return Expense.objects.select_related("crowdfund", "budget_line__page")
+
+
 class CrowdfundViewSetGroup(ViewSetGroup):
     menu_label = "Crowdfunds"
     menu_icon = "pick"
@@ -246,6 +285,7 @@ class CrowdfundViewSetGroup(ViewSetGroup):
         LedgerEntryViewSet("crowdfund_ledger"),
         PermissibilityCheckViewSet("crowdfund_checks"),
         CrowdfundUpdateViewSet("crowdfund_updates"),
+        ExpenseViewSet(),
     ]
 
 

@@ -281,6 +281,13 @@ PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
 FRAGMENT_CACHE_SECONDS = env.int("FRAGMENT_CACHE_SECONDS", default=600)
 # Models (besides pages and site settings) whose changes purge the page cache.
 PAGE_CACHE_PURGE_ON = ["cms.Party", "cms.Author", "cms.ImprintSettings", "stories.Place"]
+# Crowdfund spending and offline giving; a receipt made private drops the page linking it.
+PAGE_CACHE_PURGE_ON += [
+    "crowdfund.Expense",
+    "crowdfund.OfflineGivingSettings",
+    "wagtaildocs.Document",
+    "wagtailcore.CollectionViewRestriction",
+]
 
 # --- Public forms ----------------------------------------------------------------
 RATELIMIT_VIEW = "cms.views.rate_limited"
@@ -316,6 +323,8 @@ STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
 # mode are acknowledged and ignored. Set explicitly only to override that.
 STRIPE_LIVE_MODE = env.bool("STRIPE_LIVE_MODE", default=STRIPE_SECRET_KEY.startswith("sk_live_"))
 CROWDFUND_DONATE_RATE = env("CROWDFUND_DONATE_RATE", default="10/h")
+# How long the "manage your monthly gift" link in a receipt works (each receipt has a new one).
+CROWDFUND_PORTAL_LINK_DAYS = env.int("CROWDFUND_PORTAL_LINK_DAYS", default=60)
 # The reportable sum (donations in law over £7,500) is taken over any run of this many
 # days: 365 is the regulated period before a UK Parliamentary general election. Once the
 # dates of a regulated period are known, set both dates (YYYY-MM-DD, end exclusive) to
