@@ -72,7 +72,7 @@ def test_each_line_shows_what_it_has_spent_beside_its_budget(client, crowdfund, 
     text = text_of(client.get(crowdfund.url))
     assert "Design and accessibility £1,200 £575.50" in text
     assert "Hosting for two years £600 £99" in text
-    assert "Other spending – £15" in text
+    assert "Other spending – No budget line £15" in text
     assert "Total £1,800 £689.50" in text
     assert "£689.50 spent so far of a £1,800 budget" in text
     assert "Usability sessions with disabled supporters" in text
