@@ -17,6 +17,7 @@ from wagtail import hooks
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import ObjectList
 from wagtail.admin.views.generic import CreateView, EditView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -28,6 +29,7 @@ from crowdfund import ledger
 from crowdfund.models import (
     OFFLINE_METHODS,
     AutoRefund,
+    BudgetLine,
     CrowdfundPage,
     CrowdfundUpdate,
     Donation,
@@ -251,6 +253,9 @@ class CrowdfundUpdateViewSet(ModelViewSet):
 # --- expenses: what the money bought, against the budget ----------------------------------
 class ExpenseFilterSet(WagtailFilterSet):
     spent_on = django_filters.DateFromToRangeFilter(label="Date", widget=DateRangePickerWidget)
+    budget_line = django_filters.ModelChoiceFilter(
+        label="Budget line", queryset=BudgetLine.objects.select_related("page")
+    )
     has_receipt = django_filters.BooleanFilter(
         label="Has a receipt", field_name="receipt", lookup_expr="isnull", exclude=True
     )
@@ -258,6 +263,14 @@ class ExpenseFilterSet(WagtailFilterSet):
     class Meta:
         model = Expense
         fields = ["crowdfund", "budget_line"]
+
+
+class ExpenseForm(WagtailAdminModelForm):
+    """Budget lines are named "Crowdfund: item": load their pages in the same query."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["budget_line"].queryset = BudgetLine.objects.select_related("page")
 
 
 class ExpenseViewSet(SnippetViewSet):
@@ -269,6 +282,7 @@ class ExpenseViewSet(SnippetViewSet):
     list_display = ["description", "crowdfund", "budget_line", "amount_display", "spent_on"]
     list_export = ["spent_on", "crowdfund", "budget_line", "description", "paid_to", "amount_pence"]
     export_filename = "crowdfund-expenses"
+    edit_handler = ObjectList(Expense.panels, base_form_class=ExpenseForm)
     search_fields = ["description", "paid_to"]
     ordering = ["-spent_on", "-pk"]
 

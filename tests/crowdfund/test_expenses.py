@@ -167,6 +167,14 @@ def test_editor_adds_and_filters_expenses_in_the_admin(client, editor, home, cro
     assert listing.status_code == 200
     page = listing.content.decode()
     assert "Captioning the Liverpool meeting" in page and "Stamps" not in page
+    found = client.get(reverse("wagtailsnippets_crowdfund_expense:list"), {"q": "stamps"})
+    assert "Stamps for the other appeal" in found.content.decode()
+    assert "Captioning the Liverpool meeting" not in found.content.decode()
+    edit = client.get(reverse("wagtailsnippets_crowdfund_expense:edit", args=[expense.pk]))
+    assert (
+        edit.status_code == 200
+        and "Build the hub: Design and accessibility" in edit.content.decode()
+    )
 
 
 def test_an_expense_on_another_crowdfunds_line_is_refused_in_the_admin(
