@@ -1,21 +1,22 @@
-"""Giving beyond the card form: offline instructions, the thank-you check, the portal link
-and what the donor wall may say. Plain functions, no request handling.
+"""Giving beyond the card form: offline instructions, the thank-you check, share links, the
+portal link and spending. Plain functions, no request handling.
 
 - Offline giving never dead-ends: bank and cheque details from the site setting (with a
   crowdfund's own reference), or else a link to the contact page, or else the site's
   contact address.
 - The thank-you page says "being confirmed" only to the visitor who started that
-  Checkout session: the donation's reference is kept, signed, in their own session.
+  Checkout session: the donation's reference is kept in their own (server-side) session.
 - Monthly donors manage their gift in Stripe's customer portal through a signed,
   expiring link in each receipt (`portal_token`); nothing else about them is in it.
-- The donor wall shows an amount and how long ago only with the donor's consent.
+- Spending is derived from expense rows by SUM, like the ledger's totals; receipts are
+  linked only when Wagtail would serve them to anyone.
 """
 
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from wagtail.models import CollectionViewRestriction
@@ -173,13 +174,15 @@ def spending(page) -> dict:
         by_line.setdefault(expense.budget_line_id, []).append(expense)
     for line in lines:
         line.expense_list = by_line.get(line.pk, [])
-    known = {line.pk for line in lines}
-    other = [e for key, items in by_line.items() if key not in known for e in items]
-    totals = page.expenses.aggregate(spent=Coalesce(Sum("amount_pence"), 0))
+    other = by_line.get(None, [])
+    totals = page.expenses.aggregate(
+        spent=Coalesce(Sum("amount_pence"), 0),
+        other=Coalesce(Sum("amount_pence", filter=Q(budget_line__isnull=True)), 0),
+    )
     return {
         "lines": lines,
         "other_expenses": other,
-        "other_spent": sum(e.amount_pence for e in other),
+        "other_spent": totals["other"],
         "spent": totals["spent"],
         "budget": sum(line.amount_pence for line in lines),
     }
