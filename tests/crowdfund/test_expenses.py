@@ -205,3 +205,23 @@ def test_only_editors_manage_expenses(client, crowdfund, role):
     assert response.status_code in (302, 403)
     if response.status_code == 302:
         assert "login" in response["Location"] or response["Location"] == "/admin/"
+
+
+def test_page_queries_do_not_grow_with_expenses_and_receipts(client, crowdfund, budget):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries():
+        client.get(crowdfund.url)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(crowdfund.url).status_code == 200
+        return len(captured)
+
+    private = private_collection()
+    spend(crowdfund, budget[0], 100, "First", receipt=document("R0"))
+    few = queries()
+    for n in range(1, 9):
+        receipt = document(f"R{n}", private if n % 2 else None)
+        spend(crowdfund, budget[n % 2], 100 + n, f"Expense {n}", receipt=receipt)
+    spend(crowdfund, None, 5, "Unassigned")
+    assert queries() <= few

@@ -402,3 +402,8 @@ def test_the_donate_form_asks_for_consent_and_stores_it_off_by_default(
         False,
         True,
     ]
+
+
+def test_the_cancelled_page_offers_bank_transfer_and_cheque(client, crowdfund):
+    html = client.get(sub(crowdfund, "cancel")).content.decode()
+    assert f'href="{crowdfund.url}#offline-heading"' in html
