@@ -26,6 +26,7 @@ class CrowdfundConfig(AppConfig):
                 "crowdfund.change_expense",
                 "crowdfund.view_expense",
                 "crowdfund.delete_expense",
+                "crowdfund.change_offlinegivingsettings",
             ],
         )
         grant(

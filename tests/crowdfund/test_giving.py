@@ -407,3 +407,35 @@ def test_the_donate_form_asks_for_consent_and_stores_it_off_by_default(
 def test_the_cancelled_page_offers_bank_transfer_and_cheque(client, crowdfund):
     html = client.get(sub(crowdfund, "cancel")).content.decode()
     assert f'href="{crowdfund.url}#offline-heading"' in html
+
+
+def test_an_editor_sets_the_offline_details_in_settings(client, editor, settings, crowdfund):
+    settings.STRIPE_SECRET_KEY = ""
+    site = Site.objects.get(is_default_site=True)
+    url = reverse("wagtailsettings:edit", args=["crowdfund", "offlinegivingsettings", site.pk])
+    client.force_login(editor)
+    refused = client.post(url, {"bank_account_name": "Alliance Hub", "bank_sort_code": "123456"})
+    assert refused.status_code == 200
+    assert "six digits in pairs" in refused.content.decode()
+    response = client.post(
+        url,
+        {
+            "bank_account_name": "Alliance Hub",
+            "bank_sort_code": "12-34-56",
+            "bank_account_number": "12345678",
+            "bank_reference": "HUB",
+            "cheque_payable_to": "",
+            "cheque_address": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    client.logout()
+    assert "Sort code 12-34-56" in text_of(client.get(crowdfund.url))
+
+
+def test_a_supporter_cannot_change_the_offline_details(client, supporter):
+    site = Site.objects.get(is_default_site=True)
+    url = reverse("wagtailsettings:edit", args=["crowdfund", "offlinegivingsettings", site.pk])
+    client.force_login(supporter)
+    client.post(url, {"bank_account_name": "Someone else", "bank_sort_code": "99-99-99"})
+    assert not OfflineGivingSettings.objects.filter(bank_account_name="Someone else").exists()
