@@ -23,6 +23,11 @@ class CrowdfundConfig(AppConfig):
                 "crowdfund.change_crowdfundupdate",
                 "crowdfund.view_crowdfundupdate",
                 "crowdfund.delete_crowdfundupdate",
+                "crowdfund.add_expense",
+                "crowdfund.change_expense",
+                "crowdfund.view_expense",
+                "crowdfund.delete_expense",
+                "crowdfund.change_offlinegivingsettings",
             ],
         )
         grant(

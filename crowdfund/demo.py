@@ -7,8 +7,12 @@ found by a natural key first, so loading twice changes nothing.
 
 from datetime import timedelta
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
+from wagtail.documents.models import Document
+from wagtail.models import Collection, CollectionViewRestriction, Site
 
+from cms.demo.pdf import simple_pdf
 from cms.demo.site import add_menu_link
 from crowdfund.ledger import thresholds_reached
 from crowdfund.models import (
@@ -17,10 +21,12 @@ from crowdfund.models import (
     CrowdfundUpdate,
     Donation,
     DonationStatus,
+    Expense,
     LedgerEntry,
     LedgerKind,
     Method,
     Milestone,
+    OfflineGivingSettings,
     StretchTarget,
     crowdfund_totals,
 )
@@ -51,6 +57,9 @@ HUB_GIFTS = [
     ("Chris Wood", True, "All of us are smarter than any one of us.", 20_000, Method.DEMO_CARD),
     ("Anonymous Donor 3", False, "", 30_000, Method.DEMO_CARD),
 ]
+
+# Donors who agreed to show how much they gave and when on the donor wall.
+AMOUNT_SHOWN = {"Priya Shah", "Tom Evans", "Wealden Alliance Meeting", "Dev Patel", "Chris Wood"}
 
 EARLIER_GIFTS = [
     ("London launch collection", True, "Over 1,000 of us on 5 July!", 180_000, Method.CASH),
@@ -100,6 +109,8 @@ def load(home) -> None:
     )
     _gifts(hub, HUB_GIFTS)
     _mark_thresholds_announced(hub)
+    _expenses(hub)
+    _offline_giving(home)
 
     earlier = _crowdfund(
         home,
@@ -117,6 +128,79 @@ def load(home) -> None:
     _gifts(earlier, EARLIER_GIFTS)
     _mark_thresholds_announced(earlier)
     add_menu_link("Crowdfund", page=hub, sort_order=60)
+
+
+# (budget line index or None, pence, days ago, what it bought, paid to, receipt kind or None)
+HUB_EXPENSES = [
+    (0, 45_000, 40, "Two usability sessions with disabled supporters in Brighton", "", "public"),
+    (0, 18_000, 21, "Screen reader and magnifier testing licences for a year", "", None),
+    (
+        1,
+        60_000,
+        14,
+        "First build of amendments and voting (20 hours)",
+        "A freelance developer",
+        "private",
+    ),
+    (2, 9_900, 10, "Three months of hosting and backups", "", "public"),
+    (4, 12_500, 6, "Live captions for the Liverpool meeting", "A captioning co-operative", None),
+    (None, 1_250, 3, "Bank charges for the quarter", "", None),
+]
+RECEIPTS_COLLECTION = "Crowdfund receipts (editors only)"
+
+
+def _expenses(hub) -> None:
+    """A few expenses against the hub's budget; one public and one private receipt."""
+    if hub.expenses.exists():
+        return
+    lines = list(hub.budget_lines.order_by("sort_order", "pk"))
+    today = timezone.localdate()
+    for index, (line, pence, days, description, paid_to, receipt) in enumerate(HUB_EXPENSES):
+        Expense.objects.create(
+            crowdfund=hub,
+            budget_line=lines[line] if line is not None else None,
+            amount_pence=pence,
+            spent_on=today - timedelta(days=days),
+            description=description,
+            paid_to=paid_to,
+            receipt=_receipt(index, description, pence, private=receipt == "private")
+            if receipt
+            else None,
+        )
+
+
+def _receipt(number: int, description: str, pence: int, *, private: bool) -> Document:
+    collection = Collection.get_first_root_node()
+    if private:
+        found = Collection.objects.filter(name=RECEIPTS_COLLECTION).first()
+        if found is None:
+            found = collection.add_child(name=RECEIPTS_COLLECTION)
+            CollectionViewRestriction.objects.create(
+                collection=found, restriction_type=CollectionViewRestriction.LOGIN
+            )
+        collection = found
+    title = f"Receipt {number + 1}: {description}"
+    content = simple_pdf(title, [description, f"Amount: £{pence / 100:,.2f}", "Paid in full."])
+    return Document.objects.create(
+        title=title,
+        collection=collection,
+        file=ContentFile(content, name=f"receipt-{number + 1}.pdf"),
+    )
+
+
+def _offline_giving(home) -> None:
+    """Example bank and cheque details (clearly not a real account) for the demo site."""
+    site = Site.objects.filter(root_page=home).first() or Site.objects.get(is_default_site=True)
+    setting = OfflineGivingSettings.for_site(site)
+    if setting.has_bank_transfer():
+        return
+    setting.bank_account_name = "Alliance Hub Campaign (demo)"
+    setting.bank_sort_code = "00-00-00"
+    setting.bank_account_number = "12345678"
+    setting.bank_reference = "HUB GIFT"
+    setting.cheque_payable_to = "Alliance Hub Campaign"
+    setting.cheque_address = "Alliance Hub (demo address)\n1 Example Street\nFrome\nBA11 1AA"
+    setting.save()
 
 
 def _crowdfund(home, *, slug, title, body, **fields) -> CrowdfundPage:
@@ -143,6 +227,7 @@ def _gifts(page, gifts) -> None:
                 "method": method,
                 "message": message,
                 "show_name": show_name,
+                "show_amount": name in AMOUNT_SHOWN,
                 "status": DonationStatus.PAID,
                 "paid_at": now - timedelta(days=len(gifts) - number),
             },

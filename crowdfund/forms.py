@@ -57,6 +57,10 @@ class DonateForm(HoneypotFormMixin, forms.Form):
         label="Show my name on the donor wall (otherwise you appear as 'Anonymous')",
         required=False,
     )
+    show_amount = forms.BooleanField(
+        label="Show how much I gave and when on the donor wall (for example “£25 · 3 days ago”)",
+        required=False,
+    )
     updates_opt_in = forms.BooleanField(
         label="Email me updates about this crowdfund", required=False
     )
@@ -83,7 +87,15 @@ class DonateForm(HoneypotFormMixin, forms.Form):
         self.helper.form_method = "post"
         self.helper.layout = Layout(
             Fieldset("Your gift", "amount", "frequency"),
-            Fieldset("About you", "name", "email", "message", "show_name", "updates_opt_in"),
+            Fieldset(
+                "About you",
+                "name",
+                "email",
+                "message",
+                "show_name",
+                "show_amount",
+                "updates_opt_in",
+            ),
             Fieldset(
                 "Gifts over £500",
                 HTML(

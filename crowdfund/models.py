@@ -13,21 +13,25 @@ from collections import Counter
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Case, F, Q, Sum, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
+from django.utils.timesince import timesince
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable
 from wagtail.search import index
 
 from cms.blocks import BodyBlock
 from cms.models.pages import BasePage
+from crowdfund import payments
 from crowdfund.payments import validate_chargeable_amount
+from crowdfund.templatetags.crowdfund_tags import pounds
 
 
 class FundingModel(models.TextChoices):
@@ -78,6 +82,17 @@ class CrowdfundPage(RoutablePageMixin, BasePage):
     monthly_offered = models.BooleanField(
         default=True, help_text="Offer monthly gifts as well as one-off gifts."
     )
+    accepts_cards = models.BooleanField(
+        default=True,
+        help_text="Take card gifts online (Stripe). Untick to offer only bank transfer and "
+        "cheque, shown from Settings → Offline giving.",
+    )
+    offline_reference = models.CharField(
+        max_length=18,
+        blank=True,
+        help_text="The reference donors put on a bank transfer to this crowdfund (at most 18 "
+        "characters, as UK banks allow). Blank: the one in Settings → Offline giving.",
+    )
 
     content_panels = [
         *BasePage.content_panels,
@@ -91,6 +106,8 @@ class CrowdfundPage(RoutablePageMixin, BasePage):
                 FieldPanel("minimum_pence"),
                 FieldPanel("maximum_pence"),
                 FieldPanel("monthly_offered"),
+                FieldPanel("accepts_cards"),
+                FieldPanel("offline_reference"),
             ],
             heading="Target and giving",
         ),
@@ -134,6 +151,10 @@ class CrowdfundPage(RoutablePageMixin, BasePage):
     def is_open(self) -> bool:
         return self.deadline is None or timezone.now() < self.deadline
 
+    def takes_card_gifts(self) -> bool:
+        """Whether the card form is offered: Stripe configured, cards on, still open."""
+        return payments.card_payments_enabled() and self.accepts_cards and self.is_open()
+
     def days_left(self):
         """Whole days left, rounded up: 5 hours left is "1 day left", not "0 days left"."""
         if self.deadline is None:
@@ -142,10 +163,11 @@ class CrowdfundPage(RoutablePageMixin, BasePage):
         return max(0, math.ceil(seconds / 86_400))
 
     def get_context(self, request, *args, **kwargs):
-        from crowdfund.views import page_context
+        from crowdfund.views import giving_context, page_context
 
         context = super().get_context(request, *args, **kwargs)
         context.update(page_context(self))
+        context.update(giving_context(self, request))
         return context
 
     # --- sub-views (RoutablePageMixin) ---------------------------------------------
@@ -166,6 +188,12 @@ class CrowdfundPage(RoutablePageMixin, BasePage):
         from crowdfund.views import cancel
 
         return cancel(request, self)
+
+    def budget_with_spending(self):
+        """Budget lines with `spent_pence`: the SUM of their expenses (one query)."""
+        return self.budget_lines.annotate(
+            spent_pence=Coalesce(Sum("expenses__amount_pence"), 0)
+        ).order_by("sort_order", "pk")
 
 
 def crowdfund_totals(crowdfund_id: int) -> dict:
@@ -232,9 +260,16 @@ class BudgetLine(Orderable):
     page = ParentalKey(CrowdfundPage, on_delete=models.CASCADE, related_name="budget_lines")
     item = models.CharField(max_length=200, help_text="For example: design and accessibility")
     amount_pence = models.PositiveIntegerField(help_text="Cost in pence.")
-    spent = models.BooleanField(default=False, help_text="Tick once this money has been spent.")
+    spent = models.BooleanField(
+        default=False,
+        help_text="Tick once this line is finished. What was spent is the sum of its expenses "
+        "(Crowdfunds → Expenses).",
+    )
 
     panels = [FieldPanel("item"), FieldPanel("amount_pence"), FieldPanel("spent")]
+
+    def __str__(self):
+        return f"{self.page.title}: {self.item}" if self.page_id else self.item
 
 
 class CrowdfundUpdate(models.Model):
@@ -326,6 +361,10 @@ class Donation(models.Model):
     show_name = models.BooleanField(
         default=False, help_text="Show the name on the donor wall (otherwise 'Anonymous')."
     )
+    show_amount = models.BooleanField(
+        default=False,
+        help_text="The donor agreed to show the amount and when they gave on the donor wall.",
+    )
     updates_opt_in = models.BooleanField(default=False, help_text="Email me updates.")
     address = models.TextField(
         blank=True, help_text="Home address as on the electoral register (gifts over £500)."
@@ -401,6 +440,21 @@ class Donation(models.Model):
     @property
     def wall_name(self) -> str:
         return self.name if self.show_name and self.name else "Anonymous"
+
+    def wall_amount(self, now=None) -> str:
+        """ "£25 · 3 days ago" ("£10 a month · ..."), only if the donor agreed; else ""."""
+        if not self.show_amount:
+            return ""
+        text = pounds(self.amount_pence)
+        if self.frequency == Frequency.MONTHLY:
+            text += " a month"
+        if self.paid_at:
+            now = now or timezone.now()
+            if (now - self.paid_at).total_seconds() < 60:
+                text += " · just now"
+            else:
+                text += f" · {timesince(self.paid_at, now, depth=1)} ago"
+        return text
 
     @property
     def needs_permissibility_check(self) -> bool:
@@ -639,3 +693,140 @@ class AutoRefund(models.Model):
 
     def __str__(self):
         return f"Refund of {self.payment_entry.source_id} ({self.get_status_display()})"
+
+
+# --- offline giving and spending --------------------------------------------------------
+sort_code_validator = RegexValidator(
+    r"^\d{2}-\d{2}-\d{2}$", "Enter the sort code as six digits in pairs, like 12-34-56."
+)
+account_number_validator = RegexValidator(
+    r"^\d{8}$", "Enter the account number as eight digits, like 12345678."
+)
+
+
+@register_setting(icon="pick")
+class OfflineGivingSettings(BaseSiteSetting):
+    """How to give by bank transfer or cheque, shown wherever card giving is unavailable
+    (and beside the card form). Empty: the page points to the contact page instead."""
+
+    bank_account_name = models.CharField(
+        max_length=120, blank=True, help_text="The name on the account, as the bank holds it."
+    )
+    bank_sort_code = models.CharField(
+        max_length=8, blank=True, validators=[sort_code_validator], help_text="Like 12-34-56."
+    )
+    bank_account_number = models.CharField(
+        max_length=8, blank=True, validators=[account_number_validator], help_text="8 digits."
+    )
+    bank_reference = models.CharField(
+        max_length=18,
+        blank=True,
+        help_text="The reference donors should use (at most 18 characters). A crowdfund may "
+        "set its own.",
+    )
+    cheque_payable_to = models.CharField(
+        max_length=120, blank=True, help_text="Who cheques are made out to."
+    )
+    cheque_address = models.TextField(
+        blank=True, help_text="Where to post cheques: the full postal address, one line each."
+    )
+
+    panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("bank_account_name"),
+                FieldPanel("bank_sort_code"),
+                FieldPanel("bank_account_number"),
+                FieldPanel("bank_reference"),
+            ],
+            heading="Bank transfer",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("cheque_payable_to"), FieldPanel("cheque_address")], heading="Cheque"
+        ),
+    ]
+
+    class Meta:
+        verbose_name = "offline giving"
+
+    def has_bank_transfer(self) -> bool:
+        return bool(self.bank_account_name and self.bank_sort_code and self.bank_account_number)
+
+    def has_cheque(self) -> bool:
+        return bool(self.cheque_payable_to and self.cheque_address.strip())
+
+    def clean(self):
+        bank = [self.bank_account_name, self.bank_sort_code, self.bank_account_number]
+        if any(bank) and not all(bank):
+            raise ValidationError(
+                "Give the account name, sort code and account number together, or none of them."
+            )
+        if bool(self.cheque_payable_to) != bool(self.cheque_address.strip()):
+            raise ValidationError("Give both who cheques are payable to and where to post them.")
+
+
+class Expense(models.Model):
+    """Money spent, against a line of a crowdfund's budget, with its receipt.
+
+    What a line has spent is always the SUM of its expenses (never a stored figure).
+    The receipt is a Wagtail document: put private ones in a collection with a view
+    restriction and Wagtail's own serve view keeps them private; the public page links
+    only receipts in collections without one.
+    """
+
+    crowdfund = models.ForeignKey(CrowdfundPage, on_delete=models.PROTECT, related_name="expenses")
+    budget_line = models.ForeignKey(
+        BudgetLine,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="expenses",
+        help_text="The budget line this was spent on. Blank: shown under 'Other spending'.",
+    )
+    amount_pence = models.PositiveIntegerField(
+        validators=[MinValueValidator(1)], help_text="What was paid, in pence (£120 is 12000)."
+    )
+    spent_on = models.DateField(default=timezone.localdate, help_text="The day it was paid.")
+    description = models.CharField(
+        max_length=255, help_text="What it bought, in words a donor understands."
+    )
+    paid_to = models.CharField(
+        max_length=120, blank=True, help_text="Optional: the supplier or person paid."
+    )
+    receipt = models.ForeignKey(
+        "wagtaildocs.Document",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The invoice or receipt. In a private collection it is kept from the public.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    panels = [
+        FieldPanel("crowdfund"),
+        FieldPanel("budget_line"),
+        FieldPanel("amount_pence"),
+        FieldPanel("spent_on"),
+        FieldPanel("description"),
+        FieldPanel("paid_to"),
+        FieldPanel("receipt"),
+    ]
+
+    class Meta:
+        ordering = ["-spent_on", "-pk"]
+
+    def __str__(self):
+        return f"£{self.amount_pence / 100:,.2f} on {self.spent_on:%d %b %Y}: {self.description}"
+
+    @property
+    @admin.display(description="Amount", ordering="amount_pence")
+    def amount_display(self) -> str:
+        return f"£{self.amount_pence / 100:,.2f}"
+
+    def clean(self):
+        line = self.budget_line if self.budget_line_id else None
+        if line is not None and self.crowdfund_id and line.page_id != self.crowdfund_id:
+            raise ValidationError(
+                {"budget_line": "Choose a line of this crowdfund's budget (or none)."}
+            )

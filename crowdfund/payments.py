@@ -167,3 +167,11 @@ def list_events_since(created_gte: int):
 
 def retrieve_checkout_session(session_id: str):
     return client().v1.checkout.sessions.retrieve(session_id)
+
+
+def create_portal_session(customer_id: str, return_url: str):
+    """A Stripe customer portal session, where a monthly donor changes their card or
+    amount or cancels (the portal's features are chosen in Stripe's dashboard)."""
+    return client().v1.billing_portal.sessions.create(
+        params={"customer": customer_id, "return_url": return_url}
+    )

@@ -126,6 +126,16 @@ class StripeStandIn:
         if path.startswith("/v1/checkout/sessions/") and method == "GET":
             session = self.sessions.get(path.rsplit("/", 1)[1])
             return (200, session) if session else (404, _error("No such checkout.session"))
+        if path == "/v1/billing_portal/sessions" and method == "POST":
+            portal = {
+                "id": new_id("bps"),
+                "object": "billing_portal.session",
+                "customer": params.get("customer", ""),
+                "return_url": params.get("return_url", ""),
+                "livemode": False,
+            }
+            portal["url"] = f"https://billing.stripe.com/p/session/{portal['id']}"
+            return 200, portal
         if path == "/v1/events" and method == "GET":
             gte = int(params.get("created[gte]", 0))
             data = [e for e in self.events if e["created"] >= gte]

@@ -10,14 +10,17 @@ from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect, J
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
 from kombu.exceptions import OperationalError as BrokerError
+from wagtail.models import Site
 
-from crowdfund import payments
+from crowdfund import giving, payments
 from crowdfund.forms import DonateForm
 from crowdfund.models import (
     CrowdfundPage,
@@ -65,7 +68,16 @@ def page_context(page) -> dict:
     wall = (
         Donation.objects.filter(crowdfund=page)
         .on_wall()
-        .only("name", "show_name", "message", "paid_at", "amount_pence", "method")[:WALL_SIZE]
+        .only(
+            "name",
+            "show_name",
+            "show_amount",
+            "message",
+            "paid_at",
+            "amount_pence",
+            "frequency",
+            "method",
+        )[:WALL_SIZE]
     )
     # Read only when rendered: the page keeps its figures and wall a few seconds as shared
     # parts (crowdfund_page.html), like the page cache does for anonymous visitors.
@@ -75,14 +87,21 @@ def page_context(page) -> dict:
         "target_missed": SimpleLazyObject(lambda: target_missed(page, figures)),
         "wall": wall,
         "budget_lines": page.budget_lines.all(),
+        "spending": SimpleLazyObject(lambda: giving.spending(page)),
+        "takes_card_gifts": page.takes_card_gifts(),
         "updates": page.updates.all()[:10],
         "card_payments_enabled": payments.card_payments_enabled(),
     }
 
 
+def giving_context(page, request) -> dict:
+    """Offline giving for the page's site (bank transfer, cheque, or the contact page)."""
+    return {"offline": giving.offline_giving(page, Site.find_for_request(request))}
+
+
 def donate(request, page):
     """GET shows the form; POST records a pending donation and sends the donor to Stripe."""
-    if not payments.card_payments_enabled() or not page.is_open():
+    if not page.takes_card_gifts():
         figures = figures_for(page)
         return TemplateResponse(
             request,
@@ -90,8 +109,9 @@ def donate(request, page):
             {
                 "page": page,
                 "form": None,
-                "card_payments_enabled": payments.card_payments_enabled(),
+                "card_payments_enabled": payments.card_payments_enabled() and page.accepts_cards,
                 "target_missed": target_missed(page, figures),
+                **giving_context(page, request),
             },
         )
     form = DonateForm(request.POST or None, crowdfund=page)
@@ -112,7 +132,12 @@ def donate(request, page):
     return TemplateResponse(
         request,
         "crowdfund/donate.html",
-        {"page": page, "form": form, "card_payments_enabled": True},
+        {
+            "page": page,
+            "form": form,
+            "card_payments_enabled": True,
+            **giving_context(page, request),
+        },
     )
 
 
@@ -127,6 +152,7 @@ def start_checkout(request, page, form):
         email=data["email"],
         message=data.get("message", ""),
         show_name=data.get("show_name", False),
+        show_amount=data.get("show_amount", False),
         updates_opt_in=data.get("updates_opt_in", False),
         address=data.get("address", ""),
         permissible_donor_declared=data.get("permissible_donor", False),
@@ -151,30 +177,51 @@ def start_checkout(request, page, form):
         return TemplateResponse(
             request,
             "crowdfund/donate.html",
-            {"page": page, "form": form, "card_payments_enabled": True},
+            {
+                "page": page,
+                "form": form,
+                "card_payments_enabled": True,
+                **giving_context(page, request),
+            },
         )
     donation.stripe_checkout_session_id = session.id
     donation.save(update_fields=["idempotency_key", "stripe_checkout_session_id"])
+    giving.remember_checkout(request.session, donation)
     response = HttpResponseRedirect(session.url)
     response.status_code = 303  # See Other: the browser GETs Stripe's page
     return response
 
 
 def success(request, page):
-    """Thank the donor; name the gift if Stripe sent back a session we know.
+    """Thank the donor; "being confirmed" only for the visitor whose session it is.
 
-    Only the amount and frequency are shown (never the name or email), and only for a
-    session of this crowdfund, so a shared or guessed link reveals nothing personal.
+    Stripe sends the donor back with `?session_id=`. The gift is named (amount and
+    frequency, never name or email) only when that session is a donation of this
+    crowdfund that this visitor started (its reference is in their own session). Anyone
+    else, with any or no session_id, gets the same neutral thanks: nothing revealed,
+    nothing claimed. Never stored in a shared cache.
     """
     session_id = request.GET.get("session_id", "")[:255]
     donation = None
-    if session_id.startswith("cs_"):
-        donation = (
+    if session_id.startswith("cs_") and request.session.get(giving.SESSION_KEY):
+        found = (
             Donation.objects.filter(crowdfund=page, stripe_checkout_session_id=session_id)
-            .only("amount_pence", "frequency", "status")
+            .only("reference", "amount_pence", "frequency", "status", "paid_at")
             .first()
         )
-    return TemplateResponse(request, "crowdfund/success.html", {"page": page, "donation": donation})
+        if giving.started_by_visitor(request.session, found):
+            donation = found
+    response = TemplateResponse(
+        request,
+        "crowdfund/success.html",
+        {
+            "page": page,
+            "donation": donation,
+            "share": giving.share_links(request.build_absolute_uri(page.url), page.title),
+        },
+    )
+    add_never_cache_headers(response)
+    return response
 
 
 def cancel(request, page):
@@ -300,3 +347,80 @@ def enqueue_apply(event_pk: int) -> None:
         apply_webhook_event.apply_async((event_pk,), retry=False)
     except (BrokerError, OSError):
         logger.warning("Broker unreachable: Stripe event %s waits in the inbox", event_pk)
+
+
+# --- Stripe's customer portal for monthly donors --------------------------------------------
+PORTAL_UNAVAILABLE = (
+    "We could not open Stripe's page just now. Nothing has changed: please try again in a "
+    "few minutes."
+)
+
+
+@never_cache
+def portal(request, token):
+    """From the link in a monthly receipt: GET explains, POST opens Stripe's customer portal.
+
+    The link is signed and expires (crowdfund.giving); a forged or expired one gets a kind
+    page, never an error. Opening the portal is a POST (with CSRF) so that mail scanners
+    that follow links open nothing.
+    """
+    try:
+        donation = giving.donation_for_portal_token(token)
+    except giving.PortalLinkRefused as refused:
+        return portal_refused(request, refused.reason)
+    problem = ""
+    if not donation.stripe_customer_id:
+        problem = (
+            "Your monthly gift is still being confirmed, so it cannot be changed yet. "
+            "Please try again in a few minutes."
+        )
+    elif not payments.card_payments_enabled():
+        problem = PORTAL_UNAVAILABLE
+    elif request.method == "POST":
+        return_url = request.build_absolute_uri(reverse("crowdfund_portal_return", args=[token]))
+        try:
+            session = payments.create_portal_session(donation.stripe_customer_id, return_url)
+        except stripe.StripeError:
+            logger.exception("Customer portal for donation %s failed", donation.reference)
+            problem = PORTAL_UNAVAILABLE
+        else:
+            response = HttpResponseRedirect(session.url)
+            response.status_code = 303
+            return response
+    return TemplateResponse(
+        request,
+        "crowdfund/portal.html",
+        {"donation": donation, "page": donation.crowdfund, "problem": problem},
+        status=503 if problem == PORTAL_UNAVAILABLE else 200,
+    )
+
+
+@never_cache
+@require_GET
+def portal_return(request, token):
+    """Where Stripe's portal sends the donor back: what happens next, nothing more."""
+    try:
+        donation = giving.donation_for_portal_token(token)
+    except giving.PortalLinkRefused as refused:
+        return portal_refused(request, refused.reason)
+    return TemplateResponse(
+        request,
+        "crowdfund/portal_return.html",
+        {"donation": donation, "page": donation.crowdfund, "token": token},
+    )
+
+
+def portal_refused(request, reason: str):
+    response = TemplateResponse(
+        request,
+        "crowdfund/portal_refused.html",
+        {
+            "expired": reason == "expired",
+            "contact_url": giving.contact_page_url(Site.find_for_request(request)),
+            "contact_email": settings.CONTACT_EMAIL,
+            "days": settings.CROWDFUND_PORTAL_LINK_DAYS,
+        },
+        status=403,
+    )
+    add_never_cache_headers(response)
+    return response

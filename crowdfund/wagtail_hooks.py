@@ -20,21 +20,25 @@ from wagtail import hooks
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.components import Component
 from wagtail.admin.views.generic import CreateView, EditView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
+from wagtail.snippets.views.snippets import SnippetViewSet
 
 from cms.permission_policies import NoDeletePolicy, ReadOnlyPolicy
 from crowdfund import ledger, stripe_events
 from crowdfund.models import (
     OFFLINE_METHODS,
     AutoRefund,
+    BudgetLine,
     CrowdfundPage,
     CrowdfundUpdate,
     Donation,
     DonationStatus,
+    Expense,
     LedgerEntry,
     Method,
     Milestone,
@@ -83,6 +87,7 @@ class OfflineDonationForm(WagtailAdminModelForm):
             "permissible_donor_declared",
             "message",
             "show_name",
+            "show_amount",
             "updates_opt_in",
         ]
 
@@ -107,7 +112,15 @@ class DonorDetailsForm(WagtailAdminModelForm):
 
     class Meta:
         model = Donation
-        fields = ["name", "email", "address", "message", "show_name", "updates_opt_in"]
+        fields = [
+            "name",
+            "email",
+            "address",
+            "message",
+            "show_name",
+            "show_amount",
+            "updates_opt_in",
+        ]
 
 
 class OfflineDonationCreateView(CreateView):
@@ -317,6 +330,46 @@ def add_stuck_events_panel(request, panels):
         panels.append(StuckEventsPanel(count))
 
 
+# --- expenses: what the money bought, against the budget ----------------------------------
+class ExpenseFilterSet(WagtailFilterSet):
+    spent_on = django_filters.DateFromToRangeFilter(label="Date", widget=DateRangePickerWidget)
+    budget_line = django_filters.ModelChoiceFilter(
+        label="Budget line", queryset=BudgetLine.objects.select_related("page")
+    )
+    has_receipt = django_filters.BooleanFilter(
+        label="Has a receipt", field_name="receipt", lookup_expr="isnull", exclude=True
+    )
+
+    class Meta:
+        model = Expense
+        fields = ["crowdfund", "budget_line"]
+
+
+class ExpenseForm(WagtailAdminModelForm):
+    """Budget lines are named "Crowdfund: item": load their pages in the same query."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["budget_line"].queryset = BudgetLine.objects.select_related("page")
+
+
+class ExpenseViewSet(SnippetViewSet):
+    model = Expense
+    icon = "doc-full"
+    menu_label = "Expenses"
+    add_to_admin_menu = False
+    filterset_class = ExpenseFilterSet
+    list_display = ["description", "crowdfund", "budget_line", "amount_display", "spent_on"]
+    list_export = ["spent_on", "crowdfund", "budget_line", "description", "paid_to", "amount_pence"]
+    export_filename = "crowdfund-expenses"
+    edit_handler = ObjectList(Expense.panels, base_form_class=ExpenseForm)
+    search_fields = ["description", "paid_to"]
+    ordering = ["-spent_on", "-pk"]
+
+    def get_queryset(self, request):
+        return Expense.objects.select_related("crowdfund", "budget_line__page")
+
+
 class CrowdfundViewSetGroup(ViewSetGroup):
     menu_label = "Crowdfunds"
     menu_icon = "pick"
@@ -327,6 +380,7 @@ class CrowdfundViewSetGroup(ViewSetGroup):
         PermissibilityCheckViewSet("crowdfund_checks"),
         CrowdfundUpdateViewSet("crowdfund_updates"),
         WebhookEventViewSet("crowdfund_events"),
+        ExpenseViewSet(),
     ]
 
 

@@ -319,6 +319,13 @@ PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
 FRAGMENT_CACHE_SECONDS = env.int("FRAGMENT_CACHE_SECONDS", default=600)
 # Models (besides pages and site settings) whose changes purge the page cache.
 PAGE_CACHE_PURGE_ON = ["cms.Party", "cms.Author", "cms.ImprintSettings", "stories.Place"]
+# Crowdfund spending and offline giving; a receipt made private drops the page linking it.
+PAGE_CACHE_PURGE_ON += [
+    "crowdfund.Expense",
+    "crowdfund.OfflineGivingSettings",
+    "wagtaildocs.Document",
+    "wagtailcore.CollectionViewRestriction",
+]
 
 # --- Public forms ----------------------------------------------------------------
 RATELIMIT_VIEW = "cms.views.rate_limited"
@@ -361,6 +368,8 @@ STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 # An accepted Stripe event still unapplied after this long is shown to moderators in the
 # admin (a dashboard panel and a banner on the inbox) until it is applied.
 CROWDFUND_STUCK_EVENT_MINUTES = env.int("CROWDFUND_STUCK_EVENT_MINUTES", default=30)
+# How long the "manage your monthly gift" link in a receipt works (each receipt has a new one).
+CROWDFUND_PORTAL_LINK_DAYS = env.int("CROWDFUND_PORTAL_LINK_DAYS", default=60)
 # The reportable sum (donations in law over £7,500) is taken over any run of this many
 # days: 365 is the regulated period before a UK Parliamentary general election. Once the
 # dates of a regulated period are known, set both dates (YYYY-MM-DD, end exclusive) to

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from crowdfund import ledger
+from crowdfund import giving, ledger
 from crowdfund.models import FundingModel, Method
 from tests.crowdfund.conftest import make_crowdfund, make_donation
 
@@ -72,12 +72,17 @@ def test_an_amount_that_is_not_a_number_gets_a_plain_message(client, stripe_keys
 def test_thank_you_page_names_the_gift_for_its_own_session_only(client, home, crowdfund):
     donation = make_donation(crowdfund, amount_pence=2_500, stripe_checkout_session_id="cs_ab")
     other = make_crowdfund(home, slug="other")
+    session = client.session  # the visitor who started this checkout (views.start_checkout)
+    giving.remember_checkout(session, donation)
+    session.save()
     html = client.get(sub(crowdfund, "success") + "?session_id=cs_ab").content.decode()
     assert "Your gift of £25 to Build the hub is being confirmed" in html
     assert donation.email not in html and donation.name not in html
     elsewhere = client.get(sub(other, "success") + "?session_id=cs_ab").content.decode()
     assert "£25" not in elsewhere
-    assert "Your payment is being confirmed" in elsewhere
+    # Someone else's thank-you page claims nothing (issue 17): neutral thanks only.
+    assert "being confirmed." not in elsewhere
+    assert "Thank you for supporting" in elsewhere
     assert_csp_clean(html)
 
 

@@ -167,3 +167,96 @@ def test_the_check_itself_catches_a_serious_problem(transactional_db, axe_tab):
     )
     found = {violation["id"] for violation in serious_violations(axe_tab)}
     assert {"label", "image-alt"} <= found
+
+
+def giving_urls() -> dict[str, str]:
+    """The giving pages of issue 17: thank-you (neutral and the donor's own), the monthly
+    donor's portal page, its return page and a refused link."""
+    from crowdfund import giving
+    from crowdfund.models import Donation, Frequency, Method
+
+    crowdfund = CrowdfundPage.objects.live().get(slug="build-the-hub")
+    monthly = Donation.objects.create(
+        crowdfund=crowdfund,
+        amount_pence=1_000,
+        frequency=Frequency.MONTHLY,
+        method=Method.CARD,
+        name="Ada Lovelace",
+        email="ada@example.com",
+        stripe_checkout_session_id="cs_test_axe_monthly",
+        stripe_customer_id="cus_test_axe",
+    )
+    token = giving.portal_token(monthly)
+    thank_you = crowdfund.url + crowdfund.reverse_subpage("success")
+    return {
+        "thank-you": thank_you,
+        "thank-you-own": thank_you + "?session_id=cs_test_axe_monthly",
+        "portal": f"/crowdfund/monthly/{token}/",
+        "portal-return": f"/crowdfund/monthly/{token}/back/",
+        "portal-refused": "/crowdfund/monthly/not-a-real-link/",
+    }, monthly
+
+
+def remember_checkout_in_tab(tab, donation):
+    """The tab becomes the visitor who started the donation's checkout (its own session)."""
+    from django.conf import settings
+    from django.contrib.sessions.backends.cached_db import SessionStore
+
+    from crowdfund import giving
+
+    session = SessionStore()
+    giving.remember_checkout(session, donation)
+    session.save()
+    tab.goto("/")
+    tab.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": session.session_key,
+                "url": tab.evaluate("location.origin"),
+            }
+        ]
+    )
+
+
+def test_giving_pages_have_no_serious_accessibility_problems_at_390_and_1280(
+    demo, stripe_standin, axe_tab, screenshot
+):
+    urls, monthly = giving_urls()
+    urls = {**crowdfund_urls(), **urls}
+    remember_checkout_in_tab(axe_tab, monthly)
+    problems = {}
+    for width in (390, 1280):
+        axe_tab.set_viewport_size({"width": width, "height": 900})
+        for name, url in urls.items():
+            axe_tab.goto(url)
+            screenshot(axe_tab, f"{name}-{width}")
+            wide = axe_tab.evaluate("document.documentElement.scrollWidth")
+            if wide > width:
+                problems[f"{name}-{width}-width"] = f"{url}: {wide}px wide at {width}px"
+            found = serious_violations(axe_tab)
+            if found:
+                problems[f"{name}-{width}"] = f"{url}: {describe(found)}"
+    axe_tab.goto(urls["thank-you-own"])
+    expect(axe_tab.get_by_text("is being confirmed")).to_be_visible()
+    assert not problems, "\n".join(f"{name}: {text}" for name, text in problems.items())
+
+
+def test_crowdfund_without_card_payments_shows_offline_giving_accessibly(
+    demo, settings, axe_tab, screenshot
+):
+    settings.STRIPE_SECRET_KEY = ""
+    problems = {}
+    for width in (390, 1280):
+        axe_tab.set_viewport_size({"width": width, "height": 900})
+        for name, url in crowdfund_urls().items():
+            axe_tab.goto(url)
+            expect(axe_tab.get_by_text("Sort code").first).to_be_visible()
+            screenshot(axe_tab, f"no-cards-{name}-{width}")
+            wide = axe_tab.evaluate("document.documentElement.scrollWidth")
+            if wide > width:
+                problems[f"{name}-{width}-width"] = f"{url}: {wide}px wide at {width}px"
+            found = serious_violations(axe_tab)
+            if found:
+                problems[f"{name}-{width}"] = f"{url}: {describe(found)}"
+    assert not problems, "\n".join(f"{name}: {text}" for name, text in problems.items())
