@@ -1,7 +1,7 @@
 """Feeding `manifesto.ranking` from the database and storing its results on amendments.
 
 Every vote is *counted* (the amendment's agree / pass / disagree totals, and so Popular),
-but only votes cast once the voter's account was `scoring_min_account_age_days` old are
+but only votes cast once the voter's account was `min_account_age_days_to_count_in_scores` old are
 *scored* (common ground and bridging): two hundred accounts made yesterday cannot move the
 cross-party rankings. A sudden burst of such votes on one amendment is flagged on it
 (`Amendment.burst_flagged_at`, `Amendment.objects.flagged_for_bursts()`) for moderators.
@@ -37,7 +37,7 @@ BURST_RATIO = 5
 
 
 def _new_account_age(page: ManifestoPage) -> timedelta:
-    return timedelta(days=page.scoring_min_account_age_days)
+    return timedelta(days=page.min_account_age_days_to_count_in_scores)
 
 
 def scored_votes(page: ManifestoPage):

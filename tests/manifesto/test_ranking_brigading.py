@@ -73,8 +73,8 @@ def test_editors_can_set_the_minimum_age_to_zero_and_then_every_vote_is_scored(
     manifesto, one_party_amendment
 ):
     brigade(one_party_amendment)
-    manifesto.scoring_min_account_age_days = 0
-    manifesto.save(update_fields=["scoring_min_account_age_days"])
+    manifesto.min_account_age_days_to_count_in_scores = 0
+    manifesto.save(update_fields=["min_account_age_days_to_count_in_scores"])
     assert recomputed(one_party_amendment).common_ground_score > 0.5
 
 
