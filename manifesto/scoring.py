@@ -467,6 +467,11 @@ UNNEST_UPDATE_SQL = """
     ) AS v(id, popular_score, common_ground_score, common_ground_detail,
            bridging_score, bridging_detail, burst_flagged_at, burst_votes)
     WHERE a.id = v.id
+      AND (a.popular_score, a.common_ground_score, a.common_ground_detail, a.bridging_score,
+           a.bridging_detail, a.burst_flagged_at, a.burst_votes)
+          IS DISTINCT FROM
+          (v.popular_score, v.common_ground_score, v.common_ground_detail, v.bridging_score,
+           v.bridging_detail, v.burst_flagged_at, v.burst_votes)
 """
 
 
@@ -474,7 +479,9 @@ def save_scores(amendments: list[Amendment]) -> None:
     """Write every amendment's scores at once.
 
     On PostgreSQL one UPDATE ... FROM unnest(arrays): eight parameters however many rows,
-    where an UPDATE per row took most of the recompute's time at 10,000 amendments.
+    where an UPDATE per row took most of the recompute's time at 10,000 amendments. Rows
+    whose scores did not change are not written (each write of a row touches every index
+    of the table, the score indexes included).
     Elsewhere (SQLite) Django's bulk_update.
     """
     if connection.vendor != "postgresql":
