@@ -277,7 +277,8 @@ class _Side:
         self.own = own[order]
         self.other = other[order]
         self.ratings = ratings[order]
-        self.counts = np.bincount(own, minlength=n).astype(float)
+        self.run_lengths = np.bincount(own, minlength=n)
+        self.counts = self.run_lengths.astype(float)
         self.starts = np.concatenate([[0], np.cumsum(self.counts)[:-1]]).astype(np.intp)
         self.rating_sums = np.add.reduceat(self.ratings, self.starts)
 
@@ -297,15 +298,20 @@ class _Side:
         b2 = np.add.reduceat(f * (self.ratings - b), self.starts) - mu * s12
         det = s11 * s22 - s12 * s12
         self.other_factor_sums = s12  # kept for the mean's update
+        self.other_per_vote = (b, f)  # kept for the squared error
         return (s22 * b1 - s12 * b2) / det, (s11 * b2 - s12 * b1) / det
 
-    def squared_error(self, mu, own_b, own_f, other_b, other_f) -> float:
+    def squared_error(self, mu, own_b, own_f) -> float:
+        """The sum of squared residuals with these parameters for this side's entities and
+        the other side's parameters of the last `solve` (already gathered per vote; this
+        side's are repeated along the sorted runs, with no scattered reads)."""
+        other_b, other_f = self.other_per_vote
         residual = (
             self.ratings
             - mu
-            - own_b[self.own]
-            - other_b[self.other]
-            - own_f[self.own] * other_f[self.other]
+            - np.repeat(own_b, self.run_lengths)
+            - other_b
+            - np.repeat(own_f, self.run_lengths) * other_f
         )
         return float(residual @ residual)
 
@@ -378,7 +384,7 @@ def fit_bridging(
             + np.dot(i_f, by_item.other_factor_sums)
         )
         mu = float((by_item.rating_sums.sum() - predicted) / n)
-        loss = by_item.squared_error(mu, i_b, i_f, r_b, r_f) + sum(
+        loss = by_item.squared_error(mu, i_b, i_f) + sum(
             lam * float(v @ v) for lam, v in zip(lambdas, (r_b, r_f, i_b, i_f), strict=True)
         )
         return r_b, r_f, i_b, i_f, mu, loss
