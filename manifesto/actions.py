@@ -47,10 +47,12 @@ def propose(page: ManifestoPage, clause: Clause, author, kind: str, text: str, r
 
 
 def check_vote_limits(page: ManifestoPage, voter, is_new_vote: bool) -> None:
-    if page.min_account_age_days and voter.date_joined > timezone.now() - timedelta(
-        days=page.min_account_age_days
+    if page.min_account_age_days_to_vote and voter.date_joined > timezone.now() - timedelta(
+        days=page.min_account_age_days_to_vote
     ):
-        raise VoteRefused(f"Accounts can vote once they are {page.min_account_age_days} days old.")
+        raise VoteRefused(
+            f"Accounts can vote once they are {page.min_account_age_days_to_vote} days old."
+        )
     if is_new_vote and page.votes_per_day:
         since = timezone.now() - timedelta(days=1)
         today = Vote.objects.filter(

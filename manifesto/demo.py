@@ -271,8 +271,9 @@ def _load_naming(home, voters) -> ManifestoPage:
         "name-the-campaign",
         title="What should we call the campaign?",
         is_consultation=True,
-        introduction="One question, the same machinery: the current working name is below. "
-        "Propose another name as an amendment, and vote on the suggestions.",
+        introduction="The campaign needs a name everyone can stand behind. The working name "
+        "is below: suggest a better one, and vote on the names others have suggested. The "
+        "results show which names have support across every party.",
     )
     if not created:
         return page

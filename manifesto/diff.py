@@ -16,7 +16,6 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.utils.html import escape
-from merge3 import Merge3
 
 TOKEN = re.compile(r"\S+|\s+")
 
@@ -122,19 +121,110 @@ class MergeConflict(Exception):
         super().__init__(f"{len(regions)} conflicting region(s)")
 
 
+@dataclass(frozen=True)
+class _Hunk:
+    """One side's change of base tokens [start, end) into `text` (start == end: insertion)."""
+
+    start: int
+    end: int
+    text: str
+    side: str  # "ours" or "theirs"
+
+
+def _hunks(base_tokens: list[str], edited: str, side: str) -> list[_Hunk]:
+    return [
+        _Hunk(i1, i2, inserted, side)
+        for tag, i1, i2, inserted in make_diff("".join(base_tokens), edited)
+        if tag != "equal"
+    ]
+
+
+def _apply_hunks(base_tokens: list[str], start: int, end: int, hunks: list[_Hunk]) -> str:
+    """Base tokens [start, end) with these hunks (all inside that range, in order) applied."""
+    out, at = [], start
+    for hunk in hunks:
+        out.extend(base_tokens[at : hunk.start])
+        out.append(hunk.text)
+        at = hunk.end
+    out.extend(base_tokens[at:end])
+    return "".join(out)
+
+
+def _anchored(base_tokens: list[str], start: int, end: int, new_text: str) -> bool:
+    """Whether a change of base tokens [start, end) into `new_text` sits where it is: none of
+    the words it removes or adds is the nearest word before or after it, so no other
+    alignment of the same texts could put it a word to either side."""
+    before = words("".join(base_tokens[:start]))[-1:]
+    after = words("".join(base_tokens[end:]))[:1]
+    change = change_of("".join(base_tokens[start:end]), new_text)
+    changed = {word for word, _ in change.removed + change.added}
+    return not changed & set(before + after)
+
+
 def three_way(base: str, ours: str, theirs: str) -> str:
     """Merge two edits of the same base word by word; raise MergeConflict if they collide.
 
     `ours` is the new official text, `theirs` an open amendment written against `base`.
+
+    The merge is anchored on each side's own changes: each side's diff against the base is
+    a list of hunks (base tokens [start, end) -> new text). Hunks of the two sides that
+    overlap or touch form one region; a region one side alone changed takes that side's
+    change, a region both changed to the same words takes it once, and any other region
+    is a conflict. Everything outside the hunks is the base, token for token.
+
+    A region both sides changed alike is the one place a word could be lost: with repeated
+    words two different edits can look alike to a diff ("delete one of five 'fair'" lines
+    up with any of the five), so what looks like one shared change may be two. A shared
+    region is trusted only when it is anchored: none of the words it adds or removes is
+    the word just before or after it, so it could not have been lined up one word to
+    either side. An unanchored shared region is a conflict for the author to resolve (a
+    rare case), never a silent loss of a word, unless the result is `ours` itself (the new
+    text already makes the amendment's whole change: a duplicate). So every clean merge
+    that does not share a region takes out of `ours` and puts into it exactly the words
+    `theirs` takes out of and puts into `base`.
     """
-    merger = Merge3(tokenize(base), tokenize(ours), tokenize(theirs))
-    merged, conflicts = [], []
-    for group in merger.merge_groups():
-        if group[0] == "conflict":
-            _, base_part, ours_part, theirs_part = group
-            conflicts.append(("".join(base_part), "".join(ours_part), "".join(theirs_part)))
+    base_tokens = tokenize(base)
+    hunks = sorted(
+        _hunks(base_tokens, ours, "ours") + _hunks(base_tokens, theirs, "theirs"),
+        key=lambda hunk: (hunk.start, hunk.end),
+    )
+    regions: list[list[_Hunk]] = []
+    region_end = -1
+    for hunk in hunks:
+        # Touching counts as colliding (as in ChangedSpan.overlaps): two changes with no
+        # unchanged token between them are one change of that stretch of text.
+        if regions and hunk.start <= region_end:
+            regions[-1].append(hunk)
+            region_end = max(region_end, hunk.end)
         else:
-            merged.extend(group[1])
+            regions.append([hunk])
+            region_end = hunk.end
+    merged, conflicts, unanchored, at = [], [], [], 0
+    for region in regions:
+        start = min(hunk.start for hunk in region)
+        end = max(hunk.end for hunk in region)
+        merged.extend(base_tokens[at:start])
+        at = end
+        sides = {hunk.side for hunk in region}
+        ours_part = _apply_hunks(base_tokens, start, end, [h for h in region if h.side == "ours"])
+        if len(sides) == 1:
+            merged.append(
+                ours_part if sides == {"ours"} else _apply_hunks(base_tokens, start, end, region)
+            )
+            continue
+        theirs_part = _apply_hunks(
+            base_tokens, start, end, [h for h in region if h.side == "theirs"]
+        )
+        if ours_part == theirs_part:
+            merged.append(ours_part)
+            if not _anchored(base_tokens, start, end, ours_part):
+                unanchored.append(("".join(base_tokens[start:end]), ours_part, theirs_part))
+        else:
+            conflicts.append(("".join(base_tokens[start:end]), ours_part, theirs_part))
+    merged.extend(base_tokens[at:])
     if conflicts:
         raise MergeConflict(conflicts)
-    return "".join(merged)
+    result = "".join(merged)
+    if unanchored and result != ours:
+        raise MergeConflict(unanchored)
+    return result

@@ -81,6 +81,13 @@ class ReportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
+    def __init__(self, *args, words=None, **kwargs):
+        """`words`: the page's vocabulary (`vocabulary.words_for`), so a consultation asks about a
+        suggestion, not an amendment."""
+        super().__init__(*args, **kwargs)
+        if words:
+            self.fields["reason"].label = f"What is wrong with this {words['item']}?"
+
 
 class StatusForm(forms.Form):
     """A moderator's decision on one amendment."""

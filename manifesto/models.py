@@ -61,8 +61,11 @@ class ManifestoPage(RoutablePageMixin, BasePage):
         help_text="Moderators publish each amendment before others can see it. "
         "Untick to publish amendments at once.",
     )
-    min_account_age_days = models.PositiveSmallIntegerField(
-        default=0, help_text="Accounts younger than this many days cannot vote (0: no minimum)."
+    min_account_age_days_to_vote = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Refuses votes: accounts younger than this many days cannot vote at all "
+        "(0: no minimum). To let new accounts vote but keep them out of the rankings, use "
+        "the minimum account age to count in scores instead.",
     )
     votes_per_day = models.PositiveIntegerField(
         null=True, blank=True, help_text="Optional cap on new votes per supporter per day."
@@ -86,11 +89,11 @@ class ManifestoPage(RoutablePageMixin, BasePage):
         help_text="Scores resting on fewer scored votes than this are marked early "
         "(too few votes to be trusted yet).",
     )
-    scoring_min_account_age_days = models.PositiveSmallIntegerField(
+    min_account_age_days_to_count_in_scores = models.PositiveSmallIntegerField(
         default=7,
-        help_text="Votes cast by accounts younger than this many days are counted in the "
-        "totals but not used in the common ground and bridging scores (0: all are scored). "
-        "This resists brigading by newly made accounts.",
+        help_text="Leaves votes unscored: votes cast by accounts younger than this many days "
+        "are accepted and counted in the totals, but not used in the common ground and "
+        "bridging scores (0: all are scored). This resists brigading by newly made accounts.",
     )
 
     content_panels = [
@@ -108,7 +111,7 @@ class ManifestoPage(RoutablePageMixin, BasePage):
         MultiFieldPanel(
             [
                 FieldPanel("screening"),
-                FieldPanel("min_account_age_days"),
+                FieldPanel("min_account_age_days_to_vote"),
                 FieldPanel("votes_per_day"),
                 FieldPanel("report_threshold"),
             ],
@@ -116,7 +119,7 @@ class ManifestoPage(RoutablePageMixin, BasePage):
         ),
         MultiFieldPanel(
             [
-                FieldPanel("scoring_min_account_age_days"),
+                FieldPanel("min_account_age_days_to_count_in_scores"),
                 FieldPanel("common_ground_min_votes_per_party"),
                 FieldPanel("bridging_min_votes_per_voter"),
                 FieldPanel("bridging_min_votes_per_amendment"),

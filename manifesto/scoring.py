@@ -1,22 +1,26 @@
 """Feeding `manifesto.ranking` from the database and storing its results on amendments.
 
 Every vote is *counted* (the amendment's agree / pass / disagree totals, and so Popular),
-but only votes cast once the voter's account was `scoring_min_account_age_days` old are
+but only votes cast once the voter's account was `min_account_age_days_to_count_in_scores` old are
 *scored* (common ground and bridging): two hundred accounts made yesterday cannot move the
 cross-party rankings. A sudden burst of such votes on one amendment is flagged on it
 (`Amendment.burst_flagged_at`, `Amendment.objects.flagged_for_bursts()`) for moderators.
 """
 
+import hashlib
 import json
 import statistics
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import numpy as np
 from django.db import connection
-from django.db.models import Case, Count, F, FloatField, Q, Value, When
+from django.db.models import Case, Count, F, Q, Value, When
 from django.utils import timezone
+from psycopg import sql
 
+from cms.models import Party
 from manifesto import ranking
 from manifesto.models import (
     OPEN_STATUSES,
@@ -37,7 +41,7 @@ BURST_RATIO = 5
 
 
 def _new_account_age(page: ManifestoPage) -> timedelta:
-    return timedelta(days=page.scoring_min_account_age_days)
+    return timedelta(days=page.min_account_age_days_to_count_in_scores)
 
 
 def scored_votes(page: ManifestoPage):
@@ -51,59 +55,174 @@ def scored_votes(page: ManifestoPage):
     return votes
 
 
-def party_counts(page: ManifestoPage) -> dict[int, dict[str, ranking.GroupVotes]]:
-    """amendment id -> group name -> its scored votes, counted by the database.
+# Rating codes in the vote arrays, and what the bridging model reads them as.
+DISAGREE_CODE, PASS_CODE, AGREE_CODE = 0, 1, 2
+RATING_OF_CODE = np.array([0.0, 0.5, 1.0])
+
+
+@dataclass
+class VoteArrays:
+    """A manifesto's scored votes as parallel numpy arrays, one entry per vote."""
+
+    voters: np.ndarray  # voter (user) id
+    amendments: np.ndarray  # amendment id
+    parties: np.ndarray  # the voter's party id, 0 for none declared
+    codes: np.ndarray  # DISAGREE_CODE, PASS_CODE or AGREE_CODE
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def ratings(self) -> np.ndarray:
+        return RATING_OF_CODE[self.codes]
+
+
+# One row of PostgreSQL's binary COPY format for (bigint, bigint, bigint, smallint): a field
+# count, then each field's length and value, all big-endian. Fixed width, so the whole
+# answer is one numpy array with no Python object per vote.
+_COPY_ROW = np.dtype(
+    [
+        ("fields", ">i2"),
+        ("voter_length", ">i4"),
+        ("voter", ">i8"),
+        ("amendment_length", ">i4"),
+        ("amendment", ">i8"),
+        ("party_length", ">i4"),
+        ("party", ">i8"),
+        ("code_length", ">i4"),
+        ("code", ">i2"),
+    ]
+)
+_COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+
+
+def _copy_vote_arrays(page: ManifestoPage, age: timedelta) -> VoteArrays:
+    """PostgreSQL: the scored votes by one binary COPY, read straight into numpy."""
+    user = Vote._meta.get_field("voter").related_model
+    query = sql.SQL(
+        """
+        COPY (
+          SELECT v.voter_id, v.amendment_id, COALESCE(u.party_id, 0),
+                 (CASE v.choice WHEN {agree} THEN {agree_code}
+                                WHEN {pass_} THEN {pass_code}
+                                ELSE {disagree_code} END)::smallint
+          FROM {vote} v
+          JOIN {amendment} a ON a.id = v.amendment_id
+          JOIN {user} u ON u.id = v.voter_id
+          WHERE a.page_id = {page}
+            AND v.updated_at >= u.date_joined + make_interval(secs => {seconds})
+        ) TO STDOUT (FORMAT binary)
+        """
+    ).format(
+        agree=sql.Literal(str(VoteChoice.AGREE)),
+        pass_=sql.Literal(str(VoteChoice.PASS)),
+        agree_code=sql.Literal(AGREE_CODE),
+        pass_code=sql.Literal(PASS_CODE),
+        disagree_code=sql.Literal(DISAGREE_CODE),
+        vote=sql.Identifier(Vote._meta.db_table),
+        amendment=sql.Identifier(Amendment._meta.db_table),
+        user=sql.Identifier(user._meta.db_table),
+        page=sql.Literal(int(page.pk)),
+        seconds=sql.Literal(int(age.total_seconds())),
+    )
+    with connection.cursor() as cursor, cursor.copy(query) as copy:
+        data = b"".join(bytes(block) for block in copy)
+    if not data.startswith(_COPY_SIGNATURE):
+        raise ValueError("not a PostgreSQL binary COPY answer")
+    extension = int.from_bytes(data[15:19], "big")
+    body = data[19 + extension : -2]  # the trailer is a field count of -1
+    rows = np.frombuffer(body, dtype=_COPY_ROW)
+    return VoteArrays(
+        rows["voter"].astype(np.int64),
+        rows["amendment"].astype(np.int64),
+        rows["party"].astype(np.int64),
+        rows["code"].astype(np.int8),
+    )
+
+
+def scored_vote_arrays(page: ManifestoPage) -> VoteArrays:
+    """The votes `scored_votes` selects, as arrays: one read for all three rankings."""
+    age = _new_account_age(page)
+    if connection.vendor == "postgresql":
+        return _copy_vote_arrays(page, age)
+    code = Case(
+        When(choice=VoteChoice.AGREE, then=Value(AGREE_CODE)),
+        When(choice=VoteChoice.PASS, then=Value(PASS_CODE)),
+        default=Value(DISAGREE_CODE),
+    )
+    rows = list(
+        scored_votes(page)
+        .annotate(code=code)
+        .values_list("voter_id", "amendment_id", "voter__party_id", "code")
+        .order_by()
+    )
+    table = np.array([[v, a, p or 0, c] for v, a, p, c in rows], dtype=np.int64).reshape(-1, 4)
+    return VoteArrays(table[:, 0], table[:, 1], table[:, 2], table[:, 3].astype(np.int8))
+
+
+def _groups_of_parties() -> dict[int, tuple[str, bool]]:
+    """party id (0: none declared) -> (group name, is it a party)."""
+    groups = {0: (NO_PARTY, False)}
+    for pk, name, is_party in Party.objects.values_list("pk", "name", "is_party"):
+        if not is_party and name.lower() in ("no party", "none"):
+            groups[pk] = (NO_PARTY, False)
+        else:
+            groups[pk] = (name, bool(is_party))
+    return groups
+
+
+def party_counts(
+    page: ManifestoPage, votes: VoteArrays | None = None
+) -> dict[int, dict[str, ranking.GroupVotes]]:
+    """amendment id -> group name -> its scored votes.
 
     Supporters who declared no party, or the "No party" entry, are one group, "No party";
     entries that are not parties ("Other") are groups of their own; neither ever counts as
-    a party.
+    a party. Counted with numpy over the vote arrays (pass them to reuse one read).
     """
-    rows = (
-        scored_votes(page)
-        .values("amendment_id", "voter__party__name", "voter__party__is_party")
-        .annotate(
-            agree=Count("pk", filter=Q(choice=VoteChoice.AGREE)),
-            disagree=Count("pk", filter=Q(choice=VoteChoice.DISAGREE)),
-            passes=Count("pk", filter=Q(choice=VoteChoice.PASS)),
-        )
-        .order_by()
+    votes = scored_vote_arrays(page) if votes is None else votes
+    if not len(votes):
+        return {}
+    groups = _groups_of_parties()
+    names = sorted({name for name, _ in groups.values()})
+    is_party = dict(groups.values())
+    group_of_party = {pk: names.index(name) for pk, (name, _) in groups.items()}
+    party_ids, party_index = np.unique(votes.parties, return_inverse=True)
+    group_index = np.array(
+        [group_of_party.get(int(pk), names.index(NO_PARTY)) for pk in party_ids], dtype=np.int64
+    )[party_index]
+    amendment_ids, amendment_index = np.unique(votes.amendments, return_inverse=True)
+    cell = (amendment_index * len(names) + group_index) * 3 + votes.codes
+    counts = np.bincount(cell, minlength=len(amendment_ids) * len(names) * 3).reshape(
+        len(amendment_ids), len(names), 3
     )
     result: dict[int, dict[str, ranking.GroupVotes]] = {}
-    for row in rows:
-        name, is_party = row["voter__party__name"], bool(row["voter__party__is_party"])
-        if name is None or (not is_party and name.lower() in ("no party", "none")):
-            name, is_party = NO_PARTY, False
-        groups = result.setdefault(row["amendment_id"], {})
-        previous = groups.get(name, ranking.GroupVotes(is_party=is_party))
-        groups[name] = ranking.GroupVotes(
-            previous.agree + row["agree"],
-            previous.disagree + row["disagree"],
-            previous.passes + row["passes"],
-            is_party,
+    for a, g in zip(*np.nonzero(counts.sum(axis=2)), strict=True):
+        disagree, passes, agree = (int(n) for n in counts[a, g])
+        name = names[g]
+        result.setdefault(int(amendment_ids[a]), {})[name] = ranking.GroupVotes(
+            agree, disagree, passes, is_party[name]
         )
     return result
 
 
-def bridging_fit(page: ManifestoPage) -> ranking.BridgingFit | None:
-    """The latent model over the manifesto's scored votes (agree 1, pass 0.5, disagree 0)."""
-    code = Case(
-        When(choice=VoteChoice.AGREE, then=Value(1.0)),
-        When(choice=VoteChoice.PASS, then=Value(0.5)),
-        default=Value(0.0),
-        output_field=FloatField(),
-    )
-    rows = list(
-        scored_votes(page).annotate(rating=code).values_list("voter_id", "amendment_id", "rating")
-    )
-    if not rows:
+def bridging_fit(
+    page: ManifestoPage, votes: VoteArrays | None = None, warm_start=None
+) -> ranking.BridgingFit | None:
+    """The latent model over the manifesto's scored votes (agree 1, pass 0.5, disagree 0).
+
+    `warm_start`: (amendment ids, intercepts, factors) saved by the previous recompute,
+    which the fit starts from (it converges to the same result from any start).
+    """
+    votes = scored_vote_arrays(page) if votes is None else votes
+    if not len(votes):
         return None
-    table = np.array(rows, dtype=float)
     return ranking.fit_bridging(
-        table[:, 0].astype(np.int64),
-        table[:, 1].astype(np.int64),
-        table[:, 2],
+        votes.voters,
+        votes.amendments,
+        votes.ratings(),
         min_votes_per_rater=page.bridging_min_votes_per_voter,
         min_votes_per_item=page.bridging_min_votes_per_amendment,
+        warm_start=warm_start,
     )
 
 
@@ -167,6 +286,10 @@ class RecomputeResult:
     bridging_iterations: int
     bridging_final_change: float
     bridging_converged: bool
+    scored_votes: int = 0
+    bridging_warm_start: bool = False
+    bridging_reused: bool = False  # the scored votes had not changed: no refit
+    timings: dict = field(default_factory=dict)  # stage -> seconds
 
 
 SCORE_FIELDS = [
@@ -180,13 +303,61 @@ SCORE_FIELDS = [
 ]
 
 
+def fit_fingerprint(page: ManifestoPage, votes: VoteArrays) -> str:
+    """A digest of exactly what the bridging fit reads: every scored (voter, amendment,
+    choice), in any order, and the settings and model it is fitted with."""
+    mix = [np.uint64(k) for k in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9)]
+    with np.errstate(over="ignore"):
+        row = (
+            votes.voters.astype(np.uint64) * mix[0]
+            ^ votes.amendments.astype(np.uint64) * mix[1]
+            ^ (votes.codes.astype(np.uint64) + np.uint64(1)) * mix[2]
+        )
+        row ^= row >> np.uint64(31)
+        row *= np.uint64(0xBF58476D1CE4E5B9)
+        row ^= row >> np.uint64(29)
+        total = int(row.sum(dtype=np.uint64))
+    described = (
+        len(votes),
+        total,
+        page.bridging_min_votes_per_voter,
+        page.bridging_min_votes_per_amendment,
+        page.ranking_early_votes,
+        ranking.BRIDGING_MODEL,
+    )
+    return hashlib.blake2b(repr(described).encode(), digest_size=16).hexdigest()
+
+
+def _saved_factors(amendments) -> tuple | None:
+    """(amendment ids, intercepts, factors) of the last bridging fit, to start the next one."""
+    saved = [
+        (a.pk, a.bridging_detail["intercept"], a.bridging_detail["factor"])
+        for a in amendments
+        if (a.bridging_detail or {}).get("factor") is not None
+    ]
+    if not saved:
+        return None
+    table = np.array(saved, dtype=float)
+    return table[:, 0].astype(np.int64), table[:, 1], table[:, 2]
+
+
 def recompute_page_rankings(page: ManifestoPage) -> RecomputeResult:
-    """Recompute and store all three scores for every amendment of a manifesto."""
+    """Recompute and store all three scores for every amendment of a manifesto.
+
+    The scored votes are read once (one binary COPY on PostgreSQL) and feed both common
+    ground and bridging; the bridging fit starts from the factors the previous recompute
+    saved; every score is written in one statement.
+    """
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(label):
+        nonlocal clock
+        now_ = time.perf_counter()
+        timings[label] = now_ - clock
+        clock = now_
+
     now = timezone.now()
-    by_party = party_counts(page)
-    fit = bridging_fit(page)
-    bridging = fit.item_scores() if fit else {}
-    bursts = new_account_bursts(page, now)
     amendments = list(
         Amendment.objects.filter(page=page).only(
             "pk",
@@ -199,8 +370,27 @@ def recompute_page_rankings(page: ManifestoPage) -> RecomputeResult:
             "pass_count",
             "burst_flagged_at",
             "burst_votes",
+            "bridging_score",
+            "bridging_detail",
         )
     )
+    warm_start = _saved_factors(amendments)
+    votes = scored_vote_arrays(page)
+    lap("read amendments and scored votes")
+    by_party = party_counts(page, votes)
+    lap("count votes per party")
+    fingerprint = fit_fingerprint(page, votes)
+    # The same scored votes and settings as the saved fit: its scores stand as they are
+    # (the fit depends on its start only within its tolerance, so a refit would move
+    # them in the last digits for nothing).
+    reuse = bool(amendments) and all(
+        (a.bridging_detail or {}).get("fit") == fingerprint for a in amendments
+    )
+    fit = None if reuse else bridging_fit(page, votes, warm_start=warm_start)
+    bridging = fit.item_scores() if fit else {}
+    lap("bridging fit")
+    bursts = new_account_bursts(page, now)
+    lap("find bursts")
     early_votes = page.ranking_early_votes
     for amendment in amendments:
         amendment.popular_score = ranking.wilson_lower_bound(
@@ -218,7 +408,9 @@ def recompute_page_rankings(page: ManifestoPage) -> RecomputeResult:
             "early": cg.early,
         }
         scored = bridging.get(amendment.pk)
-        if scored is not None:
+        if reuse:
+            pass
+        elif scored is not None:
             amendment.bridging_score = scored.score
             amendment.bridging_detail = {
                 "intercept": scored.intercept,
@@ -226,6 +418,7 @@ def recompute_page_rankings(page: ManifestoPage) -> RecomputeResult:
                 "votes": scored.votes,
                 "early": scored.votes < early_votes,
                 "explanation": bridging_explanation(scored.score),
+                "fit": fingerprint,
             }
         else:
             amendment.bridging_score = None
@@ -237,17 +430,25 @@ def recompute_page_rankings(page: ManifestoPage) -> RecomputeResult:
                 "explanation": f"Needs {page.bridging_min_votes_per_amendment} votes from "
                 f"voters with {page.bridging_min_votes_per_voter} or more votes each before "
                 "the bridging model scores it.",
+                "fit": fingerprint,
             }
         if amendment.pk in bursts:
             amendment.burst_flagged_at = amendment.burst_flagged_at or now
             amendment.burst_votes = max(amendment.burst_votes, bursts[amendment.pk])
+    lap("popular and common ground")
     save_scores(amendments)
+    lap("save scores")
     store_leading_amendments(page, amendments)
+    lap("store leading amendments")
     return RecomputeResult(
         len(amendments),
         fit.iterations if fit else 0,
         fit.final_change if fit else 0.0,
         fit.converged if fit else True,
+        scored_votes=len(votes),
+        bridging_warm_start=fit is not None and warm_start is not None,
+        bridging_reused=reuse,
+        timings=timings,
     )
 
 
@@ -266,6 +467,11 @@ UNNEST_UPDATE_SQL = """
     ) AS v(id, popular_score, common_ground_score, common_ground_detail,
            bridging_score, bridging_detail, burst_flagged_at, burst_votes)
     WHERE a.id = v.id
+      AND (a.popular_score, a.common_ground_score, a.common_ground_detail, a.bridging_score,
+           a.bridging_detail, a.burst_flagged_at, a.burst_votes)
+          IS DISTINCT FROM
+          (v.popular_score, v.common_ground_score, v.common_ground_detail, v.bridging_score,
+           v.bridging_detail, v.burst_flagged_at, v.burst_votes)
 """
 
 
@@ -273,7 +479,9 @@ def save_scores(amendments: list[Amendment]) -> None:
     """Write every amendment's scores at once.
 
     On PostgreSQL one UPDATE ... FROM unnest(arrays): eight parameters however many rows,
-    where an UPDATE per row took most of the recompute's time at 10,000 amendments.
+    where an UPDATE per row took most of the recompute's time at 10,000 amendments. Rows
+    whose scores did not change are not written (each write of a row touches every index
+    of the table, the score indexes included).
     Elsewhere (SQLite) Django's bulk_update.
     """
     if connection.vendor != "postgresql":

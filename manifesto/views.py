@@ -380,7 +380,7 @@ def amendment_view(request, page, pk, comment_form=None, report_form=None):
             party_groups=sorted(groups.items()),
             collisions=Amendment.objects.filter(pk__in=collisions).only("pk", "text"),
             comment_form=comment_form or CommentForm(),
-            report_form=report_form or ReportForm(),
+            report_form=report_form or ReportForm(words=words_for(page.is_consultation)),
             update_form=UpdateAmendmentForm(initial={"text": amendment.clause.text}),
             can_vote=can(user, "vote", page, amendment) and amendment.status in OPEN_STATUSES,
             can_discuss=can(user, "discuss", page, amendment),
@@ -514,7 +514,7 @@ def comment_view(request, page, pk):
 def report_view(request, page, pk):
     amendment = _amendment_or_404(request, page, pk)
     _require(request, "report", page, amendment)
-    form = ReportForm(request.POST)
+    form = ReportForm(request.POST, words=words_for(page.is_consultation))
     if not form.is_valid():
         return amendment_view(request, page, pk, report_form=form)
     if actions.report(amendment, request.user, form.cleaned_data["reason"]):

@@ -43,7 +43,7 @@ VOCABULARIES = {
         "items": "suggestions",
         "Item": "Suggestion",
         "Items": "Suggestions",
-        "propose": "Make a suggestion",
+        "propose": "Suggest a name",
         "propose_button": "Send my suggestion",
         "your_text": "Your suggestion",
         "none_yet": "No suggestions yet: be the first.",

@@ -73,8 +73,8 @@ def test_editors_can_set_the_minimum_age_to_zero_and_then_every_vote_is_scored(
     manifesto, one_party_amendment
 ):
     brigade(one_party_amendment)
-    manifesto.scoring_min_account_age_days = 0
-    manifesto.save(update_fields=["scoring_min_account_age_days"])
+    manifesto.min_account_age_days_to_count_in_scores = 0
+    manifesto.save(update_fields=["min_account_age_days_to_count_in_scores"])
     assert recomputed(one_party_amendment).common_ground_score > 0.5
 
 
@@ -167,3 +167,80 @@ def test_stored_details_keep_the_shape_the_pages_read(one_party_amendment):
     assert (labour["agree"], labour["pass"], labour["disagree"]) == (2, 6, 8)
     assert isinstance(labour["lower_bound"], float) and labour["counted"] is True
     assert set(amendment.bridging_detail) >= {"intercept", "factor", "explanation", "early"}
+
+
+def test_the_vote_arrays_hold_exactly_the_scored_votes_with_voter_party_and_choice(
+    manifesto, one_party_amendment
+):
+    """The one read the recompute makes (a binary COPY on PostgreSQL, the ORM on SQLite)
+    holds each scored vote once, with its voter's party and its choice; new accounts'
+    votes are not in it."""
+    from cms.models import User
+    from manifesto.scoring import (
+        AGREE_CODE,
+        DISAGREE_CODE,
+        PASS_CODE,
+        scored_vote_arrays,
+        scored_votes,
+    )
+
+    brigade(one_party_amendment, count=25)
+    cast_vote(one_party_amendment, person("shrug@example.com", "labour"), "pass")
+    cast_vote(one_party_amendment, person("nobody@example.com", None), "disagree")
+    codes = {"agree": AGREE_CODE, "pass": PASS_CODE, "disagree": DISAGREE_CODE}
+    party_of = dict(User.objects.values_list("pk", "party_id"))
+    expected = sorted(
+        (voter, amendment, party_of[voter] or 0, codes[choice])
+        for voter, amendment, choice in scored_votes(manifesto).values_list(
+            "voter_id", "amendment_id", "choice"
+        )
+    )
+    arrays = scored_vote_arrays(manifesto)
+    got = sorted(
+        zip(
+            arrays.voters.tolist(),
+            arrays.amendments.tolist(),
+            arrays.parties.tolist(),
+            arrays.codes.tolist(),
+            strict=True,
+        )
+    )
+    assert got == expected
+    assert len(got) == 30 + 40 + 2  # the 25 new accounts are not scored
+    assert {row[3] for row in got} == {AGREE_CODE, PASS_CODE, DISAGREE_CODE}
+    assert (0 in {row[2] for row in got}) is True  # no party declared
+
+
+def test_a_recompute_refits_from_the_saved_factors_only_when_scored_votes_changed(
+    manifesto, clause
+):
+    """The first fit starts cold; after a new scored vote the next starts from the saved
+    factors; with no scored vote changed (a new account's vote is not scored) the saved
+    bridging scores stand exactly as they were."""
+    from manifesto.scoring import recompute_page_rankings
+
+    manifesto.bridging_min_votes_per_amendment = 5
+    manifesto.save(update_fields=["bridging_min_votes_per_amendment"])
+    amendments = [
+        propose(manifesto, clause, None, "replace", f"Option {i}.", "Why.") for i in range(4)
+    ]
+    for i in range(24):
+        voter = person(f"v{i}@example.com", ["green", "labour"][i % 2])
+        for k, amendment in enumerate(amendments):
+            cast_vote(amendment, voter, "agree" if (i + k) % 3 else "disagree")
+    first = recompute_page_rankings(manifesto)
+    cast_vote(amendments[0], person("late@example.com", "labour"), "agree")
+    second = recompute_page_rankings(manifesto)
+    saved = dict(Amendment.objects.values_list("pk", "bridging_score"))
+    saved_detail = dict(Amendment.objects.values_list("pk", "bridging_detail"))
+    cast_vote(amendments[1], person("new@example.com", "snp", days_old=0), "agree")
+    third = recompute_page_rankings(manifesto)
+    assert (first.bridging_warm_start, first.bridging_reused) == (False, False)
+    assert first.bridging_iterations > 0 and first.bridging_converged
+    assert (second.bridging_warm_start, second.bridging_reused) == (True, False)
+    assert second.scored_votes == 97 and second.bridging_converged
+    assert (third.bridging_reused, third.bridging_iterations, third.scored_votes) == (True, 0, 97)
+    assert dict(Amendment.objects.values_list("pk", "bridging_score")) == saved
+    assert dict(Amendment.objects.values_list("pk", "bridging_detail")) == saved_detail
+    assert all(score is not None for score in saved.values())
+    assert {"read amendments and scored votes", "bridging fit", "save scores"} <= set(third.timings)

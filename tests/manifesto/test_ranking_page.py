@@ -3,7 +3,7 @@
 
 def test_how_ranking_works_is_linked_from_the_manifesto_and_shows_its_thresholds(client, manifesto):
     manifesto.common_ground_min_votes_per_party = 8
-    manifesto.scoring_min_account_age_days = 14
+    manifesto.min_account_age_days_to_count_in_scores = 14
     manifesto.save_revision().publish()
     assert f'href="{manifesto.url}how-ranking-works/"' in client.get(manifesto.url).content.decode()
     response = client.get(f"{manifesto.url}how-ranking-works/")
@@ -17,7 +17,7 @@ def test_how_ranking_works_is_linked_from_the_manifesto_and_shows_its_thresholds
 
 
 def test_with_no_minimum_age_the_page_says_every_vote_counts(client, manifesto):
-    manifesto.scoring_min_account_age_days = 0
+    manifesto.min_account_age_days_to_count_in_scores = 0
     manifesto.save_revision().publish()
     html = client.get(f"{manifesto.url}how-ranking-works/").content.decode()
     assert "every vote counts in every score" in html

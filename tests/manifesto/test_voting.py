@@ -31,7 +31,7 @@ def test_repeating_the_same_vote_changes_nothing(amendment, supporter):
 
 
 def test_minimum_account_age_refuses_new_accounts(amendment, supporter, manifesto):
-    manifesto.min_account_age_days = 7
+    manifesto.min_account_age_days_to_vote = 7
     manifesto.save()
     amendment.page.refresh_from_db()
     with pytest.raises(VoteRefused):
