@@ -278,11 +278,17 @@ def merge_preview_view(request, page_id):
         plan = plan_merge(page, chosen, request.user, note)
     except (MergeBlocked, actions.StatusChangeRefused) as error:
         blocked = error
+    numbers = describe.clause_numbers(page)
+    changes = [
+        (_change_label(change, numbers), change.before, change.after)
+        for change in (plan.clauses if plan else [])
+    ]
     return TemplateResponse(
         request,
         "manifesto/admin/merge_preview.html",
         {
             "page": page,
+            "changes": changes,
             "chosen": chosen,
             "weak": [a for a in chosen if has_little_support(a)],
             "little_support_votes": LITTLE_SUPPORT_AGREE_VOTES,
@@ -295,6 +301,14 @@ def merge_preview_view(request, page_id):
             "back": back,
         },
     )
+
+
+def _change_label(change, numbers) -> str:
+    section = f" ({change.clause.section})" if change.clause.section else ""
+    if change.inserted:
+        return f"A new clause{section}"
+    label = describe.clause_label(change.clause, numbers.get(change.clause.pk))
+    return f"{label}: deleted" if change.deleted else label
 
 
 def merge_message(result) -> str:

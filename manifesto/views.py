@@ -31,7 +31,7 @@ from manifesto.forms import (
     StatusForm,
     UpdateAmendmentForm,
 )
-from manifesto.merge import MergeBlocked, clean_note, collision_report, merge_amendments
+from manifesto.merge import clean_note, collision_report
 from manifesto.models import (
     OPEN_STATUSES,
     Amendment,
@@ -808,30 +808,23 @@ def status_view(request, page, pk):
 
 @require_POST
 def merge_view(request, page):
+    """The public moderation page's merge: never in one click, it goes to the admin's
+    preview of what the merge will change, where the moderator confirms (or not)."""
+    from django.urls import reverse
+
     _require(request, "merge", page)
     ids = [int(i) for i in request.POST.getlist("amendment") if is_row_id(i)]
-    amendments = list(
-        Amendment.objects.filter(page=page, pk__in=ids, status__in=OPEN_STATUSES).order_by(
-            "clause__position", "pk"
+    chosen = list(
+        Amendment.objects.filter(page=page, pk__in=ids, status__in=OPEN_STATUSES).values_list(
+            "pk", flat=True
         )
     )
-    if not amendments:
+    if not chosen:
         messages.error(request, "Choose at least one accepted amendment to merge.")
         return HttpResponseRedirect(f"{page.url}moderate/")
-    try:
-        result = merge_amendments(
-            page, amendments, request.user, clean_note(request.POST.get("note", ""))
-        )
-    except (MergeBlocked, actions.StatusChangeRefused) as blocked:
-        messages.error(request, f"Nothing merged: {blocked}")
-        return HttpResponseRedirect(f"{page.url}moderate/")
-    messages.success(
-        request,
-        f"Version {result.version.number} published: {len(result.merged)} merged, "
-        f"{len(result.rewritten)} rewritten cleanly, {len(result.reset)} rewritten with votes "
-        f"reset, {len(result.needs_update)} need updating.",
-    )
-    return HttpResponseRedirect(f"{page.url}history/")
+    query = urlencode({"amendment": chosen, "note": clean_note(request.POST.get("note", ""))}, True)
+    url = reverse("manifesto_merge_preview", args=[page.pk])
+    return HttpResponseRedirect(f"{url}?{query}", status=303)
 
 
 # --- Read-only JSON API -------------------------------------------------------------
