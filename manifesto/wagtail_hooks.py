@@ -23,6 +23,8 @@ from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from cms.dashboard import HOOK as WAITING_HOOK
+from cms.dashboard import Waiting
 from cms.moderation import ModerationStatus
 from cms.permission_policies import ReadOnlyPolicy
 from manifesto import actions, admin_views, describe, rules
@@ -381,3 +383,43 @@ def register_merge_menu_item():
     return MergeMenuItem(
         "Merge amendments", reverse("manifesto_merge_index"), icon_name="resubmit", order=251
     )
+
+
+@hooks.register(WAITING_HOOK)
+def manifesto_waiting(request):
+    """Amendments to screen, reported or flagged, and discussion to moderate (two queries)."""
+    if not request.user.has_perm("manifesto.change_amendment"):
+        return []
+    counts = admin_views.waiting_counts()
+    amendments = reverse("wagtailsnippets_manifesto_amendment:list")
+    comments = reverse("wagtailsnippets_manifesto_amendmentcomment:list")
+    return [
+        Waiting(
+            counts["to_screen"],
+            "amendment to screen",
+            "amendments to screen",
+            f"{amendments}?status=submitted",
+            10,
+        ),
+        Waiting(
+            counts["reported"],
+            "amendment reported by supporters",
+            "amendments reported by supporters",
+            f"{amendments}?reported=true",
+            20,
+        ),
+        Waiting(
+            counts["bursts"],
+            "amendment with a burst of votes from new accounts",
+            "amendments with a burst of votes from new accounts",
+            f"{amendments}?flagged=true",
+            25,
+        ),
+        Waiting(
+            counts["comments"],
+            "amendment comment awaiting moderation",
+            "amendment comments awaiting moderation",
+            f"{comments}?status=pending",
+            30,
+        ),
+    ]
