@@ -253,6 +253,12 @@ class ManifestoPage(RoutablePageMixin, BasePage):
 
         return views.export_amendment_book_csv(request, self)
 
+    @path("export/amendment-book/", name="export_amendment_book")
+    def export_amendment_book_route(self, request):
+        from manifesto import views
+
+        return views.export_amendment_book_pdf(request, self)
+
     @path("edit/", name="edit_text")
     def edit_text_route(self, request):
         from manifesto import views

@@ -716,6 +716,18 @@ def export_amendment_book_csv(request, page):
     return csv_response(f"{page.slug}-amendments.csv", amendment_book_rows(page))
 
 
+def export_amendment_book_pdf(request, page):
+    """The amendment book as a PDF with line numbers (`manifesto.book`)."""
+    from django.http import HttpResponse
+
+    from manifesto.book import build_pdf
+
+    _require(request, "view", page)
+    response = HttpResponse(build_pdf(page), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{page.slug}-amendment-book.pdf"'
+    return response
+
+
 def edit_text_view(request, page):
     """Editors change wording directly or add clauses; every save is a new version."""
     from manifesto.merge import apply_edits

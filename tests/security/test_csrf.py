@@ -352,6 +352,7 @@ READ_ONLY_ROUTES = {
     "ManifestoPage.clause_where_we_agree": "clause/{key}/where-we-agree/",
     "ManifestoPage.export_manifesto": "export/manifesto/",
     "ManifestoPage.export_amendments": "export/amendments/",
+    "ManifestoPage.export_amendment_book": "export/amendment-book/",
     "ManifestoPage.moderate": "moderate/",
     "ManifestoPage.api_clauses": "api/clauses/",
     "ManifestoPage.api_amendments": "api/amendments/",
