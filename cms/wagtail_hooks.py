@@ -1,7 +1,9 @@
 """Admin screens for what editors manage that is not a page, and reply moderation."""
 
 import django_filters
+from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import ngettext
 from wagtail import hooks
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
@@ -144,6 +146,11 @@ class SpamRepliesBulkAction(ModerateRepliesBulkAction):
 
 
 hooks.register("after_bulk_action", forget_users_after_bulk_action)
+
+
+@hooks.register("insert_global_admin_css")
+def cms_admin_css():
+    return format_html('<link rel="stylesheet" href="{}">', static("cms/admin.css"))
 
 
 @hooks.register("construct_homepage_panels")

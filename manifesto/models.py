@@ -563,7 +563,7 @@ class Amendment(models.Model):
         permissions = [("merge_amendment", "Can merge amendments into a new version")]
 
     def __str__(self):
-        return f"Amendment {self.pk} to clause {self.clause.key}"
+        return f"Amendment {self.pk}"  # lists say which clause and what changes (describe.py)
 
     def save(self, *args, **kwargs):
         """Save, but never write the counters or scores from a possibly stale instance.
