@@ -1,6 +1,9 @@
 """Admin screens for what editors manage that is not a page, and reply moderation."""
 
 import django_filters
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import ngettext
 from wagtail import hooks
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
@@ -10,6 +13,8 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from cms.auth_backends import forget_users_after_bulk_action
+from cms.dashboard import HOOK as WAITING_HOOK
+from cms.dashboard import Waiting, WaitingForModeratorsPanel, waiting_items
 from cms.models import Author, PageReply, Party
 from cms.moderation import ModerationStatus
 
@@ -141,3 +146,25 @@ class SpamRepliesBulkAction(ModerateRepliesBulkAction):
 
 
 hooks.register("after_bulk_action", forget_users_after_bulk_action)
+
+
+@hooks.register("insert_global_admin_css")
+def cms_admin_css():
+    return format_html('<link rel="stylesheet" href="{}">', static("cms/admin.css"))
+
+
+@hooks.register("construct_homepage_panels")
+def add_waiting_for_moderators_panel(request, panels):
+    """One panel for everything that awaits moderators (each app adds its own items)."""
+    items = waiting_items(request)
+    if items:
+        panels.append(WaitingForModeratorsPanel(items))
+
+
+@hooks.register(WAITING_HOOK)
+def replies_waiting(request):
+    if not request.user.has_perm("cms.moderate_replies"):
+        return []
+    url = reverse("wagtailsnippets_cms_pagereply:list") + "?status=pending"
+    count = PageReply.objects.pending().count()
+    return [Waiting(count, "reply awaiting moderation", "replies awaiting moderation", url, 40)]

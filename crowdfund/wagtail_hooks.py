@@ -28,6 +28,8 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from cms.dashboard import HOOK as WAITING_HOOK
+from cms.dashboard import Waiting
 from cms.permission_policies import NoDeletePolicy, ReadOnlyPolicy
 from crowdfund import ledger, stripe_events
 from crowdfund.models import (
@@ -497,3 +499,13 @@ def register_report_menu_item():
         icon_name="pick",
         order=700,
     )
+
+
+@hooks.register(WAITING_HOOK)
+def donation_checks_waiting(request):
+    """Permissibility checks still open (due 30 days after the money came in; one query)."""
+    if not request.user.has_perm("crowdfund.change_permissibilitycheck"):
+        return []
+    count = PermissibilityCheck.objects.filter(status=PermissibilityCheck.Status.OPEN).count()
+    url = reverse("crowdfund_checks:index") + "?status=open"
+    return [Waiting(count, "donation check to make", "donation checks to make", url, 60)]

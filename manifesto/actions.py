@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from cms.cache import purge_page_cache
 from manifesto import rules
+from manifesto.describe import clause_label, clause_numbers
 from manifesto.models import (
     COUNTER_FIELD,
     Amendment,
@@ -364,7 +365,7 @@ def notify_author(amendment: Amendment) -> None:
     lines = [
         f"Hello {author.public_name},",
         "",
-        f"Your amendment to clause {amendment.clause.key} of {page.title} "
+        f"Your amendment to {_clause_words(amendment)} of {page.title} "
         f"{STATUS_MESSAGES[amendment.status]}",
     ]
     if amendment.status_reason:
@@ -378,6 +379,12 @@ def notify_author(amendment: Amendment) -> None:
         None,
         [author.email],
     )
+
+
+def _clause_words(amendment: Amendment) -> str:
+    """ "clause 3 (Economy)": the number readers see on the site, not the clause's key."""
+    label = clause_label(amendment.clause, clause_numbers(amendment.page).get(amendment.clause_id))
+    return label[0].lower() + label[1:]
 
 
 def amendment_full_url(amendment: Amendment) -> str:

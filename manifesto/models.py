@@ -259,6 +259,12 @@ class ManifestoPage(RoutablePageMixin, BasePage):
 
         return views.export_amendment_book_csv(request, self)
 
+    @path("export/amendment-book/", name="export_amendment_book")
+    def export_amendment_book_route(self, request):
+        from manifesto import views
+
+        return views.export_amendment_book_pdf(request, self)
+
     @path("edit/", name="edit_text")
     def edit_text_route(self, request):
         from manifesto import views
@@ -563,7 +569,7 @@ class Amendment(models.Model):
         permissions = [("merge_amendment", "Can merge amendments into a new version")]
 
     def __str__(self):
-        return f"Amendment {self.pk} to clause {self.clause.key}"
+        return f"Amendment {self.pk}"  # lists say which clause and what changes (describe.py)
 
     def save(self, *args, **kwargs):
         """Save, but never write the counters or scores from a possibly stale instance.

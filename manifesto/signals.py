@@ -12,10 +12,13 @@ from django.dispatch import receiver
 from wagtail.models import Page
 
 from cms import sitewide
+from cms.cache import purge_page_cache
 from manifesto.models import (
     COUNTER_FIELD,
     Amendment,
+    AmendmentStatusChange,
     ManifestoPage,
+    ManifestoVersion,
     Vote,
     forget_live_manifesto_pages,
 )
@@ -39,6 +42,10 @@ def forget_cached_pages(**kwargs):
     forget_live_manifesto_pages(ManifestoPage.objects.values_list("pk", flat=True))
 
 
+# A new version or a decision on an amendment changes what the public pages and the
+# amendment book (PDF) show: drop the shared cached copies of pages at once.
+for _model in (ManifestoVersion, AmendmentStatusChange):
+    post_save.connect(purge_page_cache, sender=_model, dispatch_uid=f"manifesto.purge.{_model}")
 post_save.connect(forget_cached_page, dispatch_uid="manifesto.page_saved")
 post_delete.connect(forget_cached_page, dispatch_uid="manifesto.page_deleted")
 sitewide.forgotten.connect(forget_cached_pages, dispatch_uid="manifesto.sitewide_forgotten")

@@ -31,7 +31,7 @@ from manifesto.forms import (
     StatusForm,
     UpdateAmendmentForm,
 )
-from manifesto.merge import MergeBlocked, clean_note, collision_report, merge_amendments
+from manifesto.merge import clean_note, collision_report
 from manifesto.models import (
     OPEN_STATUSES,
     Amendment,
@@ -712,6 +712,18 @@ def export_amendment_book_csv(request, page):
     return csv_response(f"{page.slug}-amendments.csv", amendment_book_rows(page))
 
 
+def export_amendment_book_pdf(request, page):
+    """The amendment book as a PDF with line numbers (`manifesto.book`)."""
+    from django.http import HttpResponse
+
+    from manifesto.book import build_pdf
+
+    _require(request, "view", page)
+    response = HttpResponse(build_pdf(page), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{page.slug}-amendment-book.pdf"'
+    return response
+
+
 def edit_text_view(request, page):
     """Editors change wording directly or add clauses; every save is a new version."""
     from manifesto.merge import apply_edits
@@ -804,30 +816,23 @@ def status_view(request, page, pk):
 
 @require_POST
 def merge_view(request, page):
+    """The public moderation page's merge: never in one click, it goes to the admin's
+    preview of what the merge will change, where the moderator confirms (or not)."""
+    from django.urls import reverse
+
     _require(request, "merge", page)
     ids = [int(i) for i in request.POST.getlist("amendment") if is_row_id(i)]
-    amendments = list(
-        Amendment.objects.filter(page=page, pk__in=ids, status__in=OPEN_STATUSES).order_by(
-            "clause__position", "pk"
+    chosen = list(
+        Amendment.objects.filter(page=page, pk__in=ids, status__in=OPEN_STATUSES).values_list(
+            "pk", flat=True
         )
     )
-    if not amendments:
+    if not chosen:
         messages.error(request, "Choose at least one accepted amendment to merge.")
         return HttpResponseRedirect(f"{page.url}moderate/")
-    try:
-        result = merge_amendments(
-            page, amendments, request.user, clean_note(request.POST.get("note", ""))
-        )
-    except (MergeBlocked, actions.StatusChangeRefused) as blocked:
-        messages.error(request, f"Nothing merged: {blocked}")
-        return HttpResponseRedirect(f"{page.url}moderate/")
-    messages.success(
-        request,
-        f"Version {result.version.number} published: {len(result.merged)} merged, "
-        f"{len(result.rewritten)} rewritten cleanly, {len(result.reset)} rewritten with votes "
-        f"reset, {len(result.needs_update)} need updating.",
-    )
-    return HttpResponseRedirect(f"{page.url}history/")
+    query = urlencode({"amendment": chosen, "note": clean_note(request.POST.get("note", ""))}, True)
+    url = reverse("manifesto_merge_preview", args=[page.pk])
+    return HttpResponseRedirect(f"{url}?{query}", status=303)
 
 
 # --- Read-only JSON API -------------------------------------------------------------

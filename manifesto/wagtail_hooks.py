@@ -8,29 +8,31 @@ table lets this person move.
 """
 
 import django_filters
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_list_or_404, redirect, render
+from django.shortcuts import get_list_or_404, render
+from django.templatetags.static import static
 from django.urls import path, reverse
+from django.utils.html import format_html
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from cms.dashboard import HOOK as WAITING_HOOK
+from cms.dashboard import Waiting
 from cms.moderation import ModerationStatus
 from cms.permission_policies import ReadOnlyPolicy
-from cms.search import is_row_id
-from manifesto import actions, rules
+from manifesto import actions, admin_views, describe, rules
 from manifesto.admin_forms import AmendmentAdminForm, DuplicateForm, ReasonForm, RejectForm
 from manifesto.models import (
-    OPEN_STATUSES,
     Amendment,
     AmendmentComment,
-    AmendmentStatus,
+    Clause,
     ManifestoPage,
     ManifestoVersion,
     Phase,
@@ -39,10 +41,31 @@ from manifesto.models import (
 from manifesto.rules import can
 
 
+def clause_choices():
+    """Each clause as moderators know it: "Our manifesto: 3. Economy: End austerity…"."""
+    choices = []
+    for page in ManifestoPage.objects.order_by("title"):
+        numbers = describe.clause_numbers(page)
+        for clause in Clause.objects.filter(page=page).order_by("is_deleted", "position"):
+            label = describe.clause_label(clause, numbers.get(clause.pk))
+            choices.append((clause.pk, f"{page.title}: {label}: {describe.quote(clause.text, 6)}"))
+    return choices
+
+
 class AmendmentFilterSet(WagtailFilterSet):
     phase = django_filters.ChoiceFilter(
         label="Manifesto phase", choices=Phase.choices, method="filter_phase"
     )
+    clause = django_filters.TypedChoiceFilter(
+        label="Clause", choices=clause_choices, coerce=int, field_name="clause"
+    )
+    flagged = django_filters.BooleanFilter(
+        label="Burst of new accounts flagged", method="filter_flagged"
+    )
+    reported = django_filters.BooleanFilter(
+        label="Reported by supporters", method="filter_reported"
+    )
+    author = django_filters.NumberFilter(label="Author (account number)", field_name="author")
     min_common_ground = django_filters.NumberFilter(
         label="Common ground at least", field_name="common_ground_score", lookup_expr="gte"
     )
@@ -52,26 +75,46 @@ class AmendmentFilterSet(WagtailFilterSet):
 
     class Meta:
         model = Amendment
-        fields = ["status", "kind", "page", "clause", "is_hidden"]
+        fields = ["status", "kind", "page", "is_hidden"]
+
+    def filter_flagged(self, queryset, name, value):
+        flagged = Amendment.objects.flagged_for_bursts().values("pk")
+        return queryset.filter(pk__in=flagged) if value else queryset.exclude(pk__in=flagged)
+
+    def filter_reported(self, queryset, name, value):
+        return queryset.filter(report_count__gt=0) if value else queryset.filter(report_count=0)
 
     def filter_phase(self, queryset, name, value):
         pages = [p.pk for p in ManifestoPage.objects.all() if p.phase == value]
         return queryset.filter(page__in=pages)
 
 
+def score_column(field: str, label: str, places: int = 2) -> Column:
+    """A score rounded for reading (the export keeps every decimal), sortable."""
+    return Column(
+        field,
+        label=label,
+        accessor=lambda amendment: describe.rounded(getattr(amendment, field), places),
+        sort_key=field,
+    )
+
+
 class AmendmentViewSet(SnippetViewSet):
     model = Amendment
     icon = "edit"
     menu_label = "Amendments"
+    index_view_class = admin_views.AmendmentIndexView
+    inspect_view_class = admin_views.AmendmentInspectView
+    inspect_view_enabled = True
     list_display = [
-        "__str__",
+        "__str__",  # shown as describe.row_title: which clause, what changes
         "status",
         "agree_count",
         "disagree_count",
-        "popular_score",
-        "common_ground_score",
-        "bridging_score",
-        "is_hidden",
+        score_column("popular_score", "Popular"),
+        score_column("common_ground_score", "Common ground"),
+        score_column("bridging_score", "Bridging", places=3),
+        BooleanColumn("is_hidden", label="Hidden"),
     ]
     list_export = [
         "pk",
@@ -91,6 +134,7 @@ class AmendmentViewSet(SnippetViewSet):
     ordering = ["-created_at"]
     edit_handler = ObjectList(
         [
+            admin_views.AmendmentFactsPanel(heading="The amendment"),
             FieldPanel("status"),
             FieldPanel("status_reason"),
             FieldPanel("duplicate_of"),
@@ -100,7 +144,7 @@ class AmendmentViewSet(SnippetViewSet):
     )
 
     def get_queryset(self, request):
-        return Amendment.objects.select_related("clause", "page")
+        return describe.with_clause_numbers(Amendment.objects.select_related("clause", "page"))
 
 
 # Nobody adds, edits or deletes a vote in the admin, the superuser included: only the voter
@@ -294,67 +338,7 @@ for _action in (ApproveComments, RejectComments, SpamComments):
     hooks.register("register_bulk_action", _action)
 
 
-# --- Collision report, merge and ranking recompute ----------------------------------
-
-
-def collision_report_view(request, page_id):
-    """Before a merge: which accepted/open amendments touch the same words."""
-    from manifesto.merge import MergeBlocked, clean_note, collision_report, merge_amendments
-
-    page = ManifestoPage.objects.get(pk=page_id)
-    if not can(request.user, "moderate", page):
-        raise PermissionDenied
-    if request.method == "POST":
-        if request.POST.get("recompute"):
-            from manifesto.tasks import queue_after_commit, recompute_rankings
-
-            queue_after_commit(recompute_rankings, page.pk)
-            messages.success(request, "Rankings are being recomputed.")
-            return redirect(request.path)
-        if not can(request.user, "merge", page):
-            raise PermissionDenied
-        ids = [int(i) for i in request.POST.getlist("amendment") if is_row_id(i)]
-        chosen = list(
-            Amendment.objects.filter(page=page, pk__in=ids, status__in=OPEN_STATUSES).order_by(
-                "clause__position", "pk"
-            )
-        )
-        try:
-            result = merge_amendments(
-                page, chosen, request.user, clean_note(request.POST.get("note", ""))
-            )
-        except (MergeBlocked, actions.StatusChangeRefused) as error:
-            messages.error(request, f"Nothing merged: {error}")
-        else:
-            messages.success(
-                request,
-                f"Version {result.version.number}: {len(result.merged)} merged, "
-                f"{len(result.rewritten)} rewritten, {len(result.reset)} with votes reset, "
-                f"{len(result.needs_update)} need updating.",
-            )
-        return redirect(request.path)
-    accepted = list(
-        Amendment.objects.filter(page=page, status=AmendmentStatus.ACCEPTED)
-        .select_related("clause")
-        .order_by("clause__position", "pk")
-    )
-    open_amendments = list(
-        Amendment.objects.filter(page=page, status__in=OPEN_STATUSES)
-        .select_related("clause")
-        .order_by("clause__position", "pk")
-    )
-    return render(
-        request,
-        "manifesto/admin/collisions.html",
-        {
-            "page": page,
-            "accepted": accepted,
-            "accepted_collisions": collision_report(accepted),
-            "all_collisions": collision_report(open_amendments),
-            "can_merge": can(request.user, "merge", page),
-            "header_title": f"Collisions and merge: {page.title}",
-        },
-    )
+# --- Collision report, merge (preview, then confirm) and ranking recompute ---------------
 
 
 def manifestos_view(request):
@@ -373,8 +357,13 @@ def register_manifesto_admin_urls():
         path("manifesto/merge/", manifestos_view, name="manifesto_merge_index"),
         path(
             "manifesto/merge/<int:page_id>/",
-            collision_report_view,
+            admin_views.collision_report_view,
             name="manifesto_collisions",
+        ),
+        path(
+            "manifesto/merge/<int:page_id>/preview/",
+            admin_views.merge_preview_view,
+            name="manifesto_merge_preview",
         ),
     ]
 
@@ -384,8 +373,53 @@ class MergeMenuItem(MenuItem):
         return request.user.has_perm("manifesto.change_amendment")
 
 
+@hooks.register("insert_global_admin_css")
+def manifesto_admin_css():
+    return format_html('<link rel="stylesheet" href="{}">', static("manifesto/admin.css"))
+
+
 @hooks.register("register_admin_menu_item")
 def register_merge_menu_item():
     return MergeMenuItem(
         "Merge amendments", reverse("manifesto_merge_index"), icon_name="resubmit", order=251
     )
+
+
+@hooks.register(WAITING_HOOK)
+def manifesto_waiting(request):
+    """Amendments to screen, reported or flagged, and discussion to moderate (two queries)."""
+    if not request.user.has_perm("manifesto.change_amendment"):
+        return []
+    counts = admin_views.waiting_counts()
+    amendments = reverse("wagtailsnippets_manifesto_amendment:list")
+    comments = reverse("wagtailsnippets_manifesto_amendmentcomment:list")
+    return [
+        Waiting(
+            counts["to_screen"],
+            "amendment to screen",
+            "amendments to screen",
+            f"{amendments}?status=submitted",
+            10,
+        ),
+        Waiting(
+            counts["reported"],
+            "amendment reported by supporters",
+            "amendments reported by supporters",
+            f"{amendments}?reported=true",
+            20,
+        ),
+        Waiting(
+            counts["bursts"],
+            "amendment with a burst of votes from new accounts",
+            "amendments with a burst of votes from new accounts",
+            f"{amendments}?flagged=true",
+            25,
+        ),
+        Waiting(
+            counts["comments"],
+            "amendment comment awaiting moderation",
+            "amendment comments awaiting moderation",
+            f"{comments}?status=pending",
+            30,
+        ),
+    ]

@@ -2,6 +2,7 @@
 
 import django_filters
 from django.db.models import F
+from django.urls import reverse
 from wagtail import hooks
 from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.admin.views.pages.listing import IndexView, PageFilterSet
@@ -9,8 +10,11 @@ from wagtail.admin.viewsets.pages import PageListingViewSet
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from cms.dashboard import HOOK as WAITING_HOOK
+from cms.dashboard import Waiting
 from cms.regions import Region
 from stories.models import Arrangement, Place, StoryPage
+from stories.workflow import stories_in_review
 
 
 class PlaceViewSet(SnippetViewSet):
@@ -28,6 +32,11 @@ class StoryFilterSet(PageFilterSet):
     region = django_filters.ChoiceFilter(choices=Region.choices)
     arrangement = django_filters.ChoiceFilter(choices=Arrangement.choices)
     has_many_links = django_filters.BooleanFilter(label="Has many links")
+    in_review = django_filters.BooleanFilter(label="Waiting in review", method="filter_in_review")
+
+    def filter_in_review(self, queryset, name, value):
+        ids = [int(pk) for pk in stories_in_review()]
+        return queryset.filter(pk__in=ids) if value else queryset.exclude(pk__in=ids)
 
     class Meta:
         model = StoryPage
@@ -66,3 +75,13 @@ register_snippet(PlaceViewSet)
 @hooks.register("register_admin_viewset")
 def register_story_listing():
     return StoryListingViewSet("stories")
+
+
+@hooks.register(WAITING_HOOK)
+def stories_waiting(request):
+    """Stories sent in and waiting in the review workflow (one query)."""
+    if not request.user.has_perm("cms.moderate_replies"):  # Moderators and Editors
+        return []
+    url = reverse("stories:index") + "?in_review=true"
+    count = stories_in_review().count()
+    return [Waiting(count, "story in review", "stories in review", url, 50)]

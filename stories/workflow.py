@@ -59,3 +59,16 @@ def let_moderators_publish_stories(index) -> None:
     ).first()
     if moderators and publish:
         GroupPagePermission.objects.get_or_create(group=moderators, page=index, permission=publish)
+
+
+def stories_in_review():
+    """The ids of stories waiting in a review workflow (as strings, like Wagtail keeps them)."""
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import WorkflowState
+
+    from stories.models import StoryPage
+
+    return WorkflowState.objects.filter(
+        status=WorkflowState.STATUS_IN_PROGRESS,
+        content_type=ContentType.objects.get_for_model(StoryPage),
+    ).values_list("object_id", flat=True)

@@ -253,7 +253,15 @@ def test_moderator_merges_accepted_amendments_from_the_moderation_page(
     amendment.refresh_from_db()
     assert amendment.status == AmendmentStatus.ACCEPTED
     assert client.get(f"{manifesto.url}moderate/").status_code == 200
-    client.post(f"{manifesto.url}moderate/merge/", {"amendment": [amendment.pk]})
+    # Never in one click: the moderation page leads to the admin's preview, and the
+    # merge happens when the moderator confirms it there.
+    response = client.post(f"{manifesto.url}moderate/merge/", {"amendment": [amendment.pk]})
+    assert response.status_code == 303 and "/preview/?amendment=" in response["Location"]
+    amendment.refresh_from_db()
+    assert amendment.status == AmendmentStatus.ACCEPTED
+    preview = client.get(response["Location"])
+    assert preview.status_code == 200
+    client.post(response["Location"], {"amendment": [amendment.pk], "version": "1"})
     amendment.refresh_from_db()
     assert amendment.status == AmendmentStatus.MERGED
     login(client, supporter)

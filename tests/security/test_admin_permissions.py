@@ -33,6 +33,7 @@ Wagtail designs them; their "create" tab needs the add permission.
 or bulk action is registered without a row here.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -191,6 +192,7 @@ GRID: list[Row] = [
     row(f"{AMENDMENT}:add",                         L,   L,   L,   N,  N,   Y),
     row(f"{AMENDMENT}:copy",                        L,   L,   L,   N,  N,   Y),
     row(f"{AMENDMENT}:edit",                        L,   L,   L,   Y,  Y,   Y),
+    row(f"{AMENDMENT}:inspect",                     L,   L,   L,   Y,  Y,   Y),
     row(f"{AMENDMENT}:delete",                      L,   L,   L,   N,  N,   Y),
     row(f"{AMENDMENT}:usage",                       L,   L,   L,   Y,  Y,   Y),
     row(f"{AMENDMENT}:history",                     L,   L,   L,   Y,  Y,   Y),
@@ -261,8 +263,14 @@ GRID: list[Row] = [
     # --- Merge amendments (custom admin views) ------------------------------------------
     row("manifesto_merge_index",                    L,   L,   L,   Y,  Y,   Y),
     row("manifesto_collisions",                     L,   L,   L,   Y,  Y,   Y),
-    row("manifesto_collisions",                     L,   L,   L,   Y,  Y,   Y,
+    # Choosing amendments on the collision page merges nothing, for anyone: it leads on to
+    # the preview, and only the preview's confirmation merges.
+    row("manifesto_collisions",                     L,   L,   L,   N,  N,   N,
         post={"amendment": "<amendment>", "note": "Merged"},
+        changed=lambda w: w["manifesto"].versions.count() == 2),
+    row("manifesto_merge_preview?amendment=<amendment>", L, L, L,  Y,  Y,   Y),
+    row("manifesto_merge_preview",                  L,   L,   L,   Y,  Y,   Y,
+        post={"amendment": "<amendment>", "version": "1", "note": "Merged"},
         changed=lambda w: w["manifesto"].versions.count() == 2),
     # --- Story places (editors manage them; moderators look) ----------------------------
     row(f"{PLACE}:list",                            L,   L,   L,   Y,  Y,   Y),
@@ -461,6 +469,7 @@ OBJECT_FOR_NAMESPACE = {
     "crowdfund_checks": "permissibilitycheck",
     "crowdfund_updates": "crowdfundupdate",
     "manifesto_collisions": "manifesto",
+    "manifesto_merge_preview": "manifesto",
     "wagtailusers_users": "account",
 }
 BULK_TARGET = {
@@ -494,7 +503,9 @@ def url_of(r: Row, world) -> str:
     except NoReverseMatch:
         key = OBJECT_FOR_NAMESPACE[r.url_name.split(":")[0]]
         url = reverse(r.url_name, args=[world[key].pk])
-    return url + (f"?{r.query}" if r.query else "")
+    # "<name>" in a query is the pk of world[name] (as in post_data below).
+    query = re.sub(r"<(\w+)>", lambda m: str(world[m.group(1)].pk), r.query)
+    return url + (f"?{query}" if query else "")
 
 
 def post_data(r: Row, world) -> dict:

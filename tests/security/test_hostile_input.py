@@ -502,6 +502,12 @@ ENDPOINTS = [
         page("manifesto", "export_amendments"),
     ),
     Endpoint(
+        "export-amendment-book-pdf",
+        ("ManifestoPage:export_amendment_book",),
+        GET,
+        page("manifesto", "export_amendment_book"),
+    ),
+    Endpoint(
         "edit-text",
         ("ManifestoPage:edit_text",),
         POST,
