@@ -13,7 +13,7 @@ class CmsConfig(AppConfig):
     verbose_name = "Site"
 
     def ready(self):
-        from cms import auth_backends, cache, roles, signals  # noqa: F401
+        from cms import auth_backends, cache, figures, roles, signals  # noqa: F401
         from cms.accounts import PERSONAL_DATA_EXPORTERS
         from cms.spreadsheets import guard_wagtail_csv_exports
 
@@ -22,6 +22,7 @@ class CmsConfig(AppConfig):
         PERSONAL_DATA_EXPORTERS["page_replies"] = export_page_replies
         roles.connect()
         cache.connect()
+        figures.connect()
         auth_backends.connect()
         guard_wagtail_csv_exports()
 

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
@@ -10,7 +10,19 @@ from cms import views
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    # Before allauth's own: the same address and name, with this site's redirect rule.
+    re_path(
+        r"^accounts/confirm-email/(?P<key>[-:\w]+)/$",
+        views.ConfirmEmailView.as_view(),
+        name="account_confirm_email",
+    ),
+    path(
+        "accounts/send-verification-again/",
+        views.resend_verification,
+        name="account_resend_verification",
+    ),
     path("accounts/", include("allauth.urls")),
+    path("account/welcome/", views.welcome, name="welcome"),
     path("account/", views.profile, name="profile"),
     path("account/data/", views.download_my_data, name="download_my_data"),
     path("account/delete/", views.delete_my_account, name="delete_my_account"),
@@ -25,7 +37,6 @@ urlpatterns = [
 
 if settings.DEBUG or getattr(settings, "SERVE_MEDIA", False):
     # The demo serves media itself even with DEBUG off (Django's static() would not).
-    from django.urls import re_path
     from django.views.static import serve
 
     media = settings.MEDIA_URL.lstrip("/")

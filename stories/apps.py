@@ -8,6 +8,7 @@ class StoriesConfig(AppConfig):
 
     def ready(self):
         from cms.accounts import PERSONAL_DATA_EXPORTERS
+        from cms.figures import register as register_figure
         from cms.roles import EDITORS, MODERATORS, grant
         from stories import signals  # noqa: F401
         from stories.personal_data import export_stories
@@ -26,3 +27,10 @@ class StoriesConfig(AppConfig):
         # they may look at the list of places the stories refer to.
         grant(MODERATORS, ["stories.view_place"])
         PERSONAL_DATA_EXPORTERS["stories"] = export_stories
+        register_figure("stories", "stories of local alliances", count_published_stories, 40)
+
+
+def count_published_stories() -> int:
+    from stories.models import StoryPage
+
+    return StoryPage.objects.live().public().count()

@@ -28,6 +28,8 @@ SLUG = re.compile(r"[-\w]{1,100}")
 class BlogIndexPage(BasePage):
     """Lists posts newest first, ten to a page, optionally those with one tag."""
 
+    search_listing = True  # search shows it after the pages it lists (cms.search)
+
     introduction = models.TextField(blank=True, help_text="A line or two above the list.")
 
     content_panels = [*BasePage.content_panels, FieldPanel("introduction")]

@@ -34,6 +34,8 @@ def with_finish(queryset):
 class EventIndexPage(BasePage):
     """Upcoming events soonest first, past events latest first, filterable by region."""
 
+    search_listing = True  # search shows it after the pages it lists (cms.search)
+
     introduction = models.TextField(blank=True, help_text="A line or two above the listings.")
 
     content_panels = [*BasePage.content_panels, FieldPanel("introduction")]
