@@ -174,3 +174,36 @@ def test_the_measure_catches_a_wide_element_and_tiny_text(transactional_db, page
     assert found["width"] > found["window"]
     assert any("tiny" in item for item in found["small"])
     assert any("label" in item for item in found["small"])  # 14 x 0.3 = 4.2 px
+
+
+def test_the_wide_screen_menu_has_a_fallback_for_browsers_without_details_content(
+    transactional_db, axe_tab
+):
+    """Chromium supports ::details-content, so the fallback copy is never shown here; the
+    fallback's own rule is then applied as if the browser lacked it: the copy must show
+    the menu on a wide screen and hide the <details>, and stay hidden on a phone."""
+    tab = axe_tab  # a context that bypasses the CSP, so the rule can be re-added
+    tab.set_viewport_size({"width": 1280, "height": 800})
+    tab.goto("/accounts/login/")
+    assert tab.locator(".site-menu-fallback").is_hidden()
+    assert tab.locator(".site-menu .menu").is_visible()
+    tab.evaluate(
+        """() => {
+        for (const sheet of document.styleSheets) {
+          for (const rule of sheet.cssRules) {
+            const condition = rule.conditionText || '';
+            if (condition.includes('not selector(::details-content)')) {
+              const style = document.createElement('style');
+              style.textContent = rule.cssRules[0].cssText;  // the @media rule inside
+              document.head.append(style);
+            }
+          }
+        }
+        }"""
+    )
+    assert tab.locator(".site-menu-fallback .menu").is_visible()
+    assert tab.locator(".site-menu").is_hidden()
+    assert tab.locator(".site-menu-fallback input[type=search]").is_visible()
+    tab.set_viewport_size({"width": 390, "height": 800})
+    assert tab.locator(".site-menu-fallback").is_hidden()
+    assert tab.locator(".site-menu > summary").is_visible()
