@@ -211,7 +211,8 @@ def welcome(request):
     return render(request, "account/welcome.html", {"actions": actions})
 
 
-RESEND_RATE = "5/h"
+RESEND_RATE = "5/h"  # per visitor address
+RESEND_PER_ADDRESS_RATE = "3/h"  # per email address, whoever asks
 
 
 @require_POST
@@ -219,8 +220,8 @@ def resend_verification(request):
     """ "Send the email again": a fresh verification email for an unverified address.
 
     The answer is the same whether or not an account waits for the address, so the form
-    tells no one who has signed up; it is rate-limited per visitor address, and allauth
-    limits the emails per address on top.
+    tells no one who has signed up; it is rate-limited per visitor address and per email
+    address, so no one can flood an inbox with it.
     """
     from allauth.account.models import EmailAddress
     from django import forms as django_forms
@@ -238,9 +239,17 @@ def resend_verification(request):
     except django_forms.ValidationError:
         messages.error(request, "Enter the email address you signed up with, like name@example.com")
         return redirect(back)
-    if is_ratelimited(
+    per_visitor = is_ratelimited(
         request, group="resend_verification", key="ip", rate=RESEND_RATE, increment=True
-    ):
+    )
+    per_address = is_ratelimited(
+        request,
+        group="resend_verification_address",
+        key=lambda group, request: email.lower(),
+        rate=RESEND_PER_ADDRESS_RATE,
+        increment=True,
+    )
+    if per_visitor or per_address:
         messages.error(request, "You have asked for several emails already. Try again in an hour.")
         return redirect(back)
     address = EmailAddress.objects.filter(email__iexact=email, verified=False).first()

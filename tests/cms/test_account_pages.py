@@ -218,3 +218,13 @@ def test_send_the_email_again_needs_post_and_a_csrf_token(db):
     url = reverse("account_resend_verification")
     assert strict.get(url).status_code == 405
     assert strict.post(url, {"email": "a@example.com"}).status_code == 403
+
+
+def test_send_the_email_again_is_limited_per_address_whoever_asks(client, db):
+    url = reverse("account_resend_verification")
+    for number in range(3):
+        client.post(url, {"email": "target@example.com"}, REMOTE_ADDR=f"10.0.0.{number}")
+    response = client.post(
+        url, {"email": "target@example.com"}, REMOTE_ADDR="10.0.0.99", follow=True
+    )
+    assert "Try again in an hour" in response.content.decode()

@@ -89,7 +89,6 @@ def public_urls() -> dict[str, str]:
     base = manifesto.url
     urls.update(
         {
-            "search-empty": "/search/?query=zzzzqqq",
             "legal": first_url(LegalPage),
             "contact": first_url(ContactPage),
             "crowdfund": crowdfund.url,
@@ -100,7 +99,6 @@ def public_urls() -> dict[str, str]:
             "where-we-agree": base + manifesto.reverse_subpage("where_we_agree"),
             "how-ranking-works": base + manifesto.reverse_subpage("how_ranking_works"),
             "history": base + manifesto.reverse_subpage("history"),
-            "verification-sent": "/accounts/confirm-email/",
         }
     )
     return urls
