@@ -183,8 +183,9 @@ def test_the_wide_screen_menu_has_a_fallback_for_browsers_without_details_conten
     tab = axe_tab  # a context that bypasses the CSP, so the rule can be re-added
     tab.set_viewport_size({"width": 1280, "height": 800})
     tab.goto("/accounts/login/")
-    assert tab.locator(".site-menu-fallback").is_hidden()
-    assert tab.locator(".site-menu .menu").is_visible()
+    # No demo here, so no menu links: the header search in each copy stands for the menu.
+    assert not painted(tab, ".site-menu-fallback input[type=search]")
+    assert painted(tab, ".site-menu input[type=search]")
     tab.evaluate(
         """() => {
         for (const sheet of document.styleSheets) {
@@ -199,9 +200,24 @@ def test_the_wide_screen_menu_has_a_fallback_for_browsers_without_details_conten
         }
         }"""
     )
-    assert tab.locator(".site-menu-fallback .menu").is_visible()
-    assert tab.locator(".site-menu").is_hidden()
-    assert tab.locator(".site-menu-fallback input[type=search]").is_visible()
+    assert painted(tab, ".site-menu-fallback input[type=search]")
+    assert not painted(tab, ".site-menu input[type=search]")
     tab.set_viewport_size({"width": 390, "height": 800})
-    assert tab.locator(".site-menu-fallback").is_hidden()
-    assert tab.locator(".site-menu > summary").is_visible()
+    assert not painted(tab, ".site-menu-fallback input[type=search]")
+    assert painted(tab, ".site-menu > summary")
+
+
+def painted(tab, selector) -> bool:
+    """Whether the first element matching `selector` is what the page shows at its centre
+    (Playwright counts anything inside a closed <details> as hidden, even when CSS shows it)."""
+    return tab.evaluate(
+        """(selector) => {
+        const element = document.querySelector(selector);
+        if (!element) return false;
+        const box = element.getBoundingClientRect();
+        if (box.width < 1 || box.height < 1) return false;
+        const top = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2);
+        return !!top && (top === element || element.contains(top));
+        }""",
+        selector,
+    )
