@@ -191,3 +191,56 @@ def test_the_figures_are_a_shared_part_purged_when_content_is_published(
 def test_demo_hero_drawing_is_a_real_jpeg():
     picture = PillowImage.open(io.BytesIO(gathering_jpeg(320, 200, seed=3)))
     assert (picture.format, picture.size) == ("JPEG", (320, 200))
+
+
+def test_an_editor_shapes_the_home_page_in_the_admin(client, editor, home):
+    """The editing form has the new panels, and publishing through it keeps the choices."""
+    from django.urls import reverse
+    from wagtail.test.utils.form_data import nested_form_data, streamfield
+
+    crowdfund = make_crowdfund(home)
+    image = make_image(description="People in a hall")
+    client.force_login(editor)
+    edit_url = reverse("wagtailadmin_pages:edit", args=[home.pk])
+    form = client.get(edit_url).content.decode()
+    for name in ("hero_image", "hero_image_alt", "crowdfund", "show_figures"):
+        assert f'name="{name}"' in form
+    assert 'id="calls_to_action' in form  # the StreamField's editor
+    data = nested_form_data(
+        {
+            "title": home.title,
+            "slug": home.slug,
+            "hero_title": "Meet locally, decide together",
+            "hero_text": "",
+            "hero_image": image.pk,
+            "hero_image_alt": "",
+            "featured_page": "",
+            "crowdfund": crowdfund.pk,
+            "show_figures": "on",
+            "calls_to_action": streamfield(
+                [
+                    (
+                        "action",
+                        {
+                            "heading": "Give",
+                            "text": "Fund the hub.",
+                            "link_page": crowdfund.pk,
+                            "link_url": "",
+                            "button_label": "Give now",
+                        },
+                    )
+                ]
+            ),
+            "body": streamfield([]),
+            "comments-TOTAL_FORMS": "0",
+            "comments-INITIAL_FORMS": "0",
+            "comments-MIN_NUM_FORMS": "0",
+            "comments-MAX_NUM_FORMS": "1000",
+            "action-publish": "action-publish",
+        }
+    )
+    response = client.post(edit_url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    home = HomePage.objects.get(pk=home.pk)
+    assert (home.hero_image_id, home.crowdfund_id) == (image.pk, crowdfund.pk)
+    assert home.calls_to_action[0].value["button_label"] == "Give now"
