@@ -1,14 +1,72 @@
 """How this site uses django-allauth, and the personal-data rules of an account."""
 
+from urllib.parse import urlencode
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from cms.client_address import client_ip
 
+# Where the email address a person signed up with waits for "Send the email again".
+SIGNUP_EMAIL_SESSION_KEY = "hub_signup_email"
+# ... and the `next` address they signed up from, for the link in an email sent again.
+SIGNUP_NEXT_SESSION_KEY = "hub_signup_next"
+EMAIL_CONFIRMED_MESSAGE = "account/messages/email_confirmed.txt"
+LOGGED_IN_MESSAGE = "account/messages/logged_in.txt"
+
+
+def safe_next(request) -> str:
+    """The `next` address of a request, if it is a path on this site (else "")."""
+    if request is None:
+        return ""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return ""
+
 
 class AccountAdapter(DefaultAccountAdapter):
+    """Where people go after signing in or verifying, and what they are told.
+
+    With a `next` address allauth returns people to it (sign-in, sign-up and, through the
+    link in the verification email, verification). Without one: the welcome page with
+    next steps after verifying, the home page after signing in; never the profile page
+    under two messages.
+    """
+
+    def get_login_redirect_url(self, request):
+        if getattr(request, "hub_email_just_confirmed", False):
+            return reverse("welcome")
+        return "/"
+
+    def get_signup_redirect_url(self, request):
+        """Where a new account goes once verified (the sign-up's stashed sign-in), if the
+        person signed up with no `next` address: the welcome page with first steps."""
+        return reverse("welcome")
+
+    def add_message(self, request, level, message_template=None, *args, **kwargs):
+        if message_template == EMAIL_CONFIRMED_MESSAGE:
+            request.hub_email_just_confirmed = True
+        if message_template == LOGGED_IN_MESSAGE and getattr(
+            request, "hub_email_just_confirmed", False
+        ):
+            return  # "verified" already says it: one message, not two
+        super().add_message(request, level, message_template, *args, **kwargs)
+
+    def get_email_confirmation_url(self, request, emailconfirmation):
+        """The verification link, carrying the `next` address the person signed up with."""
+        url = super().get_email_confirmation_url(request, emailconfirmation)
+        next_url = safe_next(request)
+        if not next_url and request is not None and hasattr(request, "session"):
+            next_url = request.session.get(SIGNUP_NEXT_SESSION_KEY, "")
+        return f"{url}?{urlencode({'next': next_url})}" if next_url else url
+
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=False)
         details = getattr(form, "cleaned_data", {})
@@ -17,6 +75,9 @@ class AccountAdapter(DefaultAccountAdapter):
         user.home_area = details.get("home_area", "") or ""
         if commit:
             user.save()
+        if request is not None and hasattr(request, "session"):
+            request.session[SIGNUP_EMAIL_SESSION_KEY] = user.email
+            request.session[SIGNUP_NEXT_SESSION_KEY] = safe_next(request)
         return user
 
     def get_client_ip(self, request):

@@ -13,7 +13,7 @@ class CmsConfig(AppConfig):
     verbose_name = "Site"
 
     def ready(self):
-        from cms import auth_backends, cache, roles, signals  # noqa: F401
+        from cms import auth_backends, cache, figures, roles, signals  # noqa: F401
         from cms.accounts import PERSONAL_DATA_EXPORTERS
         from cms.image_limits import limit_decoded_pixels
         from cms.spreadsheets import guard_wagtail_csv_exports
@@ -24,6 +24,7 @@ class CmsConfig(AppConfig):
         roles.connect()
         cache.connect()
         register_public_text()
+        figures.connect()
         auth_backends.connect()
         guard_wagtail_csv_exports()
         limit_decoded_pixels()

@@ -56,6 +56,21 @@ class CallToActionBlock(blocks.StructBlock):
 PARAGRAPH_FEATURES = ["bold", "italic", "link", "ol", "ul", "document-link"]
 
 
+class ActionCardBlock(blocks.StructBlock):
+    """One call to action on the home page: join, give, propose (the editor words each)."""
+
+    heading = blocks.CharBlock(max_length=60, help_text="A short verb phrase, e.g. 'Join'.")
+    text = blocks.CharBlock(max_length=200, help_text="One sentence on what it leads to.")
+    link_page = blocks.PageChooserBlock(required=False)
+    link_url = blocks.CharBlock(required=False, help_text="Used when no page is chosen.")
+    button_label = blocks.CharBlock(max_length=40, help_text="Says where the button goes.")
+
+    class Meta:
+        icon = "pick"
+        label = "Call to action"
+        template = "cms/blocks/action_card.html"
+
+
 class BodyBlock(blocks.StreamBlock):
     """The one stream most pages share."""
 

@@ -21,7 +21,7 @@ class SignupDetailsForm(forms.Form):
         queryset=Party.objects.all(),
         required=False,
         empty_label="Prefer not to say",
-        help_text="Optional. Used only for cross-party figures, never shown beside your name.",
+        help_text="Used only for cross-party figures, never shown beside your name.",
     )
     home_area = forms.CharField(
         max_length=120, required=False, label="Where you live (town or constituency)"

@@ -1,7 +1,7 @@
 import re
 
 from django.conf import settings
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -11,7 +11,19 @@ from cms import views
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    # Before allauth's own: the same address and name, with this site's redirect rule.
+    re_path(
+        r"^accounts/confirm-email/(?P<key>[-:\w]+)/$",
+        views.ConfirmEmailView.as_view(),
+        name="account_confirm_email",
+    ),
+    path(
+        "accounts/send-verification-again/",
+        views.resend_verification,
+        name="account_resend_verification",
+    ),
     path("accounts/", include("allauth.urls")),
+    path("account/welcome/", views.welcome, name="welcome"),
     path("account/", views.profile, name="profile"),
     path("account/data/", views.download_my_data, name="download_my_data"),
     path("account/delete/", views.delete_my_account, name="delete_my_account"),
@@ -29,7 +41,6 @@ if settings.DEBUG or getattr(settings, "SERVE_MEDIA", False):
     # only what production's front server serves: image renditions and avatars. Documents
     # go through /documents/<id>/ (Wagtail's privacy checks); original images (a story's
     # photos before it is published) are never served.
-    from django.urls import re_path
     from django.views.static import serve
 
     media = settings.MEDIA_URL.lstrip("/")

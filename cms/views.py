@@ -1,7 +1,9 @@
 """Views that are not Wagtail pages: the account area, search, replies, calendars, errors."""
 
 import json
+from urllib.parse import urlencode
 
+from allauth.account import views as allauth_views
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -11,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -18,14 +21,14 @@ from django_ratelimit.core import is_ratelimited
 from wagtail.contrib.sitemaps.views import sitemap as wagtail_sitemap
 from wagtail.models import Page
 
-from cms.accounts import delete_account, export_personal_data
+from cms.accounts import delete_account, export_personal_data, safe_next
 from cms.cache import reads_query
 from cms.calendars import calendar_of
 from cms.forms import DeleteAccountForm, ProfileForm, ReplyForm
 from cms.models import EventPage
 from cms.models.events import with_finish
 from cms.models.pages import SitePageQuerySet
-from cms.search import search_words
+from cms.search import MAX_RESULTS, content_first, page_text, search_words, snippet
 from cms.sitewide import navigation
 
 
@@ -69,12 +72,29 @@ def delete_my_account(request):
 @reads_query("query", "page")
 @require_GET
 def search(request):
+    """Pages matching the words, content before listings, each with a highlighted extract.
+
+    The backend's hits (at most MAX_RESULTS) are ordered once; only the shown page of ten
+    is then read in full for its extract, so the queries do not grow with the hits.
+    """
     query = request.GET.get("query", "").strip()[:200]
-    results = Page.objects.none()
+    hits = []
     if search_words(query):
-        results = SitePageQuerySet(Page).live().public().specific().search(search_words(query))
-    page = Paginator(results, 10).get_page(request.GET.get("page"))
-    return render(request, "cms/search.html", {"query": query, "results": page})
+        found = SitePageQuerySet(Page).live().public()
+        hits = content_first(found.search(search_words(query))[:MAX_RESULTS])
+    page = Paginator(hits, 10).get_page(request.GET.get("page"))
+    shown_ids = [hit.pk for hit in page]
+    shown = {hit.pk: hit for hit in SitePageQuerySet(Page).filter(pk__in=shown_ids).specific()}
+    results = [
+        {"page": shown[hit.pk], "snippet": snippet(page_text(shown[hit.pk]), query)}
+        for hit in page
+        if hit.pk in shown
+    ]
+    return render(
+        request,
+        "cms/search.html",
+        {"query": query, "results": page, "shown": results},
+    )
 
 
 @reads_query("p")  # the sitemap's own pages (Django's sitemap view)
@@ -178,3 +198,87 @@ def upcoming_events_ics(request):
         imprint=navigation(request)["imprint"],
     )
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")
+
+
+@login_required
+@never_cache
+def welcome(request):
+    """Where a person lands after verifying their email without a `next` address: what to
+    do first (the home page's calls to action, less joining) and their details to fill in."""
+    from cms.models import HomePage
+
+    home = HomePage.objects.live().first()
+    actions = []
+    if home is not None:
+        signup_path = reverse("account_signup")
+        for block in home.calls_to_action:
+            link = block.value.get("link_page")
+            href = link.url if link else block.value.get("link_url", "")
+            if href and not href.startswith(signup_path):
+                actions.append({**block.value, "href": href})
+    return render(request, "account/welcome.html", {"actions": actions})
+
+
+RESEND_RATE = "5/h"  # per visitor address
+RESEND_PER_ADDRESS_RATE = "3/h"  # per email address, whoever asks
+
+
+@require_POST
+def resend_verification(request):
+    """ "Send the email again": a fresh verification email for an unverified address.
+
+    The answer is the same whether or not an account waits for the address, so the form
+    tells no one who has signed up; it is rate-limited per visitor address and per email
+    address, so no one can flood an inbox with it.
+    """
+    from allauth.account.models import EmailAddress
+    from django import forms as django_forms
+
+    from cms.accounts import SIGNUP_EMAIL_SESSION_KEY
+
+    field = django_forms.EmailField(max_length=254)
+    email = request.POST.get("email", "").strip()
+    back = reverse("account_email_verification_sent")
+    next_url = safe_next(request)
+    if next_url:
+        back = f"{back}?{urlencode({'next': next_url})}"
+    try:
+        email = field.clean(email)
+    except django_forms.ValidationError:
+        messages.error(request, "Enter the email address you signed up with, like name@example.com")
+        return redirect(back)
+    per_visitor = is_ratelimited(
+        request, group="resend_verification", key="ip", rate=RESEND_RATE, increment=True
+    )
+    per_address = is_ratelimited(
+        request,
+        group="resend_verification_address",
+        key=lambda group, request: email.lower(),
+        rate=RESEND_PER_ADDRESS_RATE,
+        increment=True,
+    )
+    if per_visitor or per_address:
+        messages.error(request, "You have asked for several emails already. Try again in an hour.")
+        return redirect(back)
+    address = EmailAddress.objects.filter(email__iexact=email, verified=False).first()
+    if address is not None:
+        address.send_confirmation(request)
+    request.session[SIGNUP_EMAIL_SESSION_KEY] = email
+    messages.success(
+        request,
+        f"If an account is waiting for {email} to be verified, we have sent the email again. "
+        "It can take a few minutes to arrive: check your spam folder too.",
+    )
+    return redirect(back)
+
+
+class ConfirmEmailView(allauth_views.ConfirmEmailView):
+    """allauth's confirmation page; a person who verifies on another device (so is not
+    signed in) is asked to sign in and then taken on to their `next` address."""
+
+    def get_redirect_url(self):
+        url = super().get_redirect_url()
+        next_url = safe_next(self.request)
+        if next_url and not self.request.user.is_authenticated:
+            return f"{reverse('account_login')}?{urlencode({'next': next_url})}"
+        return url

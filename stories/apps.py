@@ -8,6 +8,7 @@ class StoriesConfig(AppConfig):
 
     def ready(self):
         from cms.accounts import PERSONAL_DATA_EXPORTERS
+        from cms.figures import register as register_figure
         from cms.roles import EDITORS, MODERATORS, grant
         from cms.security import register_body_limit
         from stories import signals  # noqa: F401
@@ -30,3 +31,10 @@ class StoriesConfig(AppConfig):
         PERSONAL_DATA_EXPORTERS["stories"] = export_stories
         # The story form takes photos: a larger body than other forms, at its own address only.
         register_body_limit(is_story_form_path, "STORY_UPLOAD_MAX_BYTES")
+        register_figure("stories", "stories of local alliances", count_published_stories, 40)
+
+
+def count_published_stories() -> int:
+    from stories.models import StoryPage
+
+    return StoryPage.objects.live().public().count()

@@ -100,3 +100,56 @@ def stacked_bar_chart(table: CrossTable, width=640, row_height=28, label_width=1
     ]
     height = legend_height + max(len(bars), 1) * row_height + 10
     return Chart(width, height, bars, legend, label_width, plot_width)
+
+
+@dataclass
+class FluidChart:
+    """A chart that fits any width with its text at full size (see `fluid_bar_chart`)."""
+
+    height: int
+    rows: list[dict]
+    legend: list[dict]
+
+
+def fluid_bar_chart(table: CrossTable, row_height=44, label_size=14) -> FluidChart:
+    """One bar per region under its label, in an SVG with no viewBox.
+
+    A chart drawn in a viewBox scales as a whole, so on a phone its 13 px labels shrank
+    to 6 or 7 px. Here the positions along the bar are percentages of the drawing's
+    width and the drawing is as wide as the page: bars stretch or shrink with the
+    screen, while the labels keep their size. The total is part of the label, so
+    nothing has to be placed after a bar of unknown length in pixels.
+    """
+    largest = max((row["total"] for row in table.rows), default=0) or 1
+    rows = []
+    for position, row in enumerate(table.rows):
+        top = position * row_height
+        start = 0.0
+        segments = []
+        for column, count in enumerate(row["cells"]):
+            share = 100 * count / largest
+            if count:
+                segments.append(
+                    {
+                        "x": f"{start:.2f}%",
+                        "width": f"{max(share, 0.5):.2f}%",
+                        "colour": SERIES_COLOURS[column % len(SERIES_COLOURS)],
+                        "label": f"{table.columns[column][1]}: {count}",
+                    }
+                )
+            start += share
+        rows.append(
+            {
+                "region": row["region"],
+                "total": row["total"],
+                "text_y": top + label_size + 2,
+                "bar_y": top + label_size + 8,
+                "bar_height": row_height - label_size - 14,
+                "segments": segments,
+            }
+        )
+    legend = [
+        {"colour": SERIES_COLOURS[position % len(SERIES_COLOURS)], "label": label}
+        for position, (_, label) in enumerate(table.columns)
+    ]
+    return FluidChart(height=max(len(rows), 1) * row_height, rows=rows, legend=legend)

@@ -9,7 +9,7 @@ from cms.demo.people import demo_user
 from cms.demo.site import add_menu_link
 from cms.models import Party
 from cms.roles import EDITORS, SUPPORTERS
-from stories.models import Place, StoriesIndexPage, StoryPage
+from stories.models import Place, StoriesIndexPage, StoryPage, StoryPhoto
 from stories.submission import submit_story
 
 # (name, slug, region, kind)
@@ -204,6 +204,7 @@ def load(home):
     )
     for spec in STORIES:
         load_published_story(index, places, editor, spec)
+    add_demo_photos()
     load_pending_story(index, places)
     add_menu_link("Stories", page=index, sort_order=50)
 
@@ -255,6 +256,33 @@ def load_published_story(index, places, editor, spec) -> None:
     story.parties.set(Party.objects.filter(slug__in=parties))
     index.add_child(instance=story)
     story.save_revision(user=editor).publish(user=editor)
+
+
+# Stories that get a drawn photo in the demo, with its caption (also its alternative text).
+DEMO_PHOTO_CAPTIONS = [
+    "Drawing: supporters of several parties at the alliance's first open meeting.",
+    "Drawing: volunteers from three parties canvassing together.",
+    "Drawing: a packed hall on the night of the count.",
+]
+
+
+def add_demo_photos() -> None:
+    """A drawn photo on the newest demo stories (the home page's), so their cards show one."""
+    from cms.demo.images import described_image, gathering_jpeg
+
+    slugs = [spec[0] for spec in reversed(STORIES)][: len(DEMO_PHOTO_CAPTIONS)]
+    for number, (slug, caption) in enumerate(zip(slugs, DEMO_PHOTO_CAPTIONS, strict=True)):
+        story = StoryPage.objects.filter(slug=slug).first()
+        if story is None or StoryPhoto.objects.filter(page=story).exists():
+            continue
+        image = described_image(
+            f"Story photo {number + 1}",
+            f"story-{number + 1}.jpg",
+            gathering_jpeg(1200, 800, seed=number + 2),
+            caption,
+        )
+        story.photos.add(StoryPhoto(image=image, caption=caption, sort_order=0))
+        story.save_revision(user=story.owner).publish(user=story.owner)
 
 
 def load_pending_story(index, places) -> None:

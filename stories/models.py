@@ -131,11 +131,46 @@ def is_story_form_path(path: str) -> bool:
     return False
 
 
+# The renditions a story card shows (one size and its double for sharp screens), 16:9.
+CARD_PHOTO_FILTERS = ("fill-400x225-c100", "fill-800x450-c100")
+
+
+def with_card_photos(queryset):
+    """Stories with their photos, images and card renditions loaded: three queries in all.
+
+    Each story gets `card_photos` (its photos in order); a card shows the first.
+    """
+    from wagtail.images import get_image_model
+
+    images = get_image_model().objects.prefetch_renditions(*CARD_PHOTO_FILTERS)
+    photos = StoryPhoto.objects.order_by("sort_order", "pk").prefetch_related(
+        models.Prefetch("image", queryset=images)
+    )
+    return queryset.prefetch_related(models.Prefetch("photos", photos, to_attr="card_photos"))
+
+
+def latest_stories(count: int = 3):
+    """The newest live public stories with what their cards show (place, parties, photo)."""
+    from cms.models import Party
+
+    stories = (
+        StoryPage.objects.live()
+        .public()
+        .select_related("place")
+        .prefetch_related(
+            models.Prefetch("parties", queryset=Party.objects.order_by("sort_order", "name"))
+        )
+        .order_by("-first_published_at", "-pk")
+    )
+    return with_card_photos(stories)[:count]
+
+
 class StoriesIndexPage(RoutablePageMixin, BasePage):
     """The library of published stories, with the submission form and summaries as sub-pages."""
 
     # What keys the page cache (cms.cache): the library's search, filters and page number.
     query_params = ("q", "region", "place", "party", "arrangement", "outcome", "year", "page")
+    search_listing = True  # search shows it after the pages it lists (cms.search)
 
     introduction = models.TextField(blank=True, help_text="A sentence or two above the library.")
 

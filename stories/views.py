@@ -29,6 +29,7 @@ from stories.models import (
     StoryPage,
     StorySettings,
     facet_counts,
+    with_card_photos,
 )
 from stories.submission import DuplicateStory
 from stories.submission import submit_story as create_story_in_review
@@ -72,8 +73,10 @@ def restrict_to_search(queryset, query: str):
 
 def listing_queryset(queryset):
     """What each row of the library shows, loaded in a fixed number of queries."""
-    return queryset.select_related("place").prefetch_related(
-        Prefetch("parties", queryset=Party.objects.order_by("sort_order", "name"))
+    return with_card_photos(
+        queryset.select_related("place").prefetch_related(
+            Prefetch("parties", queryset=Party.objects.order_by("sort_order", "name"))
+        )
     )
 
 
@@ -260,6 +263,6 @@ def alliances_at_a_glance(request, index):
         "self": index,
         "by_arrangement": by_arrangement,
         "by_outcome": by_outcome,
-        "chart": charts.stacked_bar_chart(by_arrangement),
+        "chart": charts.fluid_bar_chart(by_arrangement),
     }
     return TemplateResponse(request, "stories/at_a_glance.html", context)

@@ -7,6 +7,7 @@ Each feature app may provide `<app>.demo.load(home)`; it is called in turn.
 
 import importlib
 
+from cms.demo.home import shape_home_page
 from cms.demo.people import DEMO_PASSWORD, load_people
 from cms.demo.site import load_editorial_site
 from cms.demo.trust import load_trust_pages
@@ -29,4 +30,5 @@ def load_demo_site() -> list[tuple[str, str]]:
                 raise
             continue
         module.load(home)
+    shape_home_page(home)
     return logins

@@ -29,6 +29,7 @@ class BlogIndexPage(BasePage):
     """Lists posts newest first, ten to a page, optionally those with one tag."""
 
     query_params = ("tag", "page")  # what keys the page cache (cms.cache)
+    search_listing = True  # search shows it after the pages it lists (cms.search)
 
     introduction = models.TextField(blank=True, help_text="A line or two above the list.")
 

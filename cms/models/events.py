@@ -35,6 +35,7 @@ class EventIndexPage(BasePage):
     """Upcoming events soonest first, past events latest first, filterable by region."""
 
     query_params = ("region", "page")  # what keys the page cache (cms.cache)
+    search_listing = True  # search shows it after the pages it lists (cms.search)
 
     introduction = models.TextField(blank=True, help_text="A line or two above the listings.")
 

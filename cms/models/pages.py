@@ -1,15 +1,16 @@
 """The editorial page types every part of the site builds on."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
-from wagtail.admin.panels import FieldPanel
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel, PageChooserPanel
 from wagtail.fields import StreamField
 from wagtail.models import Page, PageManager, PageViewRestriction
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
 from cms import routing, sitewide
-from cms.blocks import BodyBlock
+from cms.blocks import ActionCardBlock, BodyBlock
 
 # What routing reads of the pages along a path (the page found is then loaded in full).
 ROUTING_FIELDS = (
@@ -56,6 +57,9 @@ class BasePage(Page):
     )
 
     promote_panels = [*Page.promote_panels, FieldPanel("social_image")]
+
+    # Listing pages (indexes, the home page) set this: search shows them after content.
+    search_listing = False
 
     objects = SitePageManager()
 
@@ -111,10 +115,34 @@ class BasePage(Page):
 
 
 class HomePage(BasePage):
-    """The front page: a hero, a featured campaign or manifesto, latest posts and events."""
+    """The front page editors shape: a hero with an image, the current crowdfund's progress,
+    what supporters have done so far, calls to join, give and propose, the latest stories,
+    posts and events."""
+
+    search_listing = True  # search shows it after the pages it lists (cms.search)
+
+    # The crowdfund's total and the figures move without a publish: kept a minute at most.
+    page_cache_seconds = 60
 
     hero_title = models.CharField(max_length=120, default="Together we are stronger")
     hero_text = models.TextField(blank=True, help_text="One or two sentences under the hero title.")
+    hero_image = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="A wide photo beside the hero title (1600x900 or larger works best).",
+    )
+    hero_image_alt = models.CharField(
+        "hero image alternative text",
+        max_length=200,
+        blank=True,
+        help_text=(
+            "What the photo shows, for people who cannot see it. Leave empty to use the "
+            "image's own description."
+        ),
+    )
     featured_page = models.ForeignKey(
         "wagtailcore.Page",
         null=True,
@@ -123,13 +151,41 @@ class HomePage(BasePage):
         related_name="+",
         help_text="A campaign, crowdfund or the manifesto to feature under the hero.",
     )
+    crowdfund = models.ForeignKey(
+        "wagtailcore.Page",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The crowdfund whose progress the home page shows (empty: none).",
+    )
+    show_figures = models.BooleanField(
+        default=True,
+        help_text="Show how many supporters, amendments, votes, stories and meetings there are.",
+    )
+    calls_to_action = StreamField(
+        [("action", ActionCardBlock())],
+        blank=True,
+        max_num=4,
+        help_text="Up to four: e.g. join, give, propose an amendment, share a story.",
+    )
     body = StreamField(BodyBlock(), blank=True)
 
     content_panels = [
         *Page.content_panels,
-        FieldPanel("hero_title"),
-        FieldPanel("hero_text"),
-        FieldPanel("featured_page"),
+        MultiFieldPanel(
+            [
+                FieldPanel("hero_title"),
+                FieldPanel("hero_text"),
+                FieldPanel("hero_image"),
+                FieldPanel("hero_image_alt"),
+                FieldPanel("featured_page"),
+            ],
+            heading="Hero",
+        ),
+        FieldPanel("calls_to_action"),
+        PageChooserPanel("crowdfund", "crowdfund.CrowdfundPage"),
+        FieldPanel("show_figures"),
         FieldPanel("body"),
     ]
     search_fields = [*Page.search_fields, index.SearchField("hero_text")]
@@ -139,6 +195,27 @@ class HomePage(BasePage):
 
     class Meta:
         verbose_name = "home page"
+
+    def clean(self):
+        super().clean()
+        image = self.hero_image
+        if image is not None and not (self.hero_image_alt or image.description):
+            raise ValidationError(
+                {"hero_image_alt": "Describe the photo: the image has no description of its own."}
+            )
+
+    def hero_alt_text(self) -> str:
+        if self.hero_image is None:
+            return ""
+        return self.hero_image_alt or self.hero_image.default_alt_text
+
+    def current_crowdfund(self):
+        """The chosen crowdfund as its own page type, if it is live and public (else None)."""
+        if self.crowdfund_id is None:
+            return None
+        page = SitePageQuerySet(Page).live().public().filter(pk=self.crowdfund_id).first()
+        page = page.specific if page is not None else None
+        return page if page is not None and hasattr(page, "totals") else None
 
     def latest_posts(self, count: int = 3):
         """The newest live blog posts anywhere on the site (no StreamFields loaded)."""

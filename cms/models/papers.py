@@ -19,6 +19,8 @@ from cms.outline import build_outline
 class PaperIndexPage(BasePage):
     """Lists the papers below it, newest first."""
 
+    search_listing = True  # search shows it after the pages it lists (cms.search)
+
     introduction = models.TextField(blank=True, help_text="A line or two above the list.")
 
     content_panels = [*BasePage.content_panels, FieldPanel("introduction")]

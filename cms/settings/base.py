@@ -161,7 +161,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "profile"
+LOGIN_REDIRECT_URL = "/"  # without `next`; cms.accounts.AccountAdapter decides
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -171,6 +171,12 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_SIGNUP_FORM_CLASS = "cms.forms.SignupDetailsForm"
 ACCOUNT_ADAPTER = "cms.accounts.AccountAdapter"
+ACCOUNT_FORMS = {
+    "login": "cms.account_forms.SiteLoginForm",
+    "signup": "cms.account_forms.SiteSignupForm",
+    "reset_password": "cms.account_forms.SiteResetPasswordForm",
+    "reset_password_from_key": "cms.account_forms.SiteResetPasswordKeyForm",
+}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Alliance Hub] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="http")
 

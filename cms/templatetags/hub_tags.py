@@ -109,3 +109,93 @@ def share_card(context, page):
         "image": image,
         "imprint": imprint,
     }
+
+
+@register.simple_tag
+def participation_figures():
+    """{% participation_figures as figures %}: see cms.figures (only inside a shared part)."""
+    from cms.figures import participation_figures as figures
+
+    return figures()
+
+
+@register.simple_tag
+def percent_of(part, whole) -> int:
+    """Whole percent of `whole` that `part` is, 0 to 100 (for progress bars)."""
+    try:
+        part, whole = int(part), int(whole)
+    except (TypeError, ValueError):
+        return 0
+    return max(0, min(100, part * 100 // whole)) if whole > 0 else 0
+
+
+@register.filter
+def intcomma_plain(value) -> str:
+    """12345 -> '12,345' (British digit grouping; no locale machinery)."""
+    try:
+        return f"{int(value):,}"
+    except (TypeError, ValueError):
+        return ""
+
+
+@register.simple_tag
+def field_input(field):
+    """A form field's input, tied to its hint and errors (aria-describedby) for screen readers.
+
+    Django marks a field with errors `aria-invalid`; the ids match templates/account/
+    includes/field.html, which shows the errors right under the input they are about.
+    """
+    described_by = []
+    if field.help_text:
+        described_by.append(f"{field.auto_id}_helptext")
+    if field.errors:
+        described_by.append(f"{field.auto_id}_errors")
+    attrs = {}
+    if described_by:
+        attrs["aria-describedby"] = " ".join(described_by)
+    if field.errors:
+        attrs["class"] = f"{field.field.widget.attrs.get('class', '')} is-invalid".strip()
+    return field.as_widget(attrs=attrs)
+
+
+@register.simple_tag(takes_context=True)
+def privacy_notice(context):
+    """The privacy notice's footer link ({"label", "href"}), or None: the legal page whose
+    title says "privacy" (the footer's list, from the shared cache: no query)."""
+    legal = sitewide.navigation(context.get("request")).get("legal", [])
+    return next((link for link in legal if "privacy" in link["label"].lower()), None)
+
+
+@register.simple_tag(takes_context=True)
+def account_next(context):
+    """The address to come back to after signing in or joining from this page ("" on the
+    account pages themselves, and on pages reached by POST)."""
+    request = context.get("request")
+    if request is None or request.method != "GET":
+        return ""
+    path = request.get_full_path()
+    if path.startswith(("/accounts/", "/account/")) or path == "/":
+        return ""
+    return path
+
+
+@register.simple_tag(takes_context=True)
+def share_links(context, address, text):
+    """Plain share links for `address` (a path or URL): no third-party script is loaded.
+
+    {"url": the absolute address to copy, "links": [{"label", "href"}]} for email, X,
+    Bluesky, Facebook and WhatsApp, each opening that service's own share form.
+    """
+    from urllib.parse import quote, urlencode
+
+    request = context.get("request")
+    url = request.build_absolute_uri(address) if request is not None else address
+    message = f"{text} {url}"
+    links = [
+        ("Email", f"mailto:?{urlencode({'subject': text, 'body': message}, quote_via=quote)}"),
+        ("X", f"https://x.com/intent/post?{urlencode({'text': text, 'url': url})}"),
+        ("Bluesky", f"https://bsky.app/intent/compose?{urlencode({'text': message})}"),
+        ("Facebook", f"https://www.facebook.com/sharer/sharer.php?{urlencode({'u': url})}"),
+        ("WhatsApp", f"https://wa.me/?{urlencode({'text': message})}"),
+    ]
+    return {"url": url, "links": [{"label": label, "href": href} for label, href in links]}

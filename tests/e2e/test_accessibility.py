@@ -68,6 +68,8 @@ def editorial_page_urls() -> dict[str, str]:
         "story": first_url(StoryPage),
         "at-a-glance": stories_index.url + stories_index.reverse_subpage("at_a_glance"),
         "search": "/search/?query=alliance",
+        "search-nothing-found": "/search/?query=zzqqxx",
+        "verification-sent": "/accounts/confirm-email/",
         "sign-up": "/accounts/signup/",
         "login": "/accounts/login/",
         "password-reset": "/accounts/password/reset/",
@@ -87,9 +89,19 @@ def test_signed_in_pages_have_no_serious_accessibility_problems(demo, axe_tab, s
         "blog-post-with-reply-form": first_url(BlogPostPage),
         "paper-with-reply-form": first_url(PaperPage),
         "story-share-form": _share_url(),
+        "welcome": "/account/welcome/",
+        "amendment-with-share-links": _published_amendment_url(),
     }
     problems = check_pages(axe_tab, urls, screenshot)
     assert not problems, "\n".join(f"{name}: {text}" for name, text in problems.items())
+
+
+def _published_amendment_url():
+    from manifesto.models import Amendment, AmendmentStatus
+
+    amendment = Amendment.objects.filter(status=AmendmentStatus.PUBLISHED, is_hidden=False)
+    amendment = amendment.order_by("pk").first()
+    return f"{amendment.page.url}amendment/{amendment.pk}/"
 
 
 def _share_url():
