@@ -12,11 +12,11 @@ register = template.Library()
 def query_with(context, **changes):
     """The current query string with some parameters changed, e.g. for pagination links.
 
-    Keeps every filter the visitor chose (the parameters some page reads: anything else,
-    such as utm_*, is not part of the page cache's key, so it must not be in a stored
-    page's links); a value of None removes that parameter.
+    Keeps every filter the visitor chose; a value of None removes that parameter. On a
+    request the page cache may answer, `request.GET` holds only the parameters that key
+    it (cms.cache), so a stored page never repeats one visitor's `utm_*` to the next.
     """
-    params = kept_query(context["request"])
+    params = context["request"].GET.copy()
     for key, value in changes.items():
         if value is None:
             params.pop(key, None)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import PageViewRestriction
 
@@ -144,8 +145,19 @@ def visit_everything_as_someone_admitted(private, organisers):
     admitted = Client()
     admitted.force_login(editor)
     for page in private.values():
+        for restriction in PageViewRestriction.objects.filter(
+            page=page, restriction_type=PageViewRestriction.PASSWORD
+        ):
+            admitted.post(
+                reverse("wagtailcore_authenticate_with_password", args=[restriction.pk, page.pk]),
+                {"password": "a-shared-secret", "return_url": page.url},
+            )
         response = admitted.get(page.url)
-        assert response.status_code in (200, 401), page.url  # a password form: 401
+        assert response.status_code == 200, page.url
+    # What an outsider must never meet is really there for whom the restriction admits.
+    assert MARKER in admitted.get(private["post"].url).content.decode()
+    clauses = admitted.get(f"{private['manifesto'].url}api/clauses/").content.decode()
+    assert MARKER in clauses
     for url in ("/", "/blog/", "/events/", "/stories/", "/sitemap.xml", "/feeds/blog.rss"):
         admitted.get(url)
 
@@ -168,6 +180,10 @@ ENDPOINTS = {
     "crowdfund totals JSON": lambda site: f"/crowdfund/{site.private['crowdfund'].pk}/totals.json",
     "manifesto clauses JSON": lambda site: f"{site.private['manifesto'].url}api/clauses/",
     "manifesto amendments JSON": lambda site: f"{site.private['manifesto'].url}api/amendments/",
+    "manifesto exports and print": lambda site: [
+        f"{site.private['manifesto'].url}{route}"
+        for route in ("export/manifesto/", "export/amendments/", "print/", "history/")
+    ],
     "the private pages themselves": lambda site: [page.url for page in site.private.values()],
 }
 
