@@ -187,6 +187,10 @@ AXES_COOLOFF_TIME = 0.25  # hours
 # not) never lock anyone else out, however many people share the address.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# django-allauth's own limit on failed sign-ins is per address only: its default also
+# counts failures per account from anywhere (5 in 5 minutes), which let anyone lock a real
+# person out by naming their address. Per account *and* address is axes's job, above.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip"}
 # The sign-in form's `login` field, the admin's `username`, allauth's `email=` credential.
 AXES_USERNAME_FORM_FIELD = "login"
 AXES_USERNAME_CALLABLE = "cms.accounts.sign_in_name"

@@ -59,3 +59,17 @@ def test_failures_for_one_real_account_lock_only_that_account(client, editor, su
     # Someone else behind the same address still signs in.
     assert sign_in(client, supporter.email, PASSWORD).status_code == 302
     assert client.session["_auth_user_id"] == str(supporter.pk)
+
+
+def test_failures_for_a_real_account_from_elsewhere_never_lock_its_owner_out(client, supporter):
+    """Someone who knows a supporter's email address, guessing passwords from another
+    address, must not lock the supporter out (allauth's own per-account limit did)."""
+    for _ in range(too_many()):
+        client.post(
+            reverse("account_login"),
+            {"login": supporter.email, "password": "guess"},
+            REMOTE_ADDR="203.0.113.9",
+        )
+    response = site_sign_in(client, supporter.email, PASSWORD)
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(supporter.pk)
