@@ -7,7 +7,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PORT=8000
 
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libjpeg62-turbo zlib1g libwebp7 curl \
+ && apt-get install -y --no-install-recommends libjpeg62-turbo zlib1g libwebp7 curl fonts-dejavu-core \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --uid 1000 hub
 

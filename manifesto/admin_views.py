@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
 from wagtail.admin.panels import Panel
 from wagtail.snippets.views.snippets import IndexView, InspectView
 
@@ -122,6 +123,7 @@ class AmendmentFactsPanel(Panel):
         def get_context_data(self, parent_context=None):
             context = super().get_context_data(parent_context)
             context.update(amendment_facts(self.instance, self.request.user))
+            context["in_edit_form"] = True  # no form of its own inside the edit form
             return context
 
 
@@ -156,6 +158,18 @@ class AmendmentInspectView(InspectView):
         context.update(amendment_facts(self.object, self.request.user))
         context["edit_url"] = self.get_edit_url()
         return context
+
+
+@require_POST
+def clear_burst_view(request, pk):
+    """A moderator has looked at a burst of new accounts' votes: dismiss the flag (only
+    later votes can raise it again). The votes stay counted and unscored either way."""
+    amendment = get_object_or_404(Amendment.objects.select_related("page"), pk=pk)
+    if not can(request.user, "moderate", amendment.page, amendment):
+        raise PermissionDenied
+    amendment.clear_burst_flag()
+    messages.success(request, f"Amendment {amendment.pk}: the burst flag is dismissed.")
+    return redirect("wagtailsnippets_manifesto_amendment:inspect", amendment.pk)
 
 
 # --- The merge: choose, preview, confirm --------------------------------------------------
@@ -245,9 +259,10 @@ def _breadcrumbs(page, *more) -> list[dict]:
 def merge_preview_view(request, page_id):
     """Step 1 (GET): what the merge will change, from `plan_merge`; step 2 (POST): merge.
 
-    The confirmation carries the version the preview was made on: if the text has moved
-    on since (another merge, an editor's edit), nothing is merged and the new preview is
-    shown, so a moderator only ever confirms what they saw.
+    The confirmation carries the version the preview was made on and the amendments it
+    showed: if the text has moved on since (another merge, an editor's edit) or one of them
+    may no longer be merged (rejected, withdrawn meanwhile), nothing is merged and the new
+    preview is shown, so a moderator only ever confirms what they saw.
     """
     page = _page_for(request, page_id, "merge")
     data = request.POST if request.method == "POST" else request.GET
@@ -259,11 +274,14 @@ def merge_preview_view(request, page_id):
         return redirect(back)
     version = page.current_version
     if request.method == "POST":
-        if str(version.number if version else 0) != request.POST.get("version", ""):
+        posted = {value for value in request.POST.getlist("amendment") if is_row_id(value)}
+        if str(version.number if version else 0) != request.POST.get("version", "") or (
+            posted != {str(a.pk) for a in chosen}
+        ):
             messages.warning(
                 request,
-                "The text has changed since this preview was made: nothing was merged. "
-                "Check the new preview below.",
+                "The text or the amendments changed since this preview was made: nothing "
+                "was merged. Check the new preview below.",
             )
             return HttpResponseRedirect(preview_url(page, [a.pk for a in chosen], note))
         try:

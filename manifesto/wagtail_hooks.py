@@ -361,6 +361,11 @@ def register_manifesto_admin_urls():
             name="manifesto_collisions",
         ),
         path(
+            "manifesto/amendment/<int:pk>/clear-burst/",
+            admin_views.clear_burst_view,
+            name="manifesto_clear_burst",
+        ),
+        path(
             "manifesto/merge/<int:page_id>/preview/",
             admin_views.merge_preview_view,
             name="manifesto_merge_preview",

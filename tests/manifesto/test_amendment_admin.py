@@ -170,3 +170,21 @@ def test_a_staff_account_without_the_moderator_role_is_turned_away(client, amend
     staff.save()
     client.force_login(staff)
     assert client.get(inspect_url(amendment)).status_code in (302, 403)
+
+
+def test_a_moderator_dismisses_a_burst_flag_by_post_only(client, amendment, moderator, supporter):
+    Amendment.objects.filter(pk=amendment.pk).update(
+        burst_flagged_at=timezone.now(), burst_votes=25
+    )
+    url = f"/admin/manifesto/amendment/{amendment.pk}/clear-burst/"
+    client.force_login(moderator)
+    html = client.get(inspect_url(amendment)).content.decode()
+    assert "25 votes from accounts younger than 7 days" in html and url in html
+    assert client.get(url).status_code == 405
+    client.force_login(supporter)
+    client.post(url)
+    assert Amendment.objects.flagged_for_bursts().exists()
+    client.force_login(moderator)
+    assert client.post(url).status_code == 302
+    amendment.refresh_from_db()
+    assert amendment.burst_flagged_at is None and amendment.burst_cleared_at is not None

@@ -156,6 +156,23 @@ def test_a_confirmation_for_an_older_text_merges_nothing_and_shows_the_new_previ
     assert snapshot(manifesto) == before
 
 
+def test_a_confirmation_after_a_chosen_amendment_was_rejected_merges_nothing(
+    client, manifesto, moderator, scene
+):
+    second = scene["kept"]
+    set_status(second, AmendmentStatus.ACCEPTED, by=moderator)
+    client.force_login(moderator)
+    assert client.get(preview_url(manifesto, scene["chosen"], second)).status_code == 200
+    set_status(second, AmendmentStatus.REJECTED, "Changed our minds.", by=moderator)
+    before = snapshot(manifesto)
+    response = client.post(
+        reverse("manifesto_merge_preview", args=[manifesto.pk]),
+        {"amendment": [scene["chosen"].pk, second.pk], "version": "1"},
+    )
+    assert response.status_code == 302 and "/preview/?amendment=" in response["Location"]
+    assert snapshot(manifesto) == before
+
+
 def test_colliding_choices_are_explained_and_cannot_be_confirmed(
     client, manifesto, moderator, scene
 ):

@@ -269,6 +269,9 @@ GRID: list[Row] = [
         post={"amendment": "<amendment>", "note": "Merged"},
         changed=lambda w: w["manifesto"].versions.count() == 2),
     row("manifesto_merge_preview?amendment=<amendment>", L, L, L,  Y,  Y,   Y),
+    row("manifesto_clear_burst",                    L,   L,   L,   Y,  Y,   Y,
+        post={}, changed=lambda w: Amendment.objects.get(
+            pk=w["amendment"].pk).burst_cleared_at is not None),
     row("manifesto_merge_preview",                  L,   L,   L,   Y,  Y,   Y,
         post={"amendment": "<amendment>", "version": "1", "note": "Merged"},
         changed=lambda w: w["manifesto"].versions.count() == 2),
@@ -470,6 +473,7 @@ OBJECT_FOR_NAMESPACE = {
     "crowdfund_updates": "crowdfundupdate",
     "manifesto_collisions": "manifesto",
     "manifesto_merge_preview": "manifesto",
+    "manifesto_clear_burst": "amendment",
     "wagtailusers_users": "account",
 }
 BULK_TARGET = {

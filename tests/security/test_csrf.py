@@ -199,6 +199,8 @@ POSTS = [
     Post("edit the manifesto text", "editor", manifesto_url("edit/"),
          lambda w: {**{f"clause-{c.key}": c.text for c in w["manifesto"].live_clauses()},
                     f"clause-{w['clause'].key}": "Shorter words.", "note": "Shorter"}),
+    Post("dismiss a burst flag (admin)", "moderator",
+         lambda w: reverse("manifesto_clear_burst", args=[w["amendment"].pk]), lambda w: {}),
     Post("merge amendments (admin), confirming the preview", "moderator",
          lambda w: reverse("manifesto_merge_preview", args=[w["manifesto"].pk]),
          lambda w: {"amendment": [w["amendment"].pk], "version": "1"}),
