@@ -127,7 +127,7 @@ def sign_up_and_verify(tab, screenshot):
     tab.get_by_label("Display name").fill("Nia")
     tab.get_by_label("Party").select_option(label="Plaid Cymru")
     tab.get_by_label(re.compile(r"^Password:?$")).fill("a-long-unusual-password-42")
-    tab.get_by_label("Password (again)").fill("a-long-unusual-password-42")
+    tab.get_by_label("Password again").fill("a-long-unusual-password-42")
     screenshot(tab, "1-sign-up-form")
     tab.get_by_role("button", name="Sign Up").click()
     tab.wait_for_url(re.compile(r"/accounts/confirm-email/"))

@@ -14,7 +14,7 @@ def test_new_supporter_signs_up_and_verifies_their_email(page, screenshot, trans
     page.get_by_label("Display name").fill("Nia")
     page.get_by_label("Party").select_option(label="Plaid Cymru")
     page.get_by_label(re.compile(r"^Password:?$")).fill("a-long-unusual-password-42")
-    page.get_by_label("Password (again)").fill("a-long-unusual-password-42")
+    page.get_by_label("Password again").fill("a-long-unusual-password-42")
     screenshot(page, "1-sign-up-form")
     page.get_by_role("button", name="Sign Up").click()
     page.wait_for_url(re.compile(r"/accounts/confirm-email/"))

@@ -211,11 +211,30 @@ ENDPOINTS = [
     ),
     Endpoint(
         "confirm-email",
-        ("accounts/^confirm-email/(?P<key>[-:\\w]+)/$",),
+        # allauth's pattern, and the site's own view in front of it (cms.views)
+        (
+            "accounts/^confirm-email/(?P<key>[-:\\w]+)/$",
+            "^accounts/confirm-email/(?P<key>[-:\\w]+)/$",
+        ),
         POST,
         lambda w: "/accounts/confirm-email/not-a-key/",
         statuses=frozenset({404}),  # an unknown key
         baseline=frozenset({404}),
+    ),
+    Endpoint(
+        "send-verification-again",
+        ("accounts/send-verification-again/",),
+        POST,
+        lambda w: "/accounts/send-verification-again/",
+        lambda w: {"email": "supporter@example.com", "next": "/stories/"},
+        text_fields=("email", "next"),
+    ),
+    Endpoint(
+        "welcome",
+        ("account/welcome/",),
+        GET,
+        lambda w: "/account/welcome/",
+        user="supporter",
     ),
     Endpoint(
         "email-addresses",
