@@ -173,10 +173,10 @@ def account_next(context):
     request = context.get("request")
     if request is None or request.method != "GET":
         return ""
-    path = request.get_full_path()
-    if path.startswith(("/accounts/", "/account/")) or path == "/":
+    if request.path.startswith(("/accounts/", "/account/")) or request.path == "/":
         return ""
-    return path
+    # Only the parameters a page reads: a shared cached copy never carries a visitor's own.
+    return kept_full_path(context)
 
 
 @register.simple_tag(takes_context=True)

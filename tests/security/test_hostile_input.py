@@ -599,6 +599,22 @@ ENDPOINTS = [
         lambda w: {"callback": "x"},
         text_fields=("callback",),
     ),
+    Endpoint(
+        "monthly-gift-portal",
+        ("crowdfund/monthly/<str:token>/",),
+        POST,
+        lambda w: "/crowdfund/monthly/not-a-signed-token/",
+        statuses=frozenset({403}),  # a forged link: a kind refusal page
+        baseline=frozenset({403}),
+    ),
+    Endpoint(
+        "monthly-gift-portal-return",
+        ("crowdfund/monthly/<str:token>/back/",),
+        GET,
+        lambda w: "/crowdfund/monthly/not-a-signed-token/back/",
+        statuses=frozenset({403}),
+        baseline=frozenset({403}),
+    ),
     # --- stories ------------------------------------------------------------------------
     Endpoint(
         "story-library",
