@@ -52,8 +52,14 @@ def register_public_text() -> None:
     from cms.cache import purge_on
     from crowdfund.models import CrowdfundUpdate, Donation
 
-    def on_the_wall_by_name(donation) -> bool:
-        return bool(donation.show_name or donation.message)
+    def on_the_wall(donation) -> bool:
+        return bool(donation.show_name or donation.message or donation.show_amount)
 
-    purge_on(Donation, ["name", "show_name", "message"], shown=on_the_wall_by_name, on_create=False)
+    # A monthly donor's new amount (changed in the customer portal) shows on the wall too.
+    purge_on(
+        Donation,
+        ["name", "show_name", "message", "show_amount", "monthly_amount_pence"],
+        shown=on_the_wall,
+        on_create=False,
+    )
     purge_on(CrowdfundUpdate, ["crowdfund", "title", "body", "published_at"])

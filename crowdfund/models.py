@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Case, F, Q, Sum, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.timesince import timesince
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
@@ -327,6 +328,11 @@ class DonationStatus(models.TextChoices):
     CANCELLED = "cancelled", "Monthly, cancelled"
 
 
+def _long_date(moment) -> str:
+    """ "3 January 2027", in the site's time zone."""
+    return date_format(timezone.localtime(moment), "j F Y")
+
+
 class DonationQuerySet(models.QuerySet):
     def with_net_pence(self):
         return self.annotate(net_pence=Coalesce(Sum("ledger_entries__amount_pence"), 0))
@@ -402,6 +408,29 @@ class Donation(models.Model):
     expired_at = models.DateTimeField(null=True, blank=True, editable=False)
     cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
 
+    # A monthly gift as Stripe holds it now (`customer.subscription.updated`): the donor may
+    # change the amount or schedule the end in the customer portal. Never money: payments
+    # come only from invoices. Only an event newer than `subscription_changed_at` applies.
+    monthly_amount_pence = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Monthly gifts: the amount per month at Stripe now, if the donor changed it.",
+    )
+    ends_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Monthly gifts: when the gift ends (cancelled at the end of a period).",
+    )
+    subscription_status = models.CharField(max_length=30, blank=True, editable=False)
+    subscription_changed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When Stripe sent the newest subscription change applied here.",
+    )
+
     objects = DonationQuerySet.as_manager()
 
     class Meta:
@@ -434,6 +463,34 @@ class Donation(models.Model):
         return f"£{self.amount_pence / 100:,.2f}{per}"
 
     @property
+    def current_monthly_pence(self) -> int:
+        """What a monthly gift gives each month now (the portal may have changed it)."""
+        return self.monthly_amount_pence or self.amount_pence
+
+    @property
+    @admin.display(description="Monthly gift now")
+    def monthly_summary(self) -> str:
+        """ "£15 a month", "£15 a month, ends on 3 January 2027", "..., ended on ..."."""
+        if self.frequency != Frequency.MONTHLY:
+            return ""
+        text = f"{pounds(self.current_monthly_pence)} a month"
+        end = self.monthly_end
+        return f"{text}, {end}" if end else text
+
+    @property
+    def has_ended(self) -> bool:
+        ends_at = self.ends_at or self.cancelled_at
+        return bool(self.cancelled_at or (ends_at and ends_at <= timezone.now()))
+
+    @property
+    def monthly_end(self) -> str:
+        """ "ends on 3 January 2027", "ended on ..." or "" (a monthly gift that continues)."""
+        ends_at = self.ends_at or self.cancelled_at
+        if not ends_at:
+            return ""
+        return f"{'ended' if self.has_ended else 'ends'} on {_long_date(ends_at)}"
+
+    @property
     def is_offline(self) -> bool:
         return self.method in OFFLINE_METHODS
 
@@ -447,7 +504,7 @@ class Donation(models.Model):
             return ""
         text = pounds(self.amount_pence)
         if self.frequency == Frequency.MONTHLY:
-            text += " a month"
+            text = f"{pounds(self.current_monthly_pence)} a month"
         if self.paid_at:
             now = now or timezone.now()
             if (now - self.paid_at).total_seconds() < 60:

@@ -6,6 +6,9 @@ the same transaction that marks it applied, so two workers given the same event
 the second finds it done. Each handler locks the donation it touches and only
 records facts that accumulate (money movements keyed by their Stripe object,
 timestamps set once), so events arriving out of order end in the same state.
+The one state that is replaced, a monthly gift's amount and end as changed in the
+customer portal (`customer.subscription.updated`), is replaced only by an event
+created no earlier than the one it holds (`subscription_changed_at`).
 An event whose donation is not known yet (for example a dispute before the
 session completed, with no metadata to find it by), or that needs Stripe while
 Stripe is failing, is left unapplied with the reason and a `next_attempt_at`
@@ -459,13 +462,102 @@ def invoice_payment_failed(invoice: dict, event_id: str = "", at=None) -> str:
     return "monthly payment failed"
 
 
-def subscription_deleted(subscription: dict, event_id: str = "", at=None) -> str:
-    donation = _by_reference_or(
+def _donation_for_subscription(subscription: dict):
+    return _by_reference_or(
         _metadata_reference(subscription.get("metadata")),
         Q(stripe_subscription_id=subscription["id"]),
     )
+
+
+SUBSCRIPTION_FIELDS = [
+    "stripe_subscription_id",
+    "monthly_amount_pence",
+    "ends_at",
+    "subscription_status",
+    "subscription_changed_at",
+]
+
+
+def _newer_than_held(donation, at) -> bool:
+    """Whether an event of time `at` may replace the subscription state held.
+
+    Stripe's `created` is in whole seconds: an event of the same second as the held
+    one applies (the later arrival wins a tie; a duplicate never gets here).
+    """
+    held = donation.subscription_changed_at
+    return at is None or held is None or at >= held
+
+
+def subscription_monthly_pence(subscription: dict) -> int | None:
+    """The subscription's amount per month: its items' price x quantity, in pence."""
+    items = (subscription.get("items") or {}).get("data") or []
+    total = 0
+    for item in items:
+        price = item.get("price") or item.get("plan") or {}
+        unit = price.get("unit_amount")
+        if unit is None:
+            unit = price.get("amount")
+        if unit is None:
+            return None  # a price we cannot read (tiered): keep what we hold
+        quantity = item.get("quantity")
+        total += int(unit) * (1 if quantity is None else int(quantity))
+    return total or None
+
+
+def subscription_ends_at(subscription: dict) -> datetime | None:
+    """When the gift ends: ended, `cancel_at`, or the period's end if cancelling then."""
+    if subscription.get("ended_at"):
+        return moment(subscription["ended_at"])
+    if subscription.get("cancel_at"):
+        return moment(subscription["cancel_at"])
+    if subscription.get("cancel_at_period_end"):
+        # Top level on older API versions, on each item since 2025-03-31.
+        items = (subscription.get("items") or {}).get("data") or []
+        ends = [subscription.get("current_period_end")]
+        ends += [item.get("current_period_end") for item in items]
+        return _first_moment(max((e for e in ends if e), default=0))
+    return None
+
+
+def subscription_updated(subscription: dict, event_id: str = "", at=None) -> str:
+    """A change in the customer portal: the monthly amount, or a scheduled end.
+
+    Recorded on the donation for donors and editors to see; never money (payments come
+    only from invoices). An event older than the newest one applied changes nothing.
+    """
+    # Every renewal sends this event too: one of another application on the same Stripe
+    # account is ignored, not retried (ours carry the reference from Checkout).
+    reference = _metadata_reference(subscription.get("metadata"))
+    ours = Q(stripe_subscription_id=subscription["id"])
+    if _is_uuid(reference):
+        ours |= Q(reference=reference)
+    donation = ledger.lock_donation_where(ours)
+    if donation is None:
+        raise NotOurs(f"subscription {subscription['id']} is not a monthly gift of ours")
+    if not _newer_than_held(donation, at):
+        return "older than the change held: not applied"
+    donation.stripe_subscription_id = subscription["id"]
+    pence = subscription_monthly_pence(subscription)
+    if pence is not None:
+        donation.monthly_amount_pence = None if pence == donation.amount_pence else pence
+    donation.ends_at = subscription_ends_at(subscription)
+    donation.subscription_status = (subscription.get("status") or "")[:30]
+    donation.subscription_changed_at = at or donation.subscription_changed_at
+    donation.save(update_fields=SUBSCRIPTION_FIELDS)
+    if donation.ends_at:
+        return "monthly gift change recorded: ends"
+    return "monthly gift change recorded"
+
+
+def subscription_deleted(subscription: dict, event_id: str = "", at=None) -> str:
+    donation = _donation_for_subscription(subscription)
     donation.stripe_subscription_id = subscription["id"]
     donation.cancelled_at = donation.cancelled_at or timezone.now()
+    if _newer_than_held(donation, at):
+        donation.ends_at = subscription_ends_at(subscription) or donation.cancelled_at
+        donation.subscription_status = (subscription.get("status") or "canceled")[:30]
+        donation.subscription_changed_at = at or donation.subscription_changed_at
+        donation.save(update_fields=SUBSCRIPTION_FIELDS)
     ledger.refresh_status(donation)
     return "monthly gift ended"
 
@@ -481,6 +573,7 @@ HANDLERS = {
     "charge.dispute.updated": charge_dispute,
     "invoice.paid": invoice_paid,
     "invoice.payment_failed": invoice_payment_failed,
+    "customer.subscription.updated": subscription_updated,
     "customer.subscription.deleted": subscription_deleted,
 }
 # Handlers that may need Stripe: looked up before the transaction, passed in.

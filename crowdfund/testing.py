@@ -330,6 +330,55 @@ def subscription(*, subscription_id: str, reference: str, status="canceled") -> 
     }
 
 
+def monthly_subscription(
+    *,
+    subscription_id: str,
+    reference: str,
+    unit_amount: int,
+    quantity: int = 1,
+    status: str = "active",
+    period_end: int | None = None,
+    cancel_at_period_end: bool = False,
+    customer: str = "cus_test_monthly",
+) -> dict:
+    """A subscription as `customer.subscription.updated` carries it (current API shape:
+    the period on each item; `cancel_at` set with `cancel_at_period_end`, as Stripe does)."""
+    period_end = period_end or int(time.time()) + 30 * 86_400
+    period_start = period_end - 30 * 86_400
+    return {
+        "id": subscription_id,
+        "object": "subscription",
+        "status": status,
+        "customer": customer,
+        "currency": "gbp",
+        "cancel_at_period_end": cancel_at_period_end,
+        "cancel_at": period_end if cancel_at_period_end else None,
+        "canceled_at": period_start + 86_400 if cancel_at_period_end else None,
+        "ended_at": None,
+        "items": {
+            "object": "list",
+            "data": [
+                {
+                    "id": new_id("si"),
+                    "object": "subscription_item",
+                    "quantity": quantity,
+                    "current_period_start": period_start,
+                    "current_period_end": period_end,
+                    "price": {
+                        "id": new_id("price"),
+                        "object": "price",
+                        "currency": "gbp",
+                        "unit_amount": unit_amount,
+                        "recurring": {"interval": "month", "interval_count": 1},
+                    },
+                }
+            ],
+        },
+        "metadata": {"donation_reference": reference},
+        "livemode": False,
+    }
+
+
 def event(event_type: str, obj: dict, *, event_id=None, livemode=False, created=None) -> dict:
     return {
         "id": event_id or new_id("evt"),

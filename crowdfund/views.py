@@ -75,6 +75,7 @@ def page_context(page) -> dict:
             "message",
             "paid_at",
             "amount_pence",
+            "monthly_amount_pence",
             "frequency",
             "method",
         )[:WALL_SIZE]

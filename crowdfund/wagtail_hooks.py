@@ -22,7 +22,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.components import Component
-from wagtail.admin.views.generic import CreateView, EditView
+from wagtail.admin.views.generic import CreateView, EditView, InspectView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
@@ -41,6 +41,7 @@ from crowdfund.models import (
     Donation,
     DonationStatus,
     Expense,
+    Frequency,
     LedgerEntry,
     Method,
     Milestone,
@@ -133,12 +134,35 @@ class OfflineDonationCreateView(CreateView):
         return instance
 
 
+MONTHLY_ONLY_FIELDS = (
+    "monthly_amount_pence",
+    "ends_at",
+    "subscription_status",
+    "subscription_changed_at",
+)
+
+
+class DonationInspectView(InspectView):
+    """A monthly gift shows what it gives now and when it ends ("£15 a month, ends on ...")."""
+
+    def get_fields_context(self):
+        # `fields` is chosen before the object is fetched (setup): adjust it here.
+        fields = list(self.fields)
+        if self.object.frequency != Frequency.MONTHLY:
+            fields = [name for name in fields if name not in MONTHLY_ONLY_FIELDS]
+        else:
+            at = fields.index("amount_pence") + 1 if "amount_pence" in fields else 0
+            fields = [*fields[:at], "monthly_summary", *fields[at:]]
+        return [self.get_context_for_field(name) for name in fields]
+
+
 class DonationViewSet(ModelViewSet):
     model = Donation
     icon = "pick"
     menu_label = "Donations"
     add_to_admin_menu = False
     inspect_view_enabled = True
+    inspect_view_class = DonationInspectView
     add_view_class = OfflineDonationCreateView
     copy_view_enabled = False
     filterset_class = DonationFilterSet
