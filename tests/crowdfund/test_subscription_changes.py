@@ -6,6 +6,8 @@ arriving after a newer one changes nothing; no change ever moves money (the ledg
 the same before and after).
 """
 
+# ruff: noqa: F811  (the cache fixture is imported, then used as an argument)
+
 import html as html_module
 import re
 import time
