@@ -23,7 +23,8 @@ def visible_text(html: str) -> str:
     html = re.sub(r'<input[^>]*type="hidden"[^>]*>', " ", html)
     spoken = " ".join(re.findall(r'\s(?:aria-label|alt|title|placeholder|value)="([^"]*)"', html))
     text = re.sub(r"<[^>]+>", " ", html)
-    return unescape(f"{text} {spoken}")
+    # An address shown to copy (the share links) is an address, not wording.
+    return re.sub(r"https?://\S+", " ", unescape(f"{text} {spoken}"))
 
 
 @pytest.fixture
