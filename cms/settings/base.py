@@ -187,6 +187,8 @@ AXES_COOLOFF_TIME = 0.25  # hours
 # not) never lock anyone else out, however many people share the address.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# A lockout is a page in the site's layout that says what happened and what to do.
+AXES_LOCKOUT_TEMPLATE = "account/locked_out.html"
 # django-allauth's own limit on failed sign-ins is per address only: its default also
 # counts failures per account from anywhere (5 in 5 minutes), which let anyone lock a real
 # person out by naming their address. Per account *and* address is axes's job, above.

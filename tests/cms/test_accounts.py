@@ -138,6 +138,8 @@ def test_repeated_failed_logins_are_locked_out(client, supporter):
     )
     assert "_auth_user_id" not in client.session
     assert "Too many failed login attempts" in response.content.decode()
+    assert response.status_code == 429
+    assert "<footer" in response.content.decode()  # the site's own page, not a bare line
 
 
 def test_password_reset_sends_an_email(client, supporter, mail_via_celery):
