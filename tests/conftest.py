@@ -7,7 +7,8 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 
-from cms.models import HomePage, Party, User
+from cms.constituencies import load_constituencies
+from cms.models import Constituency, HomePage, Party, User
 from cms.roles import EDITORS, MODERATORS, SUPPORTERS
 
 PASSWORD = "correct-horse-battery"
@@ -155,3 +156,11 @@ def clock(monkeypatch):
 
     monkeypatch.setattr(page_cache, "time", Clock)
     return Clock
+
+
+@pytest.fixture
+def constituencies(db):
+    """The 650 constituencies: the migration loads them, but a transactional test's flush
+    empties the table, so tests that need them ask for this fixture."""
+    load_constituencies(Constituency)
+    return Constituency.objects.all()

@@ -1,6 +1,7 @@
 from cms.models.authors import Author
 from cms.models.blog import BlogIndexPage, BlogPostAuthor, BlogPostPage, BlogPostTag
 from cms.models.campaigns import CampaignPage
+from cms.models.constituencies import Constituency
 from cms.models.events import EventIndexPage, EventPage
 from cms.models.guides import GuidePage
 from cms.models.legal import ContactPage, LegalPage
@@ -18,6 +19,7 @@ __all__ = [
     "BlogPostPage",
     "BlogPostTag",
     "CampaignPage",
+    "Constituency",
     "ContactPage",
     "EventIndexPage",
     "EventPage",

@@ -85,6 +85,14 @@ class User(AbstractUser):
         blank=True,
         help_text="Optional: your town, council area or constituency.",
     )
+    constituency = models.ForeignKey(
+        "cms.Constituency",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="supporters",
+        help_text="Optional: the UK Parliament constituency you live in.",
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

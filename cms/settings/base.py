@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "manifesto",
     "crowdfund",
     "stories",
+    "local",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
