@@ -36,7 +36,8 @@ def permission_denied(request, exception=None):
 
 
 def page_not_found(request, exception=None):
-    return render(request, "404.html", status=404)
+    # There is nothing at this address to come back to after signing in.
+    return render(request, "404.html", {"no_way_back": True}, status=404)
 
 
 def server_error(request):

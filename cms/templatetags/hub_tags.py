@@ -169,9 +169,9 @@ def privacy_notice(context):
 @register.simple_tag(takes_context=True)
 def account_next(context):
     """The address to come back to after signing in or joining from this page ("" on the
-    account pages themselves, and on pages reached by POST)."""
+    account pages themselves, on pages reached by POST and on "page not found")."""
     request = context.get("request")
-    if request is None or request.method != "GET":
+    if request is None or request.method != "GET" or context.get("no_way_back"):
         return ""
     if request.path.startswith(("/accounts/", "/account/")) or request.path == "/":
         return ""
