@@ -217,6 +217,12 @@ class HomePage(BasePage):
         page = page.specific if page is not None else None
         return page if page is not None and hasattr(page, "totals") else None
 
+    def current_featured_page(self):
+        """The featured page if it is live and public: a private page's title is never shown."""
+        if self.featured_page_id is None:
+            return None
+        return SitePageQuerySet(Page).live().public().filter(pk=self.featured_page_id).first()
+
     def latest_posts(self, count: int = 3):
         """The newest live blog posts anywhere on the site (no StreamFields loaded)."""
         from cms.models.blog import BlogPostPage
