@@ -370,7 +370,10 @@ def portal(request, token):
     except giving.PortalLinkRefused as refused:
         return portal_refused(request, refused.reason)
     problem = ""
-    if not donation.stripe_customer_id:
+    if donation.has_ended:
+        # Stripe's portal cannot restart a cancelled subscription: nothing to open there.
+        pass
+    elif not donation.stripe_customer_id:
         problem = (
             "Your monthly gift is still being confirmed, so it cannot be changed yet. "
             "Please try again in a few minutes."

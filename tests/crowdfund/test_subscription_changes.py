@@ -215,3 +215,21 @@ def test_a_new_amount_shown_on_the_wall_reaches_the_next_visitor_at_once(
 
     page = Client().get(crowdfund.url).content.decode()
     assert "£15 a month" in page and "£10 a month" not in page
+
+
+def test_an_ended_gift_offers_a_new_gift_not_stripe(client, post_event, crowdfund):
+    donation = paid_monthly_gift(post_event, crowdfund)
+    ended = testing.subscription(
+        subscription_id=donation.stripe_subscription_id, reference=str(donation.reference)
+    )
+    ended["ended_at"] = int(time.time()) - 30
+    post_event(testing.event("customer.subscription.deleted", ended))
+    address = reverse("crowdfund_portal", args=[giving.portal_token(donation)])
+
+    text = portal_text(client, donation)
+    opened = client.post(address)
+
+    assert "cannot be restarted" in text and "make a new gift" in text
+    assert "Continue to Stripe" not in text
+    assert opened.status_code == 200  # the page again: no way to Stripe's portal
+    assert "Continue to Stripe" not in text_of(opened)
