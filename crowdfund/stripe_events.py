@@ -462,11 +462,21 @@ def invoice_payment_failed(invoice: dict, event_id: str = "", at=None) -> str:
     return "monthly payment failed"
 
 
-def _donation_for_subscription(subscription: dict):
-    return _by_reference_or(
-        _metadata_reference(subscription.get("metadata")),
-        Q(stripe_subscription_id=subscription["id"]),
-    )
+def _our_monthly_gift(subscription: dict):
+    """The monthly gift a subscription event is about, locked; NotOurs for any other.
+
+    Renewals and cancellations of another application's subscriptions on the same Stripe
+    account arrive too: they are ignored, never retried. Ours carry the donation's
+    reference from Checkout, and the donation exists before its subscription does.
+    """
+    reference = _metadata_reference(subscription.get("metadata"))
+    ours = Q(stripe_subscription_id=subscription["id"])
+    if _is_uuid(reference):
+        ours |= Q(reference=reference)
+    donation = ledger.lock_donation_where(ours)
+    if donation is None:
+        raise NotOurs(f"subscription {subscription['id']} is not a monthly gift of ours")
+    return donation
 
 
 SUBSCRIPTION_FIELDS = [
@@ -525,15 +535,7 @@ def subscription_updated(subscription: dict, event_id: str = "", at=None) -> str
     Recorded on the donation for donors and editors to see; never money (payments come
     only from invoices). An event older than the newest one applied changes nothing.
     """
-    # Every renewal sends this event too: one of another application on the same Stripe
-    # account is ignored, not retried (ours carry the reference from Checkout).
-    reference = _metadata_reference(subscription.get("metadata"))
-    ours = Q(stripe_subscription_id=subscription["id"])
-    if _is_uuid(reference):
-        ours |= Q(reference=reference)
-    donation = ledger.lock_donation_where(ours)
-    if donation is None:
-        raise NotOurs(f"subscription {subscription['id']} is not a monthly gift of ours")
+    donation = _our_monthly_gift(subscription)
     if not _newer_than_held(donation, at):
         return "older than the change held: not applied"
     donation.stripe_subscription_id = subscription["id"]
@@ -550,7 +552,7 @@ def subscription_updated(subscription: dict, event_id: str = "", at=None) -> str
 
 
 def subscription_deleted(subscription: dict, event_id: str = "", at=None) -> str:
-    donation = _donation_for_subscription(subscription)
+    donation = _our_monthly_gift(subscription)
     donation.stripe_subscription_id = subscription["id"]
     donation.cancelled_at = donation.cancelled_at or timezone.now()
     if _newer_than_held(donation, at):

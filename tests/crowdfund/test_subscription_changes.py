@@ -233,3 +233,21 @@ def test_an_ended_gift_offers_a_new_gift_not_stripe(client, post_event, crowdfun
     assert "Continue to Stripe" not in text
     assert opened.status_code == 200  # the page again: no way to Stripe's portal
     assert "Continue to Stripe" not in text_of(opened)
+
+
+@pytest.mark.parametrize("reference", ["order-42", "0b9f3e1c-6a77-4f4e-9a51-2f6f1f0d9c11", ""])
+def test_the_end_of_another_applications_subscription_is_ignored_not_retried(
+    post_event, crowdfund, reference
+):
+    ours = paid_monthly_gift(post_event, crowdfund)
+    stranger = testing.subscription(subscription_id="sub_not_ours", reference=reference)
+    stranger["ended_at"] = int(time.time())
+    event = testing.event("customer.subscription.deleted", stranger)
+
+    post_event(event)
+
+    stored = WebhookEvent.objects.get(event_id=event["id"])
+    assert stored.applied_at is not None and stored.outcome.startswith("ignored:")
+    assert stored.next_attempt_at is None and stored.last_error == ""
+    ours.refresh_from_db()
+    assert ours.status == DonationStatus.ACTIVE and ours.cancelled_at is None
