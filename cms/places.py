@@ -1,0 +1,53 @@
+"""What each app has to show about a place, without the apps importing each other.
+
+A constituency page and a local group's page list what happens there: groups, meetings,
+stories, where parties campaign. Each app registers a listing once, at start-up (its
+AppConfig.ready), and the place pages ask this registry; so `local` never imports
+`meetings` or `stories`, and a new app adds itself to every place page by registering.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class PlaceListing:
+    """One app's section on a place page: a heading, the items, the template that draws them."""
+
+    heading: str
+    items: list
+    template: str
+    empty_text: str = ""
+    more_url: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+# provider(constituencies) -> PlaceListing | None, where constituencies is a list of
+# cms.Constituency (one for a constituency page, a group's for a group page).
+PlaceListingProvider = Callable[[list], "PlaceListing | None"]
+
+_providers: dict[str, tuple[int, PlaceListingProvider]] = {}
+
+
+def register_place_listing(name: str, provider: PlaceListingProvider, order: int = 100) -> None:
+    """Add (or replace, by name) an app's listing; lower `order` shows first."""
+    _providers[name] = (order, provider)
+
+
+def place_listings(constituencies: Iterable) -> list[PlaceListing]:
+    """Every registered app's listing for these constituencies, in order, empty ones kept.
+
+    Empty listings are kept so a page can say "no meetings here yet" with a way to start one.
+    """
+    constituencies = list(constituencies)
+    listings = []
+    for _order, provider in sorted(_providers.values(), key=lambda pair: pair[0]):
+        listing = provider(constituencies)
+        if listing is not None:
+            listings.append(listing)
+    return listings
+
+
+def registered_place_listings() -> list[str]:
+    """The names registered so far (for tests and the admin's checks)."""
+    return sorted(_providers)
