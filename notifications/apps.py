@@ -10,6 +10,7 @@ class NotificationsConfig(AppConfig):
 
     def ready(self):
         from cms.accounts import PERSONAL_DATA_EXPORTERS
+        from notifications import receivers  # noqa: F401 (connects the signal receivers)
         from notifications.exports import export_notification_data
 
         PERSONAL_DATA_EXPORTERS["following_and_notifications"] = export_notification_data

@@ -3,6 +3,7 @@
 from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.db import IntegrityError, transaction
+from wagtail.models import Page
 
 from notifications.models import Follow
 
@@ -10,7 +11,9 @@ TARGET_SALT = "notifications.follow-target"
 
 
 def _key(obj) -> tuple[ContentType, str]:
-    return ContentType.objects.get_for_model(obj, for_concrete_model=False), str(obj.pk)
+    """A page is named as a page whatever its type, so `page` and `page.specific` agree."""
+    model = Page if isinstance(obj, Page) else obj
+    return ContentType.objects.get_for_model(model), str(obj.pk)
 
 
 def follow(user, obj, *, automatic: bool = False) -> Follow:

@@ -62,3 +62,11 @@ def test_taking_part_follows_automatically_but_never_undoes_an_unfollow(supporte
     follow(supporter, home)  # chooses to follow again
     assert is_following(supporter, home)
     assert Follow.objects.filter(user=supporter).count() == 1
+
+
+def test_a_page_is_the_same_followed_thing_whatever_its_type(supporter, home):
+    from wagtail.models import Page
+
+    follow(supporter, home)
+    assert is_following(supporter, Page.objects.get(pk=home.pk))
+    assert follower_ids(Page.objects.get(pk=home.pk)) == [supporter.pk]
