@@ -363,8 +363,8 @@ def bench_votes(page, voter_ids, amendment_ids):
 
 
 def bench_ranking(page, label):
-    from manifesto import ranking
-    from manifesto.scoring import recompute_page_rankings
+    from manifesto import ranking_maths
+    from manifesto.ranking_store import recompute_page_rankings
 
     print(label, flush=True)
     start = time.perf_counter()
@@ -380,7 +380,7 @@ def bench_ranking(page, label):
         f"  bridging fit: {result.bridging_iterations} iterations, final change "
         f"{result.bridging_final_change:.2e}, "
         f"{'converged' if result.bridging_converged else 'NOT converged'} "
-        f"(tolerance {ranking.TOLERANCE:g}, cap {ranking.MAX_ITERATIONS} iterations; "
+        f"(tolerance {ranking_maths.TOLERANCE:g}, cap {ranking_maths.MAX_ITERATIONS} iterations; "
         + (
             "scored votes unchanged: the saved fit stands"
             if result.bridging_reused

@@ -1,7 +1,7 @@
 """Ranking amendments: popular, common ground (across declared parties), bridging (latent).
 
 Pure functions over plain numbers and numpy arrays, so they can be tested and benchmarked
-without a database. `manifesto.scoring` feeds them from the database and stores the results;
+without a database. `manifesto.ranking_store` feeds them from the database and stores the results;
 docs/ranking.md explains the method in plain words and in maths.
 
 One decision runs through all three: a *pass* says "no view either way". Popular ignores

@@ -1,4 +1,4 @@
-"""Feeding `manifesto.ranking` from the database and storing its results on amendments.
+"""Feeding `manifesto.ranking_maths` from the database and storing its results on amendments.
 
 Every vote is *counted* (the amendment's agree / pass / disagree totals, and so Popular),
 but only votes cast once the voter's account was `min_account_age_days_to_count_in_scores` old are
@@ -21,7 +21,7 @@ from django.utils import timezone
 from psycopg import sql
 
 from cms.models import Party
-from manifesto import ranking
+from manifesto import ranking_maths
 from manifesto.models import (
     OPEN_STATUSES,
     Amendment,
@@ -172,7 +172,7 @@ def _groups_of_parties() -> dict[int, tuple[str, bool]]:
 
 def party_counts(
     page: ManifestoPage, votes: VoteArrays | None = None
-) -> dict[int, dict[str, ranking.GroupVotes]]:
+) -> dict[int, dict[str, ranking_maths.GroupVotes]]:
     """amendment id -> group name -> its scored votes.
 
     Supporters who declared no party, or the "No party" entry, are one group, "No party";
@@ -195,11 +195,11 @@ def party_counts(
     counts = np.bincount(cell, minlength=len(amendment_ids) * len(names) * 3).reshape(
         len(amendment_ids), len(names), 3
     )
-    result: dict[int, dict[str, ranking.GroupVotes]] = {}
+    result: dict[int, dict[str, ranking_maths.GroupVotes]] = {}
     for a, g in zip(*np.nonzero(counts.sum(axis=2)), strict=True):
         disagree, passes, agree = (int(n) for n in counts[a, g])
         name = names[g]
-        result.setdefault(int(amendment_ids[a]), {})[name] = ranking.GroupVotes(
+        result.setdefault(int(amendment_ids[a]), {})[name] = ranking_maths.GroupVotes(
             agree, disagree, passes, is_party[name]
         )
     return result
@@ -207,7 +207,7 @@ def party_counts(
 
 def bridging_fit(
     page: ManifestoPage, votes: VoteArrays | None = None, warm_start=None
-) -> ranking.BridgingFit | None:
+) -> ranking_maths.BridgingFit | None:
     """The latent model over the manifesto's scored votes (agree 1, pass 0.5, disagree 0).
 
     `warm_start`: (amendment ids, intercepts, factors) saved by the previous recompute,
@@ -216,7 +216,7 @@ def bridging_fit(
     votes = scored_vote_arrays(page) if votes is None else votes
     if not len(votes):
         return None
-    return ranking.fit_bridging(
+    return ranking_maths.fit_bridging(
         votes.voters,
         votes.amendments,
         votes.ratings(),
@@ -323,7 +323,7 @@ def fit_fingerprint(page: ManifestoPage, votes: VoteArrays) -> str:
         page.bridging_min_votes_per_voter,
         page.bridging_min_votes_per_amendment,
         page.ranking_early_votes,
-        ranking.BRIDGING_MODEL,
+        ranking_maths.BRIDGING_MODEL,
     )
     return hashlib.blake2b(repr(described).encode(), digest_size=16).hexdigest()
 
@@ -393,10 +393,10 @@ def recompute_page_rankings(page: ManifestoPage) -> RecomputeResult:
     lap("find bursts")
     early_votes = page.ranking_early_votes
     for amendment in amendments:
-        amendment.popular_score = ranking.wilson_lower_bound(
+        amendment.popular_score = ranking_maths.wilson_lower_bound(
             amendment.agree_count, amendment.disagree_count
         )
-        cg = ranking.common_ground(
+        cg = ranking_maths.common_ground(
             by_party.get(amendment.pk, {}),
             min_votes=page.common_ground_min_votes_per_party,
             early_votes=early_votes,
