@@ -172,7 +172,7 @@ def test_stored_details_keep_the_shape_the_pages_read(one_party_amendment):
 def test_the_vote_arrays_hold_exactly_the_scored_votes_with_voter_party_and_choice(
     manifesto, one_party_amendment
 ):
-    """The one read the recompute makes (a binary COPY on PostgreSQL, the ORM on SQLite)
+    """The one read the recompute makes (four binary arrays on PostgreSQL, the ORM on SQLite)
     holds each scored vote once, with its voter's party and its choice; new accounts'
     votes are not in it."""
     from cms.models import User
