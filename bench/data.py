@@ -246,7 +246,7 @@ def load_donations(rng):
 def load_manifesto():
     import manifesto_bench
 
-    from manifesto.scoring import recompute_page_rankings
+    from manifesto.ranking_store import recompute_page_rankings
 
     manifesto_bench.CLAUSES = SIZES["clauses"]
     manifesto_bench.AMENDMENTS = SIZES["amendments"]

@@ -14,7 +14,7 @@ view, so a hidden or withdrawn one disappears at once.
 import numpy as np
 from django.core.cache import cache
 
-from manifesto import explain, ranking
+from manifesto import explain, ranking_maths
 from manifesto.models import OPEN_STATUSES, Amendment, Vote, VoteChoice
 
 GROUPS_SECONDS = 60
@@ -67,7 +67,7 @@ def _fit_groups(page, clause) -> dict:
         return {"sizes": [0, 0], "rows": {}}
     voters, items, choices = zip(*triples, strict=True)
     ratings = np.array([1.0 if c == VoteChoice.AGREE else 0.0 for c in choices])
-    fit = ranking.fit_bridging(
+    fit = ranking_maths.fit_bridging(
         np.array(voters),
         np.array(items),
         ratings,

@@ -16,7 +16,7 @@ from cms.models import User
 from manifesto.actions import cast_vote, propose, set_status
 from manifesto.merge import merge_amendments, start_text
 from manifesto.models import AmendmentStatus, ManifestoPage
-from manifesto.scoring import recompute_page_rankings
+from manifesto.ranking_store import recompute_page_rankings
 
 SEED = 2026
 

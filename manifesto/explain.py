@@ -3,7 +3,7 @@
 Pure functions over an amendment's stored `common_ground_detail`, so they are tested with
 tables of plain figures. The detail is read defensively: older rows hold only agree and
 disagree per group, newer ones also passes, whether a group is a party and whether the
-score is early (`manifesto.scoring` writes it). Scores are never shown as bare decimals.
+score is early (`manifesto.ranking_store` writes it). Scores are never shown as bare decimals.
 """
 
 from dataclasses import dataclass

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 
-from manifesto.scoring import recompute_page_rankings
+from manifesto.ranking_store import recompute_page_rankings
 
 
 @shared_task

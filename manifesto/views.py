@@ -21,8 +21,9 @@ from django_ratelimit.core import is_ratelimited
 
 from cms import sitewide
 from cms.search import is_row_id, query_text
-from manifesto import actions, agreement, ranking
+from manifesto import actions, agreement
 from manifesto import diff as worddiff
+from manifesto import ranking_maths as ranking
 from manifesto.exports import amendment_book_rows, csv_response, manifesto_rows
 from manifesto.forms import (
     CommentForm,

@@ -16,7 +16,7 @@ from manifesto import explain
 from manifesto.actions import cast_vote, propose
 from manifesto.merge import start_text
 from manifesto.models import ManifestoPage, Vote
-from manifesto.scoring import recompute_page_rankings
+from manifesto.ranking_store import recompute_page_rankings
 from tests.conftest import make_user
 from tests.e2e.axe import describe, serious_violations
 from tests.e2e.conftest import log_in

@@ -9,7 +9,7 @@ import pytest
 from manifesto.actions import cast_vote, propose
 from manifesto.merge import start_text
 from manifesto.models import ManifestoPage
-from manifesto.scoring import recompute_page_rankings
+from manifesto.ranking_store import recompute_page_rankings
 from tests.conftest import make_user
 from tests.manifesto.conftest import set_phase
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from cms.models import NavigationSettings
 from manifesto.actions import cast_vote, propose
-from manifesto.scoring import recompute_page_rankings
+from manifesto.ranking_store import recompute_page_rankings
 from tests.conftest import PASSWORD, make_user
 from tests.manifesto.test_views import make_amendments
 

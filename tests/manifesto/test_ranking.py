@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
-from manifesto import ranking
+from manifesto import ranking_maths
 from manifesto.actions import cast_vote, propose
 from manifesto.models import Amendment
 from manifesto.tasks import recompute_rankings
@@ -21,16 +21,17 @@ def old_account(email, party_slug=None):
 
 
 def test_wilson_lower_bound_prefers_more_evidence_at_the_same_ratio():
-    assert ranking.wilson_lower_bound(80, 20) > ranking.wilson_lower_bound(8, 2)
-    assert ranking.wilson_lower_bound(0, 0) is None
+    assert ranking_maths.wilson_lower_bound(80, 20) > ranking_maths.wilson_lower_bound(8, 2)
+    assert ranking_maths.wilson_lower_bound(0, 0) is None
 
 
 def test_common_ground_needs_two_party_groups_with_enough_votes():
-    result = ranking.common_ground(
-        {"Green": ranking.GroupVotes(10, 0), "Labour": ranking.GroupVotes(1, 0)}, min_votes=3
+    result = ranking_maths.common_ground(
+        {"Green": ranking_maths.GroupVotes(10, 0), "Labour": ranking_maths.GroupVotes(1, 0)},
+        min_votes=3,
     )
     assert result.score is None
-    assert result.explanation == ranking.NOT_ENOUGH_CROSS_PARTY
+    assert result.explanation == ranking_maths.NOT_ENOUGH_CROSS_PARTY
     assert result.groups["Labour"]["counted"] is False
 
 
@@ -87,7 +88,7 @@ def synthetic_two_camps(seed=3):
 
 
 def test_latent_model_separates_camps_and_ranks_bridging_amendments_first():
-    fit = ranking.fit_bridging(*synthetic_two_camps(), min_votes_per_item=5)
+    fit = ranking_maths.fit_bridging(*synthetic_two_camps(), min_votes_per_item=5)
     factors = fit.rater_factor()
     camp_a = np.sign([factors[v] for v in range(30)])
     camp_b = np.sign([factors[v] for v in range(30, 60)])
@@ -105,7 +106,7 @@ def test_latent_model_separates_camps_and_ranks_bridging_amendments_first():
 def test_bridging_minimums_leave_thin_amendments_unscored():
     raters, items, ratings = synthetic_two_camps()
     raters, items, ratings = raters + [1, 2], items + [99, 99], ratings + [1.0, 1.0]
-    fit = ranking.fit_bridging(raters, items, ratings, min_votes_per_item=5)
+    fit = ranking_maths.fit_bridging(raters, items, ratings, min_votes_per_item=5)
     assert 99 not in fit.item_scores()
 
 

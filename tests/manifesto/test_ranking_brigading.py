@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from manifesto.actions import cast_vote, propose
 from manifesto.models import Amendment
-from manifesto.scoring import BURST_MIN_VOTES, NO_PARTY
+from manifesto.ranking_store import BURST_MIN_VOTES, NO_PARTY
 from manifesto.tasks import recompute_rankings
 from tests.conftest import make_user
 
@@ -172,11 +172,11 @@ def test_stored_details_keep_the_shape_the_pages_read(one_party_amendment):
 def test_the_vote_arrays_hold_exactly_the_scored_votes_with_voter_party_and_choice(
     manifesto, one_party_amendment
 ):
-    """The one read the recompute makes (a binary COPY on PostgreSQL, the ORM on SQLite)
+    """The one read the recompute makes (four binary arrays on PostgreSQL, the ORM on SQLite)
     holds each scored vote once, with its voter's party and its choice; new accounts'
     votes are not in it."""
     from cms.models import User
-    from manifesto.scoring import (
+    from manifesto.ranking_store import (
         AGREE_CODE,
         DISAGREE_CODE,
         PASS_CODE,
@@ -217,7 +217,7 @@ def test_a_recompute_refits_from_the_saved_factors_only_when_scored_votes_change
     """The first fit starts cold; after a new scored vote the next starts from the saved
     factors; with no scored vote changed (a new account's vote is not scored) the saved
     bridging scores stand exactly as they were."""
-    from manifesto.scoring import recompute_page_rankings
+    from manifesto.ranking_store import recompute_page_rankings
 
     manifesto.bridging_min_votes_per_amendment = 5
     manifesto.save(update_fields=["bridging_min_votes_per_amendment"])
