@@ -20,12 +20,11 @@ from django_ratelimit.core import is_ratelimited
 from kombu.exceptions import OperationalError as BrokerError
 from wagtail.models import Site
 
-from crowdfund import giving, payments
+from crowdfund import giving, payments, rules
 from crowdfund.forms import DonateForm
 from crowdfund.models import (
     CrowdfundPage,
     Donation,
-    FundingModel,
     Method,
     Milestone,
     WebhookEvent,
@@ -57,10 +56,11 @@ def figures_for(page) -> dict:
 
 def target_missed(page, figures) -> bool:
     """An all-or-nothing crowdfund that closed below target: its card gifts are refunded."""
-    if page.funding_model != FundingModel.ALL_OR_NOTHING or page.is_open():
-        return False
-    refunding = Milestone.objects.filter(crowdfund=page, kind=Milestone.Kind.REFUNDS).exists()
-    return refunding or not figures["reached"]
+    return rules.target_missed(
+        page,
+        figures["reached"],
+        Milestone.objects.filter(crowdfund=page, kind=Milestone.Kind.REFUNDS).exists,
+    )
 
 
 def page_context(page) -> dict:
@@ -89,7 +89,7 @@ def page_context(page) -> dict:
         "wall": wall,
         "budget_lines": page.budget_lines.all(),
         "spending": SimpleLazyObject(lambda: giving.spending(page)),
-        "takes_card_gifts": page.takes_card_gifts(),
+        "takes_card_gifts": rules.may_give_by_card(page),
         "updates": page.updates.all()[:10],
         "card_payments_enabled": payments.card_payments_enabled(),
     }
@@ -102,7 +102,7 @@ def giving_context(page, request) -> dict:
 
 def donate(request, page):
     """GET shows the form; POST records a pending donation and sends the donor to Stripe."""
-    if not page.takes_card_gifts():
+    if not rules.may_give_by_card(page):
         figures = figures_for(page)
         return TemplateResponse(
             request,
@@ -146,7 +146,7 @@ def start_checkout(request, page, form):
     data = form.cleaned_data
     donation = Donation.objects.create(
         crowdfund=page,
-        frequency=data["frequency"] if page.monthly_offered else "one_off",
+        frequency=rules.gift_frequency(page, data["frequency"]),
         method=Method.CARD,
         amount_pence=form.amount_pence,
         name=data["name"].strip(),
@@ -370,15 +370,16 @@ def portal(request, token):
     except giving.PortalLinkRefused as refused:
         return portal_refused(request, refused.reason)
     problem = ""
-    if donation.has_ended:
+    refusal = rules.monthly_gift_refusal(donation)
+    if refusal == rules.GIFT_ENDED:
         # Stripe's portal cannot restart a cancelled subscription: nothing to open there.
         pass
-    elif not donation.stripe_customer_id:
+    elif refusal == rules.NOT_CONFIRMED:
         problem = (
             "Your monthly gift is still being confirmed, so it cannot be changed yet. "
             "Please try again in a few minutes."
         )
-    elif not payments.card_payments_enabled():
+    elif refusal == rules.CARDS_NOT_SET_UP:
         problem = PORTAL_UNAVAILABLE
     elif request.method == "POST":
         return_url = request.build_absolute_uri(reverse("crowdfund_portal_return", args=[token]))

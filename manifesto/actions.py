@@ -122,24 +122,34 @@ def cast_vote(amendment: Amendment, voter, choice: str) -> VoteCounts:
 
 @dataclass(frozen=True)
 class AmendmentState:
-    """What decides whether someone may vote on an amendment (see `cast_vote_checked`)."""
+    """What decides whether someone may vote on an amendment (see `rules.vote_refusal`)."""
 
     status: str
     is_hidden: bool
     author_id: int | None
 
 
-def cast_vote_checked(page: ManifestoPage, amendment_id: int, voter, choice: str, refusal):
-    """Vote on an amendment of `page` only if `refusal` allows it in the state it is in.
+def _vote_refused(voter, reason: str) -> Exception:
+    """The exception for a refusal of `rules.vote_refusal`: a missing amendment, or 403."""
+    if reason == rules.NOT_FOUND:
+        return Amendment.DoesNotExist("No such amendment")
+    if reason == rules.NOT_OPEN:
+        return PermissionDenied("This amendment is not open for voting.")
+    return PermissionDenied(rules.refusal_message(voter))
 
-    `refusal(amendment)` returns why this voter may not vote on an amendment in that
-    state (an exception to raise) or None. The check and the vote happen under the
-    amendment's row lock, so a vote cannot land on an amendment a moderator has just
-    hidden or rejected. On PostgreSQL this is one round trip: `refusal` is asked about
-    every state an amendment can be in, the vote is written only if the locked row is
-    in a state it allowed, and otherwise it is asked again about the row as found and
-    its answer raised. Raises Amendment.DoesNotExist for an amendment not on the page.
+
+def cast_vote_checked(page: ManifestoPage, amendment_id: int, voter, choice: str):
+    """Vote on an amendment of `page` if the vote rule (`rules.vote_refusal`) allows it.
+
+    The check and the vote happen under the amendment's row lock, so a vote cannot land
+    on an amendment a moderator has just hidden or rejected. On PostgreSQL this is one
+    round trip: the rule is asked about every state an amendment can be in, the vote is
+    written only if the locked row is in a state it allowed, and otherwise it is asked
+    again about the row as found. Raises Amendment.DoesNotExist for an amendment not on
+    the page (or one this voter may not see), PermissionDenied for a vote the rule
+    refuses, VoteRefused for one the manifesto's limits refuse.
     """
+    refusal = rules.vote_refusal(voter, page)
     if connection.vendor != "postgresql" or page.votes_per_day or choice not in COUNTER_FIELD:
         amendment = Amendment.objects.filter(page=page, pk=amendment_id).first()
         if amendment is None:
@@ -147,7 +157,7 @@ def cast_vote_checked(page: ManifestoPage, amendment_id: int, voter, choice: str
         amendment.page = page
         refused = refusal(amendment)
         if refused is not None:
-            raise refused
+            raise _vote_refused(voter, refused)
         return cast_vote(amendment, voter, choice)
     allowed = [
         _state_key(status, is_hidden, is_author)
@@ -169,7 +179,10 @@ def cast_vote_checked(page: ManifestoPage, amendment_id: int, voter, choice: str
     if found is None:
         raise Amendment.DoesNotExist
     if counters is None:
-        raise refusal(AmendmentState(*found)) or VoteRefused("This vote could not be recorded.")
+        refused = refusal(AmendmentState(*found))
+        if refused is not None:
+            raise _vote_refused(voter, refused)
+        raise VoteRefused("This vote could not be recorded.")
     return VoteCounts(amendment_id, *counters)
 
 

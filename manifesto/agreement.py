@@ -3,7 +3,7 @@
 Readers asked for honest cross-party responses, so voters can see where they agree. The
 parties' figures come from each amendment's stored common-ground detail; the opinion
 groups are the two sides of the bridging model's viewpoint factor
-(`manifesto.ranking.fit_bridging`): voters split by its sign, and each side's agreement
+(`manifesto.ranking_maths.fit_bridging`): voters split by its sign, and each side's agreement
 per amendment counted from their votes.
 
 The fit is the costly part, so only its figures (amendment ids and counts) are kept in

@@ -10,6 +10,8 @@ class ManifestoConfig(AppConfig):
         from cms.roles import EDITORS, MODERATORS, grant
         from manifesto import rules, signals  # noqa: F401  (registers permissions, receivers)
         from manifesto.exports import personal_data
+        from manifesto.models import ManifestoPage
+        from manifesto.views import ROUTES
 
         moderation = [
             "manifesto.view_amendment",
@@ -25,6 +27,7 @@ class ManifestoConfig(AppConfig):
         grant(EDITORS, [*moderation, "manifesto.change_manifestoversion"])
         PERSONAL_DATA_EXPORTERS["manifesto"] = personal_data
         register_public_text()
+        ManifestoPage.route_to(ROUTES)
 
 
 def register_public_text() -> None:

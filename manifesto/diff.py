@@ -228,3 +228,33 @@ def three_way(base: str, ours: str, theirs: str) -> str:
     if unanchored and result != ours:
         raise MergeConflict(unanchored)
     return result
+
+
+def compare_rows(old, new) -> list[dict]:
+    """Clauses of both versions in the new order (deleted ones where they were)."""
+    old_texts = {c["key"]: c["text"] for c in old.snapshot}
+    new_keys = {c["key"] for c in new.snapshot}
+    rows = []
+    for clause in new.snapshot:
+        before = old_texts.get(clause["key"])
+        rows.append(
+            {
+                "key": clause["key"],
+                "section": clause["section"],
+                "state": "added"
+                if before is None
+                else ("same" if before == clause["text"] else "changed"),
+                "html": compare_html(before or "", clause["text"]),
+            }
+        )
+    for clause in old.snapshot:
+        if clause["key"] not in new_keys:
+            rows.append(
+                {
+                    "key": clause["key"],
+                    "section": clause["section"],
+                    "state": "deleted",
+                    "html": compare_html(clause["text"], ""),
+                }
+            )
+    return rows

@@ -11,15 +11,17 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.urls import path as django_path
 from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
-from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.contrib.routable_page.models import RoutablePageMixin
 from wagtail.search import index
 
 from cms import sitewide
 from cms.models.pages import BasePage
 from cms.moderation import ModeratedText
 from manifesto import diff as worddiff
+from manifesto import rules
 
 
 class Phase(models.TextChoices):
@@ -29,10 +31,20 @@ class Phase(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+def _page_view(view):
+    """A view taking (request, page, ...) as the method Wagtail's routing binds to the page."""
+
+    def method(page, request, *args, **kwargs):
+        return view(request, page, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = view.__name__
+    return method
+
+
 class ManifestoPage(RoutablePageMixin, BasePage):
     """A manifesto (or a one-question consultation) that supporters amend and vote on.
 
-    Sub-views (clause, amendment, history, exports, API) are routes in `manifesto.views`.
+    Sub-pages (clause, amendment, history, exports, API) are the table `manifesto.views.ROUTES`.
     """
 
     # Vote totals and rankings are live: the shared page cache keeps this page briefly.
@@ -167,133 +179,22 @@ class ManifestoPage(RoutablePageMixin, BasePage):
     def live_clauses(self):
         return self.clauses.filter(is_deleted=False).order_by("position")
 
-    # --- Sub-views (the views themselves live in manifesto.views) -----------------------
+    # --- Sub-pages: the table `manifesto.views.ROUTES`, handed over when the app is ready
 
-    @path("", name="index")
-    def index_route(self, request):
-        from manifesto import views
+    routes: tuple = ()
 
-        return views.manifesto_index(request, self)
+    @classmethod
+    def route_to(cls, routes) -> None:
+        """Serve these (address, name, view) sub-pages; each view takes (request, page, ...)."""
+        cls.routes = tuple(routes)
+        if "_routablepage_urlresolver" in cls.__dict__:  # Wagtail's resolver, built from the old
+            del cls._routablepage_urlresolver
 
-    @path("clause/<str:key>/", name="clause")
-    def clause_route(self, request, key):
-        from manifesto import views
-
-        return views.clause_view(request, self, key)
-
-    @path("clause/<str:key>/propose/", name="propose")
-    def propose_route(self, request, key):
-        from manifesto import views
-
-        return views.propose_view(request, self, key)
-
-    @path("amendment/<int:pk>/", name="amendment")
-    def amendment_route(self, request, pk):
-        from manifesto import views
-
-        return views.amendment_view(request, self, pk)
-
-    @path("amendment/<int:pk>/<str:action>/", name="amendment_action")
-    def amendment_action_route(self, request, pk, action):
-        from django.http import Http404
-
-        from manifesto import views
-
-        handlers = {
-            "vote": views.vote_view,
-            "comment": views.comment_view,
-            "report": views.report_view,
-            "withdraw": views.withdraw_view,
-            "update": views.update_view,
-            "status": views.status_view,
-        }
-        if action not in handlers:
-            raise Http404("No such action")
-        return handlers[action](request, self, pk)
-
-    @path("where-we-agree/", name="where_we_agree")
-    def where_we_agree_route(self, request):
-        from manifesto import views
-
-        return views.where_we_agree_view(request, self)
-
-    @path("clause/<str:key>/where-we-agree/", name="clause_where_we_agree")
-    def clause_where_we_agree_route(self, request, key):
-        from manifesto import views
-
-        return views.where_we_agree_view(request, self, key)
-
-    @path("history/", name="history")
-    def history_route(self, request):
-        from manifesto import views
-
-        return views.history_view(request, self)
-
-    @path("history/compare/", name="compare")
-    def compare_route(self, request):
-        from manifesto import views
-
-        return views.compare_view(request, self)
-
-    @path("how-ranking-works/", name="how_ranking_works")
-    def how_ranking_works_route(self, request):
-        from manifesto import views
-
-        return views.how_ranking_works_view(request, self)
-
-    @path("print/", name="print")
-    def print_route(self, request):
-        from manifesto import views
-
-        return views.print_view(request, self)
-
-    @path("export/manifesto/", name="export_manifesto")
-    def export_manifesto_route(self, request):
-        from manifesto import views
-
-        return views.export_manifesto_csv(request, self)
-
-    @path("export/amendments/", name="export_amendments")
-    def export_amendments_route(self, request):
-        from manifesto import views
-
-        return views.export_amendment_book_csv(request, self)
-
-    @path("export/amendment-book/", name="export_amendment_book")
-    def export_amendment_book_route(self, request):
-        from manifesto import views
-
-        return views.export_amendment_book_pdf(request, self)
-
-    @path("edit/", name="edit_text")
-    def edit_text_route(self, request):
-        from manifesto import views
-
-        return views.edit_text_view(request, self)
-
-    @path("moderate/", name="moderate")
-    def moderate_route(self, request):
-        from manifesto import views
-
-        return views.moderate_view(request, self)
-
-    @path("moderate/merge/", name="merge")
-    def merge_route(self, request):
-        from manifesto import views
-
-        return views.merge_view(request, self)
-
-    @path("api/clauses/", name="api_clauses")
-    def api_clauses_route(self, request):
-        from manifesto import views
-
-        return views.api_clauses(request, self)
-
-    @path("api/amendments/", name="api_amendments")
-    def api_amendments_route(self, request):
-        from manifesto import views
-
-        return views.api_amendments(request, self)
+    @classmethod
+    def get_subpage_urls(cls):
+        return tuple(
+            django_path(route, _page_view(view), name=name) for route, name, view in cls.routes
+        )
 
     def snapshot(self) -> list[dict]:
         """The full current text as JSON: ordered clauses with their section headings."""
@@ -437,7 +338,7 @@ class AmendmentStatus(models.TextChoices):
     CLOSED = "closed", "Closed (the clause was deleted)"
 
 
-OPEN_STATUSES = [AmendmentStatus.PUBLISHED, AmendmentStatus.ACCEPTED]
+OPEN_STATUSES = [AmendmentStatus(status) for status in rules.OPEN_STATUSES]  # open for voting
 REBASE_STATUSES = [
     AmendmentStatus.SUBMITTED,
     AmendmentStatus.PUBLISHED,

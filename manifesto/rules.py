@@ -15,7 +15,7 @@ new version does to the open amendments on the clauses it changed.
 
 import rules
 
-from cms.roles import EDITORS, MODERATORS, SUPPORTERS, group_names
+from cms import roles as site_roles
 
 ANONYMOUS = "anonymous"
 UNVERIFIED = "unverified"
@@ -68,19 +68,18 @@ EXCLUDED: dict[str, set[str]] = {"report": {AUTHOR}}
 
 
 def roles_of(user, amendment=None) -> set[str]:
-    """The roles a person holds (looked up once per request and cached on the user)."""
+    """The roles a person holds here, from the site's roles (`cms.roles`), cached on the user."""
     if user is None or not user.is_authenticated:
         return {ANONYMOUS}
     cached = getattr(user, "_manifesto_roles", None)
     if cached is None:
-        groups = group_names(user) if user.is_active else frozenset()
         cached = set()
-        if SUPPORTERS in groups:
+        if site_roles.is_supporter(user):
             cached.add(SUPPORTER)
-        if MODERATORS in groups:
+        if site_roles.is_moderator(user):
             cached.add(MODERATOR)
-        if EDITORS in groups or (user.is_active and user.is_superuser):
-            cached.update({EDITOR, MODERATOR})
+        if site_roles.is_editor(user):
+            cached.add(EDITOR)
         if not cached:
             cached.add(UNVERIFIED)
         user._manifesto_roles = cached
@@ -218,3 +217,89 @@ def can_move(by, amendment, to_status: str, phase: str | None = None) -> bool:
     if amendment.status == to_status:
         return may_restate(roles, to_status)
     return may_move(roles, amendment.status, to_status, phase or amendment.page.phase)
+
+
+# --- Seeing and voting on one amendment -----------------------------------------------
+
+# Open for voting (and for collisions, agreement and the amendment book): the statuses an
+# amendment is decided on. The models take this list from here.
+OPEN_STATUSES = (PUBLISHED, ACCEPTED)
+
+# Why a vote is refused (None: it is not).
+NOT_FOUND = "not_found"  # the voter may not even see the amendment
+NOT_ALLOWED = "not_allowed"  # the voter may not vote here now
+NOT_OPEN = "not_open"  # the amendment is not open for voting
+
+
+def refusal_message(user) -> str:
+    """Why an action in `PERMISSIONS` was refused, in words for the person who asked."""
+    if not user.is_authenticated:
+        return "Sign in as a verified supporter to do this."
+    return "This is not open to you in the current phase."
+
+
+def may_see(user, amendment, may_moderate) -> bool:
+    """Submitted or hidden amendments exist only for their author and the moderators.
+
+    `may_moderate()` is asked only when the amendment is not public to all.
+    """
+    visible = amendment.status != SUBMITTED and not amendment.is_hidden
+    is_author = user.is_authenticated and amendment.author_id == user.pk
+    return visible or is_author or may_moderate()
+
+
+def can_see(user, page, amendment) -> bool:
+    return may_see(user, amendment, lambda: can(user, "moderate", page))
+
+
+def vote_refusal(user, page, phase: str | None = None):
+    """The vote rule: a function saying why `user` may not vote on an amendment of `page`
+    in a given state (NOT_FOUND, NOT_ALLOWED, NOT_OPEN) or None.
+
+    The state is anything with `status`, `is_hidden` and `author_id`, so the vote itself
+    can ask it about every state an amendment can be in (`actions.cast_vote_checked`).
+    What does not depend on the amendment is worked out once: the phase, moderation
+    rights, and the vote permission, which depends on the amendment only through whether
+    this person wrote it (`roles_of`).
+    """
+    phase = phase or page.phase
+    may_moderate = can(user, "moderate", page, phase=phase)
+    may_vote = {}  # is the author -> allowed
+
+    def refusal(amendment) -> str | None:
+        if not may_see(user, amendment, lambda: may_moderate):
+            return NOT_FOUND
+        is_author = user.is_authenticated and amendment.author_id == user.pk
+        if is_author not in may_vote:
+            may_vote[is_author] = can(user, "vote", page, amendment, phase=phase)
+        if not may_vote[is_author]:
+            return NOT_ALLOWED
+        if amendment.status not in OPEN_STATUSES:
+            return NOT_OPEN
+        return None
+
+    return refusal
+
+
+def can_vote(user, page, amendment) -> bool:
+    """May `user` vote on this amendment now (the vote rule, for the amendment's page)?"""
+    return vote_refusal(user, page)(amendment) is None
+
+
+def can_withdraw(user, page, amendment) -> bool:
+    """The author, while amendments are open, on an amendment not yet decided."""
+    return can(user, "withdraw", page, amendment) and amendment.status in (
+        SUBMITTED,
+        PUBLISHED,
+        NEEDS_UPDATE,
+    )
+
+
+def can_rewrite(user, page, amendment) -> bool:
+    """The author of a needs-update amendment, while amendments may be proposed."""
+    return (
+        amendment.status == NEEDS_UPDATE
+        and user.is_authenticated
+        and amendment.author_id == user.pk
+        and can(user, "propose", page, amendment)
+    )

@@ -1,15 +1,13 @@
 """Who may do what with stories (django-rules predicates, checked in views).
 
-Sending a story is open to verified supporters, and to anyone at all when the site's
-story settings allow anonymous submissions. The settings object is the rule's target.
+Sending a story is open to verified supporters (`cms.roles.is_supporter`), and to anyone
+at all when the site's story settings allow anonymous submissions. The settings object
+is the rule's target.
 """
 
 import rules
 
-
-@rules.predicate
-def is_supporter(user):
-    return bool(user and user.is_authenticated and user.is_supporter)
+from cms.roles import is_supporter
 
 
 @rules.predicate

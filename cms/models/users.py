@@ -4,6 +4,8 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cms import roles
+
 
 class Party(models.Model):
     """A political party (or "no party") a supporter may say they back.
@@ -112,7 +114,8 @@ class User(AbstractUser):
 
     @property
     def is_supporter(self) -> bool:
-        """Verified supporters are in the Supporters group (added when they confirm an email)."""
-        from cms.roles import SUPPORTERS
+        """Verified supporters are in the Supporters group (added when they confirm an email).
 
-        return self.is_active and self.groups.filter(name=SUPPORTERS).exists()
+        The one definition is `cms.roles.is_supporter`: the groups are read once per user
+        object, not once per question."""
+        return roles.is_supporter(self)

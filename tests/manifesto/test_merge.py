@@ -182,7 +182,7 @@ def test_every_version_keeps_its_text_and_any_two_compare_correctly(manifesto, e
 
     from django.utils.html import escape
 
-    from manifesto.views import compare_rows
+    from manifesto.diff import compare_rows
 
     clause = manifesto.live_clauses().first()
     start = manifesto.current_version.number
