@@ -28,8 +28,8 @@ from cms.forms import DeleteAccountForm, ProfileForm, ReplyForm
 from cms.models import EventPage
 from cms.models.events import with_finish
 from cms.models.pages import SitePageQuerySet
+from cms.navigation import navigation
 from cms.search import MAX_RESULTS, content_first, page_text, search_words, snippet
-from cms.sitewide import navigation
 
 
 @login_required

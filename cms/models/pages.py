@@ -12,21 +12,6 @@ from wagtail.search import index
 from cms import routing, sitewide
 from cms.blocks import ActionCardBlock, BodyBlock
 
-# What routing reads of the pages along a path (the page found is then loaded in full).
-ROUTING_FIELDS = (
-    "id",
-    "path",
-    "depth",
-    "numchild",
-    "url_path",
-    "slug",
-    "title",
-    "live",
-    "content_type_id",
-    "alias_of_id",
-    "locale_id",
-    "translation_key",
-)
 # What a listing needs of each page to show its title and link to it (see Page.get_url).
 LISTING_FIELDS = ("id", "title", "path", "depth", "url_path", "content_type_id", "live")
 
