@@ -280,18 +280,26 @@ def is_secure(meta) -> bool:
     return meta.get("wsgi.url_scheme") == "https"
 
 
-def request_is_cacheable(request) -> bool:
-    return (
-        settings.PAGE_CACHE_SECONDS > 0
-        and request.method in ("GET", "HEAD")
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        # A one-off message ("You have signed out") waits in this cookie to be shown.
-        and "messages" not in request.COOKIES
-        and not request.path.startswith(never_cached_prefixes())
-        and "preview" not in request.GET
+def is_cacheable(environ) -> bool:
+    """Whether the shared cache may answer this request: the one test, on the WSGI environ.
+
+    Both the WSGI answer (`serve_cached_pages`) and the middleware ask it, the middleware
+    with `request.META`, which is the same environ.
+    """
+    if (
+        settings.PAGE_CACHE_SECONDS <= 0
+        or environ.get("REQUEST_METHOD") not in ("GET", "HEAD")
+        or get_path_info(environ).startswith(never_cached_prefixes())
         # A request Django would send on to https is never answered from the cache.
-        and (request.is_secure() or not settings.SECURE_SSL_REDIRECT)
-    )
+        or (settings.SECURE_SSL_REDIRECT and not is_secure(environ))
+    ):
+        return False
+    query = environ.get("QUERY_STRING", "")
+    if query and "preview" in dict(parse_qsl(query, keep_blank_values=True)):
+        return False
+    cookies = parse_cookie(environ.get("HTTP_COOKIE", ""))
+    # A one-off message ("You have signed out") waits in the "messages" cookie to be shown.
+    return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
 
 
 def never_cached_prefixes() -> tuple[str, ...]:
@@ -344,7 +352,7 @@ class AnonymousPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not request_is_cacheable(request):
+        if not is_cacheable(request.META):
             return self.get_response(request)
         # The page sees only the parameters that key it, so what it renders for
         # `?utm_source=x` is what it renders for the plain address it is stored under.
@@ -420,7 +428,7 @@ def serve_cached_pages(django_application):
         if not any(name.lower() == "content-length" for name, _ in headers):
             headers.append(("Content-Length", str(len(content))))
         start_response(f"{status} {HTTPStatus(status).phrase}", headers)
-        return [content]
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [content]
 
     return application
 
@@ -432,20 +440,9 @@ REFRESH_CLAIMED = "cms.page_cache.refresh_claimed"
 
 def _stored_page(environ):
     """(status, headers, content, "hit" or "stale") to answer with, or None for Django."""
-    path = get_path_info(environ)
-    if (
-        environ.get("REQUEST_METHOD") != "GET"
-        or settings.PAGE_CACHE_SECONDS <= 0
-        or path.startswith(never_cached_prefixes())
-        or "preview" in environ.get("QUERY_STRING", "")
-        or (settings.SECURE_SSL_REDIRECT and not is_secure(environ))
-    ):
+    if not is_cacheable(environ):
         return None
-    if "HTTP_COOKIE" in environ:
-        cookies = parse_cookie(environ["HTTP_COOKIE"])
-        if settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies:
-            return None
-    return stored_answer(environ, page_cache_key_for(environ, path))[1]
+    return stored_answer(environ, page_cache_key_for(environ, get_path_info(environ)))[1]
 
 
 def stored_answer(meta, key: str):
