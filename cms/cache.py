@@ -30,43 +30,19 @@ from urllib.parse import parse_qsl, urlencode
 from django.conf import settings
 from django.core.cache import cache
 from django.core.handlers.wsgi import get_path_info
-from django.db import transaction
 from django.http import HttpResponse
 from django.http.cookie import parse_cookie
 from django.utils.cache import get_max_age
 
-from cms import sitewide
+from cms.generation import (
+    GENERATION_KEY,
+    content_generation,
+    current_generation,
+    note_generation,
+    purge_page_cache,
+)
 
-GENERATION_KEY = "pagecache:generation"
 EXCLUDED_PREFIXES = ("/admin/", "/django-admin/", "/accounts/", "/account/", "/documents/")
-
-
-def purge_page_cache(**kwargs) -> None:
-    """Drop every cached page (signal receivers may call this with any arguments).
-
-    Purged at once and again when the change commits: a visitor who reads the old
-    content between the two would otherwise store it under the new generation.
-    """
-    _bump_generation()
-    transaction.on_commit(_bump_generation)
-
-
-def _bump_generation() -> None:
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        cache.set(GENERATION_KEY, fresh_generation(), timeout=None)
-    sitewide.forget()
-
-
-def fresh_generation() -> int:
-    """A first generation no page stored before can carry: the time in milliseconds.
-
-    The cache's Redis may evict keys under memory pressure (allkeys-lru); if it ever
-    evicts the counter, starting again at 1 would bring back pages stored under 1.
-    Every earlier generation was an earlier start plus one per purge, so it is smaller.
-    """
-    return int(time.time() * 1000)
 
 
 @dataclass(frozen=True)
@@ -84,8 +60,8 @@ class PurgeRule:
         return self.shown is None or bool(self.shown(instance))
 
 
-# The registry: model class -> its rule. Filled by each app's AppConfig.ready() (and by
-# the PAGE_CACHE_PURGE_ON setting), read by the save and delete receivers below.
+# The registry: model class -> its rule. Filled by each app's AppConfig.ready(), read by
+# the save and delete receivers below.
 PURGE_RULES: dict[type, PurgeRule] = {}
 _BEFORE = "_page_cache_before"
 
@@ -153,20 +129,6 @@ def _purge_after_save(sender, instance, created=False, raw=False, **kwargs):
 def _purge_after_delete(sender, instance, **kwargs):
     if PURGE_RULES[sender].shows(instance):
         purge_page_cache()
-
-
-def current_generation() -> int:
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        first = fresh_generation()
-        cache.add(GENERATION_KEY, first, timeout=None)
-        generation = cache.get(GENERATION_KEY, first)
-    return generation
-
-
-def content_generation() -> int:
-    """The current generation, read once per request."""
-    return sitewide.memo.get(GENERATION_KEY, current_generation)
 
 
 def cached_fragment(request, page, name: str, render, seconds: int | None = None) -> str:
@@ -318,18 +280,26 @@ def is_secure(meta) -> bool:
     return meta.get("wsgi.url_scheme") == "https"
 
 
-def request_is_cacheable(request) -> bool:
-    return (
-        settings.PAGE_CACHE_SECONDS > 0
-        and request.method in ("GET", "HEAD")
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        # A one-off message ("You have signed out") waits in this cookie to be shown.
-        and "messages" not in request.COOKIES
-        and not request.path.startswith(never_cached_prefixes())
-        and "preview" not in request.GET
+def is_cacheable(environ) -> bool:
+    """Whether the shared cache may answer this request: the one test, on the WSGI environ.
+
+    Both the WSGI answer (`serve_cached_pages`) and the middleware ask it, the middleware
+    with `request.META`, which is the same environ.
+    """
+    if (
+        settings.PAGE_CACHE_SECONDS <= 0
+        or environ.get("REQUEST_METHOD") not in ("GET", "HEAD")
+        or get_path_info(environ).startswith(never_cached_prefixes())
         # A request Django would send on to https is never answered from the cache.
-        and (request.is_secure() or not settings.SECURE_SSL_REDIRECT)
-    )
+        or (settings.SECURE_SSL_REDIRECT and not is_secure(environ))
+    ):
+        return False
+    query = environ.get("QUERY_STRING", "")
+    if query and "preview" in dict(parse_qsl(query, keep_blank_values=True)):
+        return False
+    cookies = parse_cookie(environ.get("HTTP_COOKIE", ""))
+    # A one-off message ("You have signed out") waits in the "messages" cookie to be shown.
+    return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
 
 
 def never_cached_prefixes() -> tuple[str, ...]:
@@ -382,7 +352,7 @@ class AnonymousPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not request_is_cacheable(request):
+        if not is_cacheable(request.META):
             return self.get_response(request)
         # The page sees only the parameters that key it, so what it renders for
         # `?utm_source=x` is what it renders for the plain address it is stored under.
@@ -392,7 +362,7 @@ class AnonymousPageCacheMiddleware:
         generation, answer = stored_answer(request.META, key)
         if generation is None:
             generation = current_generation()
-        sitewide.memo.get(GENERATION_KEY, lambda: generation)
+        note_generation(generation)
         if answer is not None:
             status, headers, content, state = answer
             response = HttpResponse(content, status=status)
@@ -412,34 +382,30 @@ class AnonymousPageCacheMiddleware:
 
 
 def connect() -> None:
-    """Purge on every change the public could see."""
-    from wagtail import hooks
+    """Purge on every change of pages themselves (publish, unpublish, move, delete, alias).
 
-    hooks.register("before_serve_page", note_page_cache_seconds)
+    Everything else the public sees is registered by the app that owns it, with
+    `purge_on` in its AppConfig.ready().
+    """
     from django.db.models.signals import post_delete, post_save
-    from wagtail.models import Site
+    from wagtail import hooks
+    from wagtail.models import Page
     from wagtail.signals import page_published, page_unpublished, post_page_move
 
-    from cms.models import FooterLink, MenuItem, NavigationSettings
-
+    hooks.register("before_serve_page", note_page_cache_seconds)
     page_published.connect(purge_page_cache, dispatch_uid="pagecache.published")
     page_unpublished.connect(purge_page_cache, dispatch_uid="pagecache.unpublished")
     post_page_move.connect(purge_page_cache, dispatch_uid="pagecache.moved")
-    for model in (Site, NavigationSettings, MenuItem, FooterLink, *extra_purge_models()):
-        purge_on(model)
-    from wagtail.models import Page, PageViewRestriction
-
     post_delete.connect(purge_page_cache, sender=Page, dispatch_uid="pagecache.page_deleted")
-    post_save.connect(sitewide.forget_on_new_page, dispatch_uid="sitewide.new_page")
-    # Making a section private (or public again) changes what anonymous visitors may see.
-    purge_on(PageViewRestriction)
+    post_save.connect(purge_on_new_alias, dispatch_uid="pagecache.new_alias")
 
 
-def extra_purge_models():
-    """Models whose changes show on public pages: snippets listed in settings."""
-    from django.apps import apps
+def purge_on_new_alias(sender, instance, created=False, **kwargs) -> None:
+    """A new alias page changes which pages view restrictions may apply to (`cms.sitewide`)."""
+    from wagtail.models import Page
 
-    return [apps.get_model(label) for label in getattr(settings, "PAGE_CACHE_PURGE_ON", [])]
+    if created and isinstance(instance, Page) and instance.alias_of_id is not None:
+        purge_page_cache()
 
 
 def serve_cached_pages(django_application):
@@ -462,7 +428,7 @@ def serve_cached_pages(django_application):
         if not any(name.lower() == "content-length" for name, _ in headers):
             headers.append(("Content-Length", str(len(content))))
         start_response(f"{status} {HTTPStatus(status).phrase}", headers)
-        return [content]
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [content]
 
     return application
 
@@ -474,20 +440,9 @@ REFRESH_CLAIMED = "cms.page_cache.refresh_claimed"
 
 def _stored_page(environ):
     """(status, headers, content, "hit" or "stale") to answer with, or None for Django."""
-    path = get_path_info(environ)
-    if (
-        environ.get("REQUEST_METHOD") != "GET"
-        or settings.PAGE_CACHE_SECONDS <= 0
-        or path.startswith(never_cached_prefixes())
-        or "preview" in environ.get("QUERY_STRING", "")
-        or (settings.SECURE_SSL_REDIRECT and not is_secure(environ))
-    ):
+    if not is_cacheable(environ):
         return None
-    if "HTTP_COOKIE" in environ:
-        cookies = parse_cookie(environ["HTTP_COOKIE"])
-        if settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies:
-            return None
-    return stored_answer(environ, page_cache_key_for(environ, path))[1]
+    return stored_answer(environ, page_cache_key_for(environ, get_path_info(environ)))[1]
 
 
 def stored_answer(meta, key: str):

@@ -7,8 +7,8 @@ from django.contrib.syndication.views import Feed
 from django.db.models import Prefetch
 from django.utils.feedgenerator import Atom1Feed
 
-from cms import sitewide
 from cms.models import BlogIndexPage, BlogPostAuthor, BlogPostPage
+from cms.navigation import navigation
 
 FEED_LENGTH = 20
 LONDON = ZoneInfo("Europe/London")
@@ -16,7 +16,7 @@ LONDON = ZoneInfo("Europe/London")
 
 def with_imprint(text: str, request) -> str:
     """`text` followed by the site's digital imprint, which shared material carries."""
-    imprint = sitewide.navigation(request)["imprint"]
+    imprint = navigation(request)["imprint"]
     return f"{text}\n\n{imprint}" if imprint and text else (text or imprint)
 
 

@@ -1,12 +1,11 @@
-"""Forms for accounts, profiles and replies."""
+"""Forms for accounts and profiles (the reply form stands with replies, cms.models.replies)."""
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Div, Layout, Submit
+from crispy_forms.layout import Submit
 from django import forms
 
-from cms.models import PageReply, Party, User
-from cms.moderation import HoneypotFormMixin
-from cms.search import is_row_id
+from cms.models import Party, User
+from cms.models.replies import ReplyForm  # noqa: F401  (every site form importable here)
 
 
 class SignupDetailsForm(forms.Form):
@@ -65,63 +64,3 @@ class DeleteAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError("That password is not right.")
         return password
-
-
-class ReplyForm(HoneypotFormMixin, forms.Form):
-    """A plain-text reply to a blog post or paper (shown only once a moderator approves it)."""
-
-    body = forms.CharField(
-        label="Your reply",
-        max_length=5000,
-        min_length=2,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="Plain text. Replies are read by a moderator before they appear. "
-        "Your display name is shown; your email address never is.",
-    )
-    parent = forms.ModelChoiceField(
-        queryset=PageReply.objects.none(),
-        required=False,
-        widget=forms.HiddenInput,
-        error_messages={"invalid_choice": "The reply you were answering is no longer shown."},
-    )
-
-    field_order = ["body", "parent", "website"]
-
-    def __init__(self, *args, page=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.page = page
-        self.fields["parent"].queryset = PageReply.objects.visible().filter(
-            page_id=getattr(page, "pk", None)
-        )
-        self.helper = FormHelper()
-        self.helper.form_tag = False  # the template wraps it, posting back to the page
-        self.helper.disable_csrf = True  # the template's form tag has the token
-        self.helper.layout = Layout(
-            "body",
-            "parent",
-            Div("website", css_class="honeypot", aria_hidden="true"),
-            Submit("send", "Send reply"),
-        )
-
-    def clean(self):
-        cleaned_data = super().clean()
-        # The parent is a hidden field, so say why it failed where a person would see it.
-        if self.has_error("parent"):
-            self.add_error(None, self._errors.pop("parent"))
-        return cleaned_data
-
-    @property
-    def replying_to(self):
-        """The approved reply being answered, if the visitor chose 'Reply' under one."""
-        value = self["parent"].value()
-        if not is_row_id(value):
-            return None
-        return self.fields["parent"].queryset.select_related("author").filter(pk=value).first()
-
-    def save(self, author) -> PageReply:
-        return PageReply.objects.create(
-            page=self.page,
-            parent=self.cleaned_data.get("parent"),
-            author=author,
-            body=self.cleaned_data["body"].strip(),
-        )

@@ -2,7 +2,7 @@
 
 Wagtail reads each level's child and then its specific page: two queries a level. Here
 each page, made specific, is kept in the shared cache under its URL path and the content
-generation (`cms.cache`), which every publish, unpublish, move or deletion bumps, so a
+generation (`cms.generation`), which every publish, unpublish, move or deletion bumps, so a
 request reads the pages along its path with one cache round trip. What is missing is
 read from the database (the pages along the path in one query, then made specific) and
 stored. Nothing personal is in a page object; previews never route through here.
@@ -13,7 +13,23 @@ import hashlib
 from django.conf import settings
 from django.core.cache import cache
 
-from cms.cache import content_generation
+from cms.generation import content_generation
+
+# What routing reads of the pages along a path (the page found is then loaded in full).
+ROUTING_FIELDS = (
+    "id",
+    "path",
+    "depth",
+    "numchild",
+    "url_path",
+    "slug",
+    "title",
+    "live",
+    "content_type_id",
+    "alias_of_id",
+    "locale_id",
+    "translation_key",
+)
 
 
 def _key(generation: int, url_path: str) -> str:
@@ -29,7 +45,7 @@ def pages_along(root, urls: list[str], needed) -> dict:
     is asked only for what routing reads, and a sub-path of a routable page (a clause, a
     story) never sends the request to the database.
     """
-    lifetime = settings.FRAGMENT_CACHE_SECONDS
+    lifetime = settings.ROUTE_CACHE_SECONDS
     deepest = root.depth + len(urls)
     if lifetime <= 0:
         return _from_database(root, urls, deepest)
@@ -51,8 +67,6 @@ def pages_along(root, urls: list[str], needed) -> dict:
 
 def _from_database(root, urls: list[str], deepest: int) -> dict:
     from wagtail.models import Page
-
-    from cms.models.pages import ROUTING_FIELDS
 
     along = (
         Page.objects.filter(url_path__in=urls, path__startswith=root.path, depth__lte=deepest)

@@ -3,56 +3,42 @@
 Wagtail finds the request's site, the sites' root paths and the view restrictions
 with queries on every request, and the menu and footer cost more queries again.
 All of these change only when editors publish, move, delete or restrict pages,
-change a site, or edit the navigation; each of those changes drops the entry
-(`forget`, called from `cms.cache.purge_page_cache`), so a request reads them all
-with one cache GET. This is not the page cache: signed-in visitors and pages that
-are never cached use it too, and nothing personal is in it.
+change a site, or edit the navigation; each of those changes moves the content
+generation on (`cms.generation`), which is part of the entry's key, so a request reads
+them all with one cache GET. This is not the page cache: signed-in visitors and pages
+that are never cached use it too, and nothing personal is in it.
 
-Within one request the entry is read from the cache once (`RequestMemo`); outside a
-request (a worker, a shell) it is read every time, so it is never stale there.
+Besides the sites and the private sections, the entry holds the parts other modules
+register at start-up (`add_part`: the menus and footer, `cms.navigation`), so this
+module needs none of the page models that read it.
+
+Within one request the entry is read from the cache once (`memo`); outside a request
+(a worker, a shell) it is read every time, so it is never stale there.
 """
 
-from asgiref.local import Local
+from collections.abc import Callable
+
+from django.conf import settings
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.db.models import Q
-from django.dispatch import Signal
 from django.http.request import split_domain_port
 
-SITEWIDE_KEY = "sitewide:v3"
-# A safety net only: every change that matters deletes the entry at once.
-LIFETIME = 24 * 60 * 60
+from cms.generation import RequestMemo, content_generation
 
-
-class RequestMemo:
-    """Values remembered for the length of one request, and only inside a request."""
-
-    def __init__(self):
-        self._local = Local()
-
-    def start(self, **kwargs):
-        self._local.values = {}
-
-    def finish(self, **kwargs):
-        self._local.values = None
-
-    def clear(self):
-        """Forget what this request has read (a change made during the request)."""
-        if getattr(self._local, "values", None) is not None:
-            self._local.values = {}
-
-    def get(self, key, compute):
-        values = getattr(self._local, "values", None)
-        if values is None:
-            return compute()
-        if key not in values:
-            values[key] = compute()
-        return values[key]
-
+SITEWIDE_KEY = "sitewide:v4"
 
 memo = RequestMemo()
 request_started.connect(memo.start, dispatch_uid="sitewide.memo.start")
 request_finished.connect(memo.finish, dispatch_uid="sitewide.memo.finish")
+
+# name -> build(sites): what else the entry holds, filled by AppConfig.ready().
+PARTS: dict[str, Callable] = {}
+
+
+def add_part(name: str, build_part: Callable) -> None:
+    """Keep `build_part(sites)` in the entry under `name` (read with `entry()[name]`)."""
+    PARTS[name] = build_part
 
 
 def build() -> dict:
@@ -73,80 +59,27 @@ def build() -> dict:
         # A page below any of these may have a view restriction (see may_be_restricted).
         "restricted_prefixes": tuple(path for path, _depth in private_sections)
         + tuple(alias_paths),
-        "navigation": {
-            site.pk: {**navigation_settings(site).as_links(site), **trust_details(site)}
-            for site in sites
-        },
+        **{name: build_part(sites) for name, build_part in PARTS.items()},
     }
 
 
-def trust_details(site) -> dict:
-    """The footer's legal pages, the digital imprint and the default sharing image of `site`.
-
-    The legal and contact pages are found, not chosen: every live, public one is in the
-    footer, so publishing a notice is enough to link it from every page.
-    """
-    from wagtail.models import Page
-
-    from cms.models import ContactPage, ImprintSettings, LegalPage
-
-    # Wagtail's own queryset: this site's private_q would read this very entry.
-    pages = (
-        Page.objects.live()
-        .public()
-        .descendant_of(site.root_page, inclusive=True)
-        .type(LegalPage, ContactPage)
-        .order_by("path")
-    )
-    imprint = ImprintSettings.objects.filter(site=site).select_related("default_social_image")
-    imprint = imprint.first() or ImprintSettings(site=site)
-    return {
-        "legal": [
-            {"label": page.title, "href": page.get_url(current_site=site), "page_id": page.pk}
-            for page in pages
-        ],
-        "imprint": imprint.imprint(),
-        "share_image": share_image(imprint.default_social_image),
-    }
-
-
-def share_image(image) -> dict | None:
-    """What a share card needs of an image: the 1200x630 rendition's path, size and alt text."""
-    if image is None:
-        return None
-    try:
-        rendition = image.get_rendition("fill-1200x630")
-    except (OSError, ValueError):  # the file is missing or unreadable: share without it
-        return None
-    return {
-        "url": rendition.url,
-        "width": rendition.width,
-        "height": rendition.height,
-        "alt": image.default_alt_text,
-    }
-
-
-def navigation_settings(site):
-    """The site's menu settings, or the defaults if an editor never saved any.
-
-    Unlike `NavigationSettings.for_site`, reading never creates the row: a page view
-    writes nothing.
-    """
-    from cms.models import NavigationSettings
-
-    found = NavigationSettings.objects.filter(site=site).first()
-    return found if found is not None else NavigationSettings(site=site)
+def entry_key() -> str:
+    """The entry's key under the current content generation."""
+    return f"{SITEWIDE_KEY}:{content_generation()}"
 
 
 def entry() -> dict:
+    key = entry_key()
+
     def read():
-        value = cache.get(SITEWIDE_KEY)
+        value = cache.get(key)
         if value is None:
             value = build()
-            cache.set(SITEWIDE_KEY, value, LIFETIME)
+            # A purge moves the key on; the lifetime only bounds what a dropped key costs.
+            cache.set(key, value, settings.SITEWIDE_CACHE_SECONDS)
         return value
 
-    return memo.get(SITEWIDE_KEY, read)
+    return memo.get(key, read)
 
 
 def match_site(sites, hostname: str, port: int):
@@ -209,26 +142,6 @@ def not_used(view):
     return view
 
 
-NO_NAVIGATION = {
-    "menu": [],
-    "footer": [],
-    "footer_text": "",
-    "legal": [],
-    "imprint": "",
-    "share_image": None,
-}
-
-
-def navigation(request) -> dict:
-    """The menu and footer of the request's site: labels, addresses and the footer line."""
-    from wagtail.models import Site
-
-    site = Site.find_for_request(request) if request is not None else None
-    if site is None:
-        return NO_NAVIGATION
-    return entry()["navigation"].get(site.pk, NO_NAVIGATION)
-
-
 def private_sections() -> list[tuple[str, int]]:
     """(path, depth) of every page with a view restriction: it and its subtree are private."""
     return [tuple(section) for section in entry()["private_sections"]]
@@ -251,23 +164,3 @@ def private_q() -> Q:
     for path, depth in private_sections():
         q |= Q(path__startswith=path, depth__gte=depth)
     return q if q else Q(pk__in=[])
-
-
-def forget_on_new_page(sender, instance, created=False, **kwargs) -> None:
-    """A new page may be an alias (which changes the restriction checks): start afresh."""
-    from wagtail.models import Page
-
-    if created and isinstance(instance, Page):
-        forget()
-
-
-# Sent whenever the entry is dropped, for caches built on what it holds (such as
-# whether a page is in a private section).
-forgotten = Signal()
-
-
-def forget(**kwargs) -> None:
-    """Drop the site-wide entry (signal receivers may call this with any arguments)."""
-    cache.delete(SITEWIDE_KEY)
-    memo.clear()
-    forgotten.send(sender=None)

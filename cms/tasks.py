@@ -1,9 +1,11 @@
-"""Background work for the site as a whole: sending email from the outbox (cms/mail.py)."""
+"""Background work for the site as a whole: sending email from the outbox (cms/delivery.py)."""
 
 from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
+
+from cms import delivery
 
 
 @shared_task(
@@ -15,27 +17,25 @@ from django.conf import settings
     max_retries=8,
 )
 def deliver_email(self, email: int | dict) -> bool:
-    """Send one message from the outbox, once (see cms/mail.py for the guarantee).
+    """Send one message from the outbox, once (see cms/delivery.py for the guarantee).
 
     acks_late: the broker keeps the task until it has finished, so a worker that
     dies mid-send has it redelivered; the row's lock and `sent_at` make the
     redelivery a no-op if the first run had committed.
     """
-    from cms import mail
-
     if isinstance(email, dict):
         # A message queued before the outbox existed carries its own content.
-        mail.build_message(email).send()
+        delivery.build_message(email).send()
         return True
-    return mail.deliver(email)
+    return delivery.deliver(email)
 
 
 @shared_task
 def send_pending_emails() -> int:
     """Beat: send what the outbox still holds, once each message's own task had its chance;
     then forget messages sent more than EMAIL_OUTBOX_KEEP_DAYS ago."""
-    from cms import mail
-
-    sent = mail.deliver_pending(older_than=timedelta(seconds=settings.EMAIL_CATCH_UP_AFTER_SECONDS))
-    mail.forget_sent(older_than=timedelta(days=settings.EMAIL_OUTBOX_KEEP_DAYS))
+    sent = delivery.deliver_pending(
+        older_than=timedelta(seconds=settings.EMAIL_CATCH_UP_AFTER_SECONDS)
+    )
+    delivery.forget_sent(older_than=timedelta(days=settings.EMAIL_OUTBOX_KEEP_DAYS))
     return sent

@@ -4,15 +4,12 @@ import json
 from urllib.parse import urlencode
 
 from allauth.account import views as allauth_views
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -24,12 +21,12 @@ from wagtail.models import Page
 from cms.accounts import delete_account, export_personal_data, safe_next
 from cms.cache import reads_query
 from cms.calendars import calendar_of
-from cms.forms import DeleteAccountForm, ProfileForm, ReplyForm
+from cms.forms import DeleteAccountForm, ProfileForm
 from cms.models import EventPage
 from cms.models.events import with_finish
 from cms.models.pages import SitePageQuerySet
+from cms.navigation import navigation
 from cms.search import MAX_RESULTS, content_first, page_text, search_words, snippet
-from cms.sitewide import navigation
 
 
 @login_required
@@ -117,54 +114,6 @@ def robots_txt(request):
 def rate_limited(request, exception=None):
     """Shown when a public form is used too often (django-ratelimit)."""
     return render(request, "429.html", status=429)
-
-
-RATE_LIMITED_REPLY = (
-    "You have sent several replies in a short time. Please wait a while and send this one "
-    "again; what you wrote is still here."
-)
-NOT_A_SUPPORTER = (
-    "Only supporters who have confirmed their email address can reply. Check your inbox for "
-    "the confirmation link, then try again."
-)
-
-
-def post_reply(request, page):
-    """Take a reply to `page` (a POST to the page itself); re-show the page on any error.
-
-    Order matters: who may reply is checked first, then the per-account rate limit
-    (every attempt counts, so a bot cannot probe the form), then the form itself.
-    """
-    if not request.user.is_authenticated:
-        return redirect_to_login(page.get_url(request))
-    form = ReplyForm(request.POST, page=page)
-    if not request.user.has_perm("cms.reply_to_page", page):
-        form.add_error(None, NOT_A_SUPPORTER)
-        return render_page_with_reply_form(request, page, form, status=403)
-    limited = is_ratelimited(
-        request,
-        group="cms.page_reply",
-        key="user",
-        rate=settings.REPLY_RATE,
-        method="POST",
-        increment=True,
-    )
-    if limited:
-        form.add_error(None, RATE_LIMITED_REPLY)
-        return render_page_with_reply_form(request, page, form, status=429)
-    if not form.is_valid():
-        return render_page_with_reply_form(request, page, form, status=400)
-    form.save(author=request.user)
-    messages.success(
-        request, "Thank you. Your reply will appear here once a moderator has read it."
-    )
-    return redirect(page.get_url(request) + "#replies")
-
-
-def render_page_with_reply_form(request, page, form, status):
-    context = page.get_context(request)
-    context["reply_form"] = form
-    return TemplateResponse(request, page.get_template(request), context, status=status)
 
 
 def event_url(request):

@@ -50,7 +50,7 @@ def register_public_text() -> None:
     once. New and paid gifts do not purge: the figures and the wall live a few seconds.
     """
     from cms.cache import purge_on
-    from crowdfund.models import CrowdfundUpdate, Donation
+    from crowdfund.models import CrowdfundUpdate, Donation, Expense, OfflineGivingSettings
 
     def on_the_wall(donation) -> bool:
         return bool(donation.show_name or donation.message or donation.show_amount)
@@ -63,3 +63,6 @@ def register_public_text() -> None:
         on_create=False,
     )
     purge_on(CrowdfundUpdate, ["crowdfund", "title", "body", "published_at"])
+    # Spending and how to give offline are on the crowdfund pages.
+    purge_on(Expense)
+    purge_on(OfflineGivingSettings)

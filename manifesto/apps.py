@@ -43,7 +43,9 @@ def register_public_text() -> None:
         PUBLIC_STATUSES,
         Amendment,
         AmendmentComment,
+        AmendmentStatusChange,
         Clause,
+        ManifestoPage,
         ManifestoVersion,
     )
 
@@ -68,3 +70,8 @@ def register_public_text() -> None:
     purge_on(AmendmentComment, PUBLIC_TEXT_FIELDS, shown=is_public_text)
     purge_on(Clause)
     purge_on(ManifestoVersion)
+    # A decision on an amendment changes the public pages and the amendment book (PDF).
+    purge_on(AmendmentStatusChange)
+    # A saved manifesto page (its phase dates, its rules) is what every vote reads
+    # (`live_manifesto_page`), even before it is published again.
+    purge_on(ManifestoPage)

@@ -18,6 +18,7 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin
 from wagtail.search import index
 
 from cms import sitewide
+from cms.generation import content_generation
 from cms.models.pages import BasePage
 from cms.moderation import ModeratedText
 from manifesto import diff as worddiff
@@ -208,7 +209,7 @@ def new_clause_key() -> str:
     return secrets.token_hex(4)
 
 
-LIVE_PAGE_KEY = "manifesto:live-page:{}"
+LIVE_PAGE_KEY = "manifesto:live-page:{generation}:{page_id}"
 LIVE_PAGE_SECONDS = 60
 
 
@@ -217,11 +218,12 @@ def live_manifesto_page(page_id: int) -> ManifestoPage | None:
 
     A vote needs the page's phase dates and participation rules, which change only when
     the page is saved, and whether it is in a private section (`in_private_section`),
-    which changes only with the site-wide entry. Every save or deletion of a page drops
-    its entry at once and again on commit, every change of the site-wide entry drops
-    them all (manifesto.signals), and an entry lives a minute at most.
+    which changes only with the site-wide entry. The key carries the content generation
+    (`cms.generation`), which a save of a manifesto page (registered in manifesto.apps),
+    a publish, a move, a deletion or a new restriction moves on; an entry lives a minute
+    at most.
     """
-    key = LIVE_PAGE_KEY.format(page_id)
+    key = LIVE_PAGE_KEY.format(generation=content_generation(), page_id=page_id)
     page = cache.get(key)
     if page is None:
         page = ManifestoPage.objects.live().filter(pk=page_id).first()
@@ -229,12 +231,6 @@ def live_manifesto_page(page_id: int) -> ManifestoPage | None:
             page.in_private_section = sitewide.may_be_restricted(page)
             cache.set(key, page, LIVE_PAGE_SECONDS)
     return page
-
-
-def forget_live_manifesto_pages(page_ids) -> None:
-    keys = [LIVE_PAGE_KEY.format(page_id) for page_id in page_ids]
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 class Clause(models.Model):

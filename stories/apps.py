@@ -32,6 +32,15 @@ class StoriesConfig(AppConfig):
         # The story form takes photos: a larger body than other forms, at its own address only.
         register_body_limit(is_story_form_path, "STORY_UPLOAD_MAX_BYTES")
         register_figure("stories", "stories of local alliances", count_published_stories, 40)
+        register_public_text()
+
+
+def register_public_text() -> None:
+    """What stories show besides their pages: a place's name is on every story there."""
+    from cms.cache import purge_on
+    from stories.models import Place
+
+    purge_on(Place)
 
 
 def count_published_stories() -> int:

@@ -333,15 +333,13 @@ PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
 # Costly parts of pages (a paper's body, a story, listings) shared by every visitor
 # until content changes; signed-in visitors and page-cache misses use them too.
 FRAGMENT_CACHE_SECONDS = env.int("FRAGMENT_CACHE_SECONDS", default=600)
-# Models (besides pages and site settings) whose changes purge the page cache.
-PAGE_CACHE_PURGE_ON = ["cms.Party", "cms.Author", "cms.ImprintSettings", "stories.Place"]
-# Crowdfund spending and offline giving; a receipt made private drops the page linking it.
-PAGE_CACHE_PURGE_ON += [
-    "crowdfund.Expense",
-    "crowdfund.OfflineGivingSettings",
-    "wagtaildocs.Document",
-    "wagtailcore.CollectionViewRestriction",
-]
+# The pages along a request's path (cms/routing.py), so routing reads no table; 0 turns
+# it off.
+ROUTE_CACHE_SECONDS = env.int("ROUTE_CACHE_SECONDS", default=600)
+# The site-wide entry (sites, private sections, menus: cms/sitewide.py). Every change
+# moves its key on at once; this only bounds how long a dropped key stays in Redis.
+SITEWIDE_CACHE_SECONDS = 24 * 60 * 60
+# What purges these is registered by each app in its AppConfig.ready() (cms.cache.purge_on).
 
 # --- Public forms ----------------------------------------------------------------
 RATELIMIT_VIEW = "cms.views.rate_limited"

@@ -2,8 +2,8 @@
 
 from django import template
 
-from cms import sitewide
 from cms.cache import kept_query
+from cms.navigation import navigation, share_image
 
 register = template.Library()
 
@@ -37,7 +37,7 @@ def kept_full_path(context):
 @register.simple_tag(takes_context=True)
 def site_navigation(context):
     """The menu, footer links and footer line of the current site (see cms.sitewide)."""
-    return sitewide.navigation(context.get("request"))
+    return navigation(context.get("request"))
 
 
 @register.tag
@@ -88,20 +88,18 @@ def share_card(context, page):
     carry it (Elections Act 2022).
     """
     request = context.get("request")
-    navigation = sitewide.navigation(request)
+    site_links = navigation(request)
     description = next(
         (str(value) for name in SUMMARY_FIELDS if (value := getattr(page, name, ""))), ""
     )
     description = " ".join(description.split())
     if len(description) > 200:
         description = description[:199].rsplit(" ", 1)[0] + "…"
-    image = (
-        sitewide.share_image(page.social_image) if getattr(page, "social_image_id", None) else None
-    )
-    image = image or navigation["share_image"]
+    image = share_image(page.social_image) if getattr(page, "social_image_id", None) else None
+    image = image or site_links["share_image"]
     if image and request is not None:
         image = {**image, "url": request.build_absolute_uri(image["url"])}
-    imprint = navigation["imprint"]
+    imprint = site_links["imprint"]
     return {
         "title": page.seo_title or page.title,
         "description": description,
@@ -162,7 +160,7 @@ def field_input(field):
 def privacy_notice(context):
     """The privacy notice's footer link ({"label", "href"}), or None: the legal page whose
     title says "privacy" (the footer's list, from the shared cache: no query)."""
-    legal = sitewide.navigation(context.get("request")).get("legal", [])
+    legal = navigation(context.get("request")).get("legal", [])
     return next((link for link in legal if "privacy" in link["label"].lower()), None)
 
 

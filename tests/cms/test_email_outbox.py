@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from cms.mail import MAX_ATTEMPTS, deliver, deliver_pending
+from cms.delivery import MAX_ATTEMPTS, deliver, deliver_pending
 from cms.models import OutgoingEmail
 from cms.tasks import deliver_email, send_pending_emails
 from tests.crowdfund.test_milestones_and_broker import unreachable_broker

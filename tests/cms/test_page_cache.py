@@ -261,7 +261,7 @@ def test_a_fresh_cached_page_is_answered_before_django_runs(client, about, wsgi)
         assert headers[name] == stored[name]
 
 
-@pytest.mark.parametrize(
+PERSONAL_REQUESTS = pytest.mark.parametrize(
     "environ",
     [
         {"HTTP_COOKIE": "sessionid=abc"},
@@ -271,10 +271,32 @@ def test_a_fresh_cached_page_is_answered_before_django_runs(client, about, wsgi)
     ],
     ids=["signed-in", "a-message-waiting", "preview", "post"],
 )
+
+
+@PERSONAL_REQUESTS
 def test_personal_requests_always_reach_django(client, about, wsgi, environ):
     client.get("/about/")
     *_, django_ran = wsgi.get("/about/", **environ)
     assert django_ran
+
+
+@PERSONAL_REQUESTS
+def test_the_middleware_refuses_the_same_requests_as_the_wsgi_answer(client, about, environ):
+    from cms.cache import is_cacheable
+
+    stored = client.get("/about/")
+    assert is_cacheable(stored.wsgi_request.META)
+    extra = {name: value for name, value in environ.items() if name != "REQUEST_METHOD"}
+    response = Client().generic(environ.get("REQUEST_METHOD", "GET"), "/about/", **extra)
+    assert not is_cacheable(response.wsgi_request.META)
+    assert response.get("X-Page-Cache") != "hit"
+
+
+def test_a_head_request_is_answered_from_the_cache_without_a_body(client, about, wsgi):
+    stored = client.get("/about/")
+    status, headers, body, django_ran = wsgi.get("/about/", REQUEST_METHOD="HEAD")
+    assert (status, body, django_ran) == ("200 OK", b"", False)
+    assert headers["Content-Length"] == str(len(stored.content))
 
 
 def test_a_purged_page_reaches_django(client, about, wsgi):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from cms.mail import deliver_pending
+from cms.delivery import deliver_pending
 
 
 class Command(BaseCommand):
