@@ -446,7 +446,8 @@ class Baseline:
 
 
 def baseline() -> Baseline:
-    from crowdfund.models import CrowdfundPage, crowdfund_totals
+    from crowdfund.figures import crowdfund_totals
+    from crowdfund.models import CrowdfundPage
     from stories.models import StoryPage
 
     return Baseline(
@@ -461,7 +462,8 @@ def baseline() -> Baseline:
 def check_writes(out: Outcomes, before: Baseline, supporter_pks) -> dict:
     from django.db.models import Count, F, Q
 
-    from crowdfund.models import Donation, LedgerEntry, LedgerKind, crowdfund_totals
+    from crowdfund.figures import crowdfund_totals
+    from crowdfund.models import Donation, LedgerEntry, LedgerKind
     from manifesto.models import Amendment, Vote
     from stories.models import StoryPage
 

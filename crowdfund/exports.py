@@ -1,6 +1,6 @@
 """Personal data (right of access) and the CSV columns for donations."""
 
-from crowdfund.ledger import normalise_email
+from crowdfund.law import normalise_email
 
 
 def export_donations(user) -> list[dict]:
