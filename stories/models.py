@@ -11,9 +11,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.utils.cache import add_never_cache_headers
 from django.utils.functional import SimpleLazyObject
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import (
@@ -23,7 +20,6 @@ from wagtail.admin.panels import (
     ObjectList,
     TabbedInterface,
 )
-from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.forms import TaskStateCommentForm
 from wagtail.models import AbstractGroupApprovalTask, Orderable, Page
@@ -31,6 +27,7 @@ from wagtail.search import index
 
 from cms.models.pages import BasePage
 from cms.regions import Region
+from cms.subpages import RouteTableMixin
 from stories import text
 
 
@@ -165,8 +162,9 @@ def latest_stories(count: int = 3):
     return with_card_photos(stories)[:count]
 
 
-class StoriesIndexPage(RoutablePageMixin, BasePage):
-    """The library of published stories, with the submission form and summaries as sub-pages."""
+class StoriesIndexPage(RouteTableMixin, BasePage):
+    """The library of published stories, with the submission form and summaries as sub-pages
+    (their table: stories/routes.py)."""
 
     # What keys the page cache (cms.cache): the library's search, filters and page number.
     query_params = ("q", "region", "place", "party", "arrangement", "outcome", "year", "page")
@@ -184,41 +182,6 @@ class StoriesIndexPage(RoutablePageMixin, BasePage):
 
     def published_stories(self):
         return StoryPage.objects.child_of(self).live().public()
-
-    @path("")
-    def library(self, request):
-        from stories.views import story_library
-
-        return story_library(request, self)
-
-    @path(SUBMIT_ROUTE)
-    def submit(self, request):
-        from stories.views import submit_story
-
-        return submit_story(request, self)
-
-    @path("share/thanks/")
-    def thanks(self, request):
-        reference = request.session.get("stories_last_reference")
-        if not reference:
-            return redirect(self.url + self.reverse_subpage("submit"))
-        response = TemplateResponse(
-            request, "stories/thanks.html", {"page": self, "reference": reference}
-        )
-        add_never_cache_headers(response)  # it shows this visitor's own reference
-        return response
-
-    @path("at-a-glance/")
-    def at_a_glance(self, request):
-        from stories.views import alliances_at_a_glance
-
-        return alliances_at_a_glance(request, self)
-
-    @path("feed/")
-    def feed(self, request):
-        from stories.feeds import NewStoriesFeed
-
-        return NewStoriesFeed(self)(request)
 
 
 class StoryPage(BasePage):

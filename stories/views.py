@@ -254,6 +254,18 @@ def submit_story(request, index):
     return response
 
 
+def story_thanks(request, index):
+    """After sending a story: its reference, shown only to the visitor who sent it."""
+    reference = request.session.get("stories_last_reference")
+    if not reference:
+        return redirect(index.url + index.reverse_subpage("submit"))
+    response = TemplateResponse(
+        request, "stories/thanks.html", {"page": index, "reference": reference}
+    )
+    add_never_cache_headers(response)  # it shows this visitor's own reference
+    return response
+
+
 def alliances_at_a_glance(request, index):
     published = index.published_stories()
     by_arrangement = charts.cross_table(published, "arrangement", Arrangement.choices)
