@@ -282,12 +282,12 @@ def wait_until_receipts_sent(timeout=1800):
 
 def main():
     from cms.models import HomePage
+    from crowdfund.figures import crowdfund_totals
     from crowdfund.models import (
         CrowdfundPage,
         Donation,
         LedgerEntry,
         WebhookEvent,
-        crowdfund_totals,
     )
 
     settings.ROOT_URLCONF = __name__

@@ -8,7 +8,7 @@ class CrowdfundConfig(AppConfig):
     def ready(self):
         from cms.accounts import PERSONAL_DATA_EXPORTERS
         from cms.roles import EDITORS, MODERATORS, grant
-        from crowdfund import signals  # noqa: F401
+        from crowdfund import routes, signals  # noqa: F401
         from crowdfund.exports import export_donations
 
         grant(
@@ -41,6 +41,7 @@ class CrowdfundConfig(AppConfig):
         )
         PERSONAL_DATA_EXPORTERS["donations"] = export_donations
         register_public_text()
+        routes.attach()
 
 
 def register_public_text() -> None:

@@ -14,7 +14,8 @@ from wagtail.models import Collection, CollectionViewRestriction, Site
 
 from cms.demo.pdf import simple_pdf
 from cms.demo.site import add_menu_link
-from crowdfund.ledger import thresholds_reached
+from crowdfund.bookkeeping import thresholds_reached
+from crowdfund.figures import crowdfund_totals
 from crowdfund.models import (
     BudgetLine,
     CrowdfundPage,
@@ -28,7 +29,6 @@ from crowdfund.models import (
     Milestone,
     OfflineGivingSettings,
     StretchTarget,
-    crowdfund_totals,
 )
 
 HUB_BUDGET = [

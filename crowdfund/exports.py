@@ -1,11 +1,10 @@
 """Personal data (right of access) and the CSV columns for donations."""
 
-from crowdfund.ledger import normalise_email
+from crowdfund.law import normalise_email
+from crowdfund.models import Donation
 
 
 def export_donations(user) -> list[dict]:
-    from crowdfund.models import Donation
-
     donations = Donation.objects.filter(email_normalised=normalise_email(user.email))
     return [
         {

@@ -64,6 +64,12 @@ class Period:
     end: datetime | None = None
 
 
+def normalise_email(email: str) -> str:
+    """One donor across gifts, as the reportable rule matches donors: case and
+    surrounding spaces do not matter."""
+    return (email or "").strip().lower()
+
+
 def is_donation_in_law(amount_pence: int) -> bool:
     return amount_pence > DONATION_IN_LAW_OVER_PENCE
 

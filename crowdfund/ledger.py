@@ -8,7 +8,8 @@ turns; thresholds (target reached, milestones) are decided under a lock on the
 crowdfund row so exactly one transaction crosses each of them.
 
 The legal rules (UK, a non-party campaigner, not a charity: no Gift Aid) are pure
-functions in `crowdfund/law.py`. Here they are applied: each payment over £500
+functions in `crowdfund/law.py`, the books' arithmetic (a donation's status, refunds,
+thresholds) in `crowdfund/bookkeeping.py`. Here they are applied: each payment over £500
 opens its own permissibility check, due 30 days after the money moved; and after
 every new ledger entry the donor's reportable flag is decided again from all of
 their ledger rows as they stand, in the same transaction (writers take the
@@ -28,11 +29,22 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from wagtail.models import Page
 
-from crowdfund import law
+from crowdfund import emails, law
+from crowdfund.bookkeeping import derive_status, refund_still_to_record, thresholds_reached
 from crowdfund.law import is_donation_in_law
+from crowdfund.models import (
+    CrowdfundPage,
+    Donation,
+    Frequency,
+    LedgerEntry,
+    LedgerKind,
+    Milestone,
+    PermissibilityCheck,
+    StretchTarget,
+)
 
-HALFWAY = 0.5
 # The columns event handlers may change on a donation (never the donor's details).
 DONATION_FACTS = [
     "status",
@@ -48,12 +60,7 @@ DONATION_FACTS = [
 ]
 
 
-# --- pure rules ------------------------------------------------------------------
-def normalise_email(email: str) -> str:
-    """Match one donor across gifts: case and surrounding spaces do not matter."""
-    return (email or "").strip().lower()
-
-
+# --- settings and the clock -------------------------------------------------------
 def reportable_period() -> law.Period:
     """The period the reportable sum is taken over, from settings (docs/crowdfund.md)."""
     start = settings.CROWDFUND_REGULATED_PERIOD_START
@@ -72,55 +79,6 @@ def arrival_moment(received_on: date | None) -> datetime:
     if received_on is None:
         return timezone.now()
     return timezone.make_aware(datetime.combine(received_on, time(12)))
-
-
-def refund_still_to_record(cumulative_refunded: int, already_recorded: int) -> int:
-    """Stripe sends the charge's cumulative amount_refunded; record only what is new.
-
-    A duplicate or an older event (smaller cumulative figure) records nothing.
-    """
-    return max(0, cumulative_refunded - already_recorded)
-
-
-def derive_status(
-    *,
-    monthly: bool,
-    paid: int,
-    refunded: int,
-    disputed_open: bool,
-    failed: bool,
-    expired: bool,
-    cancelled: bool,
-) -> str:
-    """The donation's status from facts that only ever accumulate, so order does not matter."""
-    if paid > 0:
-        if disputed_open:
-            return "disputed"
-        if refunded >= paid:
-            return "refunded"
-        if refunded > 0:
-            return "partially_refunded"
-        if monthly:
-            return "cancelled" if cancelled else "active"
-        return "paid"
-    if monthly and cancelled:
-        return "cancelled"
-    if failed:
-        return "failed"
-    if expired:
-        return "expired"
-    return "pending"
-
-
-def thresholds_reached(total: int, target: int, stretches: list[int]) -> list:
-    """(kind, threshold) pairs the total has reached; each is announced once (a unique row)."""
-    reached = []
-    candidates = [("halfway", int(target * HALFWAY)), ("target", target)]
-    candidates += [("stretch", amount) for amount in sorted(stretches) if amount > target]
-    for kind, threshold in candidates:
-        if threshold <= total:
-            reached.append((kind, threshold))
-    return reached
 
 
 # --- locks: the donor first, then the donation --------------------------------------
@@ -144,8 +102,6 @@ def lock_donor(email_normalised: str, donation_id: int) -> None:
 
 def lock_donation_where(query):
     """Lock the donor, then the donation a query names; None if it names none."""
-    from crowdfund.models import Donation
-
     found = Donation.objects.filter(query).values_list("pk", "email_normalised").first()
     if found is None:
         return None
@@ -155,8 +111,6 @@ def lock_donation_where(query):
 
 # --- writers (call inside transaction.atomic with the donation locked as above) -----
 def lock_donation(donation_id: int):
-    from crowdfund.models import Donation
-
     donation = lock_donation_where(Q(pk=donation_id))
     if donation is None:
         raise Donation.DoesNotExist(donation_id)
@@ -168,8 +122,6 @@ def _add_entry(donation, kind: str, amount: int, source_id: str, *, moved_at=Non
 
     A new entry has the donor's reportable flag decided again in the same transaction.
     """
-    from crowdfund.models import LedgerEntry
-
     if LedgerEntry.objects.filter(source_id=source_id, kind=kind).exists():
         return None
     try:
@@ -194,8 +146,6 @@ def record_payment(
     donation, amount: int, source_id: str, *, charge_id="", event_id="", moved_at=None
 ):
     """Money in from Stripe (a one-off payment intent or a monthly invoice)."""
-    from crowdfund.models import LedgerKind
-
     if amount <= 0:
         return None
     entry = _add_entry(
@@ -217,8 +167,6 @@ def record_payment(
 
 def record_offline(donation, *, event_id=""):
     """An editor recorded a cheque, transfer or cash gift: it counts like any other."""
-    from crowdfund.models import LedgerKind
-
     entry = _add_entry(
         donation,
         LedgerKind.OFFLINE,
@@ -237,8 +185,6 @@ def record_refund(
     donation, charge_id: str, cumulative_refunded: int, *, event_id="", moved_at=None
 ):
     """Bring the refunds recorded against a charge up to Stripe's cumulative figure."""
-    from crowdfund.models import LedgerEntry, LedgerKind
-
     already = -LedgerEntry.objects.filter(
         stripe_charge_id=charge_id, kind=LedgerKind.REFUND
     ).aggregate(total=Coalesce(Sum("amount_pence"), 0))["total"]
@@ -266,8 +212,6 @@ def record_dispute(donation, dispute_id: str, charge_id: str, amount: int, statu
     The withdrawal is dated when the dispute opened (`opened_at`), the return when
     it was won (`moved_at`, the closing event's time).
     """
-    from crowdfund.models import LedgerKind
-
     if status.startswith("warning_"):
         refresh_status(donation)
         return
@@ -295,8 +239,6 @@ def record_dispute(donation, dispute_id: str, charge_id: str, amount: int, statu
 
 def refresh_status(donation) -> None:
     """Recompute and save the status from the ledger and the recorded facts."""
-    from crowdfund.models import Frequency, LedgerEntry, LedgerKind
-
     entries = list(
         LedgerEntry.objects.filter(donation=donation).values_list(
             "kind", "amount_pence", "source_id"
@@ -321,13 +263,9 @@ def refresh_status(donation) -> None:
 # --- what follows money coming in ---------------------------------------------------
 def after_money_in(donation, entry, *, send_receipt: bool = True) -> None:
     """Receipt, the payment's legal check and thresholds, in the transaction that recorded it."""
-    from crowdfund import tasks
-
     if send_receipt and donation.email:
-        transaction.on_commit(lambda: tasks.send_receipt.delay(entry.pk))
+        transaction.on_commit(lambda: emails.send_receipt.delay(entry.pk))
     if is_donation_in_law(entry.amount_pence):
-        from crowdfund.models import PermissibilityCheck
-
         PermissibilityCheck.open_for(entry)
     check_thresholds(donation.crowdfund_id)
 
@@ -352,8 +290,6 @@ def _donor_flag(email_normalised: str, donation_id: int) -> tuple[list[int], boo
     Donors are matched by normalised email; a gift without an email (an offline
     gift) is its own donor.
     """
-    from crowdfund.models import Donation, LedgerEntry
-
     donor = {"email_normalised": email_normalised} if email_normalised else {"pk": donation_id}
     ids = list(Donation.objects.filter(**donor).order_by("pk").values_list("pk", flat=True))
     rows = law_rows(LedgerEntry.objects.filter(donation_id__in=ids).only(*LAW_FIELDS))
@@ -367,8 +303,6 @@ def decide_reportable(donation) -> bool:
     donor runs meanwhile: the flag commits with the entry or not at all, and a crash
     can never leave it stale.
     """
-    from crowdfund.models import Donation
-
     ids, flag = _donor_flag(donation.email_normalised, donation.pk)
     Donation.objects.filter(pk__in=ids).exclude(reportable=flag).update(reportable=flag)
     donation.reportable = flag  # the handler saves the donation's facts after this
@@ -378,8 +312,6 @@ def decide_reportable(donation) -> bool:
 def refresh_reportable(email_normalised: str, donation_id: int | None = None) -> bool:
     """Decide one donor's flag again in its own transaction (reconcile_stripe's repair,
     or after the reporting period setting changed), under the donor's lock."""
-    from crowdfund.models import Donation
-
     with transaction.atomic():
         lock_donor(email_normalised, donation_id)
         ids, flag = _donor_flag(email_normalised, donation_id)
@@ -392,8 +324,6 @@ LAW_FIELDS = ["donation_id", "kind", "amount_pence", "moved_at", "stripe_charge_
 
 def refresh_all_reportable() -> int:
     """Decide every donor's flag again (reconcile_stripe, or after the period setting changed)."""
-    from crowdfund.models import Donation
-
     with_money = Donation.objects.filter(ledger_entries__isnull=False)
     donors = set(with_money.exclude(email_normalised="").values_list("email_normalised", flat=True))
     alone = with_money.filter(email_normalised="").values_list("pk", flat=True).distinct()
@@ -407,11 +337,6 @@ def check_thresholds(crowdfund_id: int) -> list:
     The crowdfund row is locked first, so concurrent payments take turns here and
     each sees the others' committed entries when it sums the ledger.
     """
-    from wagtail.models import Page
-
-    from crowdfund import tasks
-    from crowdfund.models import CrowdfundPage, LedgerEntry, Milestone, StretchTarget
-
     Page.objects.select_for_update().filter(pk=crowdfund_id).first()
     target = CrowdfundPage.objects.filter(pk=crowdfund_id).values_list("target_pence", flat=True)[0]
     after = LedgerEntry.objects.filter(crowdfund_id=crowdfund_id).aggregate(
@@ -435,5 +360,5 @@ def check_thresholds(crowdfund_id: int) -> list:
         )
         if created:
             reached.append(milestone)
-            transaction.on_commit(lambda pk=milestone.pk: tasks.announce_milestone.delay(pk))
+            transaction.on_commit(lambda pk=milestone.pk: emails.announce_milestone.delay(pk))
     return reached

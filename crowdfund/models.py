@@ -8,21 +8,19 @@ Donation.status is a convenience derived from facts; it never feeds a total.
 
 import math
 import uuid
-from collections import Counter
 
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Case, F, Q, Sum, Value, When
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.timesince import timesince
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
-from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable
@@ -30,7 +28,8 @@ from wagtail.search import index
 
 from cms.blocks import BodyBlock
 from cms.models.pages import BasePage
-from crowdfund import payments
+from cms.subpages import RouteTableMixin
+from crowdfund import law, payments
 from crowdfund.payments import validate_chargeable_amount
 from crowdfund.templatetags.crowdfund_tags import pounds
 
@@ -43,7 +42,7 @@ class FundingModel(models.TextChoices):
     )
 
 
-class CrowdfundPage(RoutablePageMixin, BasePage):
+class CrowdfundPage(RouteTableMixin, BasePage):
     """One appeal with a target; the donate, success and cancel steps are sub-views."""
 
     # The total and donor count are live: the shared page cache keeps this page briefly.
@@ -137,10 +136,6 @@ class CrowdfundPage(RoutablePageMixin, BasePage):
             )
 
     # --- figures (always from the ledger) ------------------------------------------
-    def totals(self) -> dict:
-        """Total raised, donors and offline share: one aggregate query over the ledger."""
-        return crowdfund_totals(self.pk)
-
     def suggested_amount_list(self) -> list[int]:
         amounts = []
         for part in self.suggested_amounts.split(","):
@@ -163,88 +158,11 @@ class CrowdfundPage(RoutablePageMixin, BasePage):
         seconds = (self.deadline - timezone.now()).total_seconds()
         return max(0, math.ceil(seconds / 86_400))
 
-    def get_context(self, request, *args, **kwargs):
-        from crowdfund.views import giving_context, page_context
-
-        context = super().get_context(request, *args, **kwargs)
-        context.update(page_context(self))
-        context.update(giving_context(self, request))
-        return context
-
-    # --- sub-views (RoutablePageMixin) ---------------------------------------------
-    @path("donate/", name="donate")
-    def donate(self, request):
-        from crowdfund.views import donate
-
-        return donate(request, self)
-
-    @path("thank-you/", name="success")
-    def success(self, request):
-        from crowdfund.views import success
-
-        return success(request, self)
-
-    @path("cancelled/", name="cancel")
-    def cancel(self, request):
-        from crowdfund.views import cancel
-
-        return cancel(request, self)
-
     def budget_with_spending(self):
         """Budget lines with `spent_pence`: the SUM of their expenses (one query)."""
         return self.budget_lines.annotate(
             spent_pence=Coalesce(Sum("expenses__amount_pence"), 0)
         ).order_by("sort_order", "pk")
-
-
-def crowdfund_totals(crowdfund_id: int) -> dict:
-    """Totals straight from the ledger, in pence. The single source of truth for figures."""
-    entries = LedgerEntry.objects.filter(crowdfund_id=crowdfund_id)
-    figures = entries.aggregate(
-        total=Coalesce(Sum("amount_pence"), 0),
-        offline=Coalesce(Sum("amount_pence", filter=Q(kind=LedgerKind.OFFLINE)), 0),
-    )
-    figures["donors"] = donors_still_giving(entries).count()
-    return figures
-
-
-def donor_identity():
-    """One donor across gifts, as the ledger knows them: the normalised email (as the
-    reportable rule matches donors), else the Stripe customer, else the gift itself."""
-    return Case(
-        When(
-            ~Q(donation__email_normalised=""),
-            then=Concat(Value("email:"), F("donation__email_normalised")),
-        ),
-        When(
-            ~Q(donation__stripe_customer_id=""),
-            then=Concat(Value("customer:"), F("donation__stripe_customer_id")),
-        ),
-        default=Concat(Value("gift:"), Cast("donation_id", models.CharField())),
-        output_field=models.CharField(),
-    )
-
-
-def donors_still_giving(entries):
-    """People whose money in these ledger rows is still held: one row per donor.
-
-    A donor counts once however many gifts they made, and not at all when everything
-    they gave was refunded or withdrawn by a dispute (open or lost); a dispute won
-    brings them back. Derived from the rows, never kept as a counter.
-    """
-    return (
-        entries.order_by()
-        .annotate(donor=donor_identity())
-        .values("crowdfund_id", "donor")
-        .annotate(held=Sum("amount_pence"))
-        .filter(held__gt=0)
-    )
-
-
-def donor_counts(crowdfund_ids) -> dict[int, int]:
-    """Donors still giving per crowdfund (the admin report), in one query."""
-    entries = LedgerEntry.objects.filter(crowdfund_id__in=list(crowdfund_ids))
-    return dict(Counter(row["crowdfund_id"] for row in donors_still_giving(entries)))
 
 
 class StretchTarget(Orderable):
@@ -448,9 +366,7 @@ class Donation(models.Model):
         return f"{self.get_method_display()} £{self.amount_pence / 100:,.2f} from {self.name}"
 
     def save(self, *args, **kwargs):
-        from crowdfund.ledger import normalise_email
-
-        self.email_normalised = normalise_email(self.email)
+        self.email_normalised = law.normalise_email(self.email)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "email" in update_fields:
             kwargs["update_fields"] = {*update_fields, "email_normalised"}
@@ -515,9 +431,7 @@ class Donation(models.Model):
 
     @property
     def needs_permissibility_check(self) -> bool:
-        from crowdfund.ledger import is_donation_in_law
-
-        return is_donation_in_law(self.amount_pence)
+        return law.is_donation_in_law(self.amount_pence)
 
 
 class LedgerKind(models.TextChoices):
@@ -661,14 +575,12 @@ class PermissibilityCheck(models.Model):
     @classmethod
     def open_for(cls, entry) -> "PermissibilityCheck":
         """The check for one payment ledger entry (opened once: unique per entry)."""
-        from crowdfund.law import permissibility_due_by
-
         check, _ = cls.objects.get_or_create(
             payment_entry=entry,
             defaults={
                 "donation_id": entry.donation_id,
                 "opened_at": timezone.now(),
-                "due_by": permissibility_due_by(entry.moved_at),
+                "due_by": law.permissibility_due_by(entry.moved_at),
             },
         )
         return check

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from crowdfund.emails import email_update
 from crowdfund.models import CrowdfundUpdate
 
 
@@ -11,6 +12,4 @@ from crowdfund.models import CrowdfundUpdate
 def email_update_to_backers(sender, instance, created, raw=False, **kwargs):
     if raw or not instance.email_backers or instance.emailed_at:
         return
-    from crowdfund.tasks import email_update
-
     transaction.on_commit(lambda: email_update.delay(instance.pk))

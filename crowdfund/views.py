@@ -8,7 +8,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
-from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -20,47 +19,19 @@ from django_ratelimit.core import is_ratelimited
 from kombu.exceptions import OperationalError as BrokerError
 from wagtail.models import Site
 
-from crowdfund import giving, payments, rules
+from crowdfund import checkout, giving, payments, rules
+from crowdfund.figures import figures_for, target_missed
 from crowdfund.forms import DonateForm
 from crowdfund.models import (
     CrowdfundPage,
     Donation,
-    Method,
-    Milestone,
     WebhookEvent,
 )
+from crowdfund.tasks import apply_webhook_event
 from crowdfund.templatetags.crowdfund_tags import pounds
 
 logger = logging.getLogger(__name__)
 WALL_SIZE = 50
-
-
-def figures_for(page) -> dict:
-    totals = page.totals()
-    target = page.target_pence
-    percent = min(100, int(totals["total"] * 100 / target)) if target else 0
-    next_stretch = None
-    if totals["total"] >= target:
-        next_stretch = next(
-            (s for s in page.stretch_targets.all() if s.amount_pence > totals["total"]), None
-        )
-    return {
-        **totals,
-        "donors_display": f"{totals['donors']} donor{pluralize(totals['donors'])}",
-        "target": target,
-        "percent": percent,
-        "reached": totals["total"] >= target,
-        "next_stretch": next_stretch,
-    }
-
-
-def target_missed(page, figures) -> bool:
-    """An all-or-nothing crowdfund that closed below target: its card gifts are refunded."""
-    return rules.target_missed(
-        page,
-        figures["reached"],
-        Milestone.objects.filter(crowdfund=page, kind=Milestone.Kind.REFUNDS).exists,
-    )
 
 
 def page_context(page) -> dict:
@@ -143,37 +114,14 @@ def donate(request, page):
 
 
 def start_checkout(request, page, form):
-    data = form.cleaned_data
-    donation = Donation.objects.create(
-        crowdfund=page,
-        frequency=rules.gift_frequency(page, data["frequency"]),
-        method=Method.CARD,
-        amount_pence=form.amount_pence,
-        name=data["name"].strip(),
-        email=data["email"],
-        message=data.get("message", ""),
-        show_name=data.get("show_name", False),
-        show_amount=data.get("show_amount", False),
-        updates_opt_in=data.get("updates_opt_in", False),
-        address=data.get("address", ""),
-        permissible_donor_declared=data.get("permissible_donor", False),
-    )
-    donation.idempotency_key = payments.idempotency_key_for(donation)
-    base = request.build_absolute_uri(page.url)
     try:
-        session = payments.create_checkout_session(
-            donation,
+        donation, session = checkout.start_card_gift(
             page,
-            success_url=base
-            + page.reverse_subpage("success")
-            + "?session_id={CHECKOUT_SESSION_ID}",
-            cancel_url=base + page.reverse_subpage("cancel"),
+            form.cleaned_data,
+            form.amount_pence,
+            page_address=request.build_absolute_uri(page.url),
         )
-    except stripe.StripeError:
-        logger.exception("Checkout Session for donation %s failed", donation.reference)
-        # No session, so no payment can ever name this donation: nothing is left pending
-        # (the next attempt records a new one with its own idempotency key).
-        donation.delete()
+    except checkout.CheckoutUnavailable:
         form.add_error(None, "We could not reach our card processor. Please try again shortly.")
         return TemplateResponse(
             request,
@@ -185,8 +133,6 @@ def start_checkout(request, page, form):
                 **giving_context(page, request),
             },
         )
-    donation.stripe_checkout_session_id = session.id
-    donation.save(update_fields=["idempotency_key", "stripe_checkout_session_id"])
     giving.remember_checkout(request.session, donation)
     response = HttpResponseRedirect(session.url)
     response.status_code = 303  # See Other: the browser GETs Stripe's page
@@ -342,8 +288,6 @@ def store_event(event_id: str, event_type: str, data: dict):
 
 def enqueue_apply(event_pk: int) -> None:
     """Hand the event to a worker; if the broker is down the catch-up task will apply it."""
-    from crowdfund.tasks import apply_webhook_event
-
     try:
         apply_webhook_event.apply_async((event_pk,), retry=False)
     except (BrokerError, OSError):

@@ -31,7 +31,8 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from cms.dashboard import HOOK as WAITING_HOOK
 from cms.dashboard import Waiting
 from cms.permission_policies import NoDeletePolicy, ReadOnlyPolicy
-from crowdfund import ledger, stripe_events
+from crowdfund import law, ledger, stripe_events
+from crowdfund.figures import donor_counts
 from crowdfund.models import (
     OFFLINE_METHODS,
     AutoRefund,
@@ -47,7 +48,6 @@ from crowdfund.models import (
     Milestone,
     PermissibilityCheck,
     WebhookEvent,
-    donor_counts,
 )
 
 register_permission_policy(LedgerEntry, ReadOnlyPolicy(LedgerEntry))
@@ -99,7 +99,7 @@ class OfflineDonationForm(WagtailAdminModelForm):
         amount = cleaned.get("amount_pence") or 0
         if amount <= 0:
             self.add_error("amount_pence", "Enter the amount received, in pence.")
-        if ledger.is_donation_in_law(amount) and not (
+        if law.is_donation_in_law(amount) and not (
             cleaned.get("address") and cleaned.get("permissible_donor_declared")
         ):
             self.add_error(
@@ -422,8 +422,6 @@ def reportable_donors() -> list[dict]:
     Decided by the same pure rules as the flag (crowdfund/law.py), from each flagged
     donor's ledger rows: the first period in which they pass, and the money held.
     """
-    from crowdfund import law
-
     flagged = (
         Donation.objects.filter(reportable=True)
         .values_list("email_normalised", "pk")

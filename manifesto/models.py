@@ -10,7 +10,7 @@ import secrets
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.urls import path as django_path
 from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel

@@ -11,7 +11,7 @@ class StoriesConfig(AppConfig):
         from cms.figures import register as register_figure
         from cms.roles import EDITORS, MODERATORS, grant
         from cms.security import register_body_limit
-        from stories import signals  # noqa: F401
+        from stories import routes, signals  # noqa: F401
         from stories.models import is_story_form_path
         from stories.personal_data import export_stories
 
@@ -33,6 +33,7 @@ class StoriesConfig(AppConfig):
         register_body_limit(is_story_form_path, "STORY_UPLOAD_MAX_BYTES")
         register_figure("stories", "stories of local alliances", count_published_stories, 40)
         register_public_text()
+        routes.attach()
 
 
 def register_public_text() -> None:

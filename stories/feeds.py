@@ -8,6 +8,10 @@ from django.utils.text import Truncator
 FEED_LENGTH = 20
 
 
+def new_stories_feed(request, index):
+    return NewStoriesFeed(index)(request)
+
+
 class NewStoriesFeed(Feed):
     feed_type = Atom1Feed
 

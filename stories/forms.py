@@ -5,14 +5,14 @@ import datetime
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout, Submit
 from django import forms
-from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 
 from cms.models import Party
 from cms.moderation import HoneypotFormMixin
 from cms.regions import Region
 from cms.search import is_row_id
 from stories import text
-from stories.models import Arrangement, Outcome, Place, StoryPage
+from stories.models import Arrangement, Outcome, Place, StoryPage, story_limits
 from stories.photos import check_and_clean_photo
 
 FILES_NOT_KEPT = (
@@ -31,6 +31,7 @@ class MultiplePhotoField(forms.FileField):
 
     def __init__(self, *args, max_files=5, **kwargs):
         self.max_files = max_files
+        self.limits = None  # the stories' limits, set by the form
         kwargs.setdefault("required", False)
         super().__init__(*args, **kwargs)
 
@@ -45,7 +46,7 @@ class MultiplePhotoField(forms.FileField):
         for upload in uploads:
             try:
                 super().clean(upload, initial)
-                cleaned.append(check_and_clean_photo(upload))
+                cleaned.append(check_and_clean_photo(upload, self.limits or story_limits()))
             except forms.ValidationError as error:
                 errors.extend(error.messages)
         if errors:
@@ -66,9 +67,9 @@ class PartiesField(forms.ModelMultipleChoiceField):
         return super().clean(value)
 
 
-def story_body_field() -> forms.CharField:
-    """The story text, with the length limits read from settings each time (tests change them)."""
-    shortest, longest = settings.STORIES_BODY_MIN_CHARS, settings.STORIES_BODY_MAX_CHARS
+def story_body_field(limits) -> forms.CharField:
+    """The story text, with the length limits editors set (read for each form)."""
+    shortest, longest = limits.body_min_chars, limits.body_max_chars
     return forms.CharField(
         min_length=shortest,
         max_length=longest,
@@ -144,17 +145,19 @@ class StorySubmissionForm(HoneypotFormMixin, forms.Form):
         error_messages={"required": "We can only publish your story with your agreement."},
     )
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, limits=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["photos"].max_files = settings.STORIES_MAX_PHOTOS
+        limits = limits or story_limits()
+        self.fields["photos"].limits = limits
+        self.fields["photos"].max_files = limits.max_photos
         self.fields["photos"].help_text = (
-            f"Up to {settings.STORIES_MAX_PHOTOS} JPEG, PNG or WebP photos, each up to "
-            f"{settings.STORIES_PHOTO_MAX_BYTES // (1024 * 1024)} MB and "
-            f"{settings.STORIES_PHOTO_MAX_DIMENSION} pixels on each side. Location and "
+            f"Up to {limits.max_photos} JPEG, PNG or WebP photos, each up to "
+            f"{filesizeformat(limits.photo_max_bytes)} and "
+            f"{limits.photo_max_dimension} pixels on each side. Location and "
             "camera details are removed before anything is stored."
         )
-        self.fields["body"] = story_body_field()
+        self.fields["body"] = story_body_field(limits)
         if user is not None and user.is_authenticated:
             self.fields["contact_email"].initial = user.email
         self.helper = self.build_helper()

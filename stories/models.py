@@ -9,11 +9,9 @@ glance" and the Atom feed, so all of them live under the editor-chosen index URL
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Count
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.utils.cache import add_never_cache_headers
 from django.utils.functional import SimpleLazyObject
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import (
@@ -23,14 +21,14 @@ from wagtail.admin.panels import (
     ObjectList,
     TabbedInterface,
 )
-from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.forms import TaskStateCommentForm
-from wagtail.models import AbstractGroupApprovalTask, Orderable, Page
+from wagtail.models import AbstractGroupApprovalTask, Orderable, Page, Site
 from wagtail.search import index
 
 from cms.models.pages import BasePage
 from cms.regions import Region
+from cms.subpages import RouteTableMixin
 from stories import text
 
 
@@ -83,6 +81,19 @@ class Place(models.Model):
         return f"{self.name} ({self.get_kind_display().lower()})"
 
 
+# What no editor may raise a photo limit past: the request body cap for the story form
+# (STORY_UPLOAD_MAX_BYTES, an environment variable) and the image decoder's own limits.
+MOST_PHOTOS = 10
+LARGEST_PHOTO_BYTES = 20 * 1024 * 1024
+LARGEST_PHOTO_SIDE = 10_000
+# Room kept in the story form's request for its text fields, beside the photos.
+FORM_TEXT_BYTES = 1024 * 1024
+RATE = RegexValidator(
+    r"^[1-9][0-9]*/[0-9]*[smhd]$",
+    "Write a number of stories and a period, e.g. 5/h (five an hour) or 20/d (twenty a day).",
+)
+
+
 @register_setting(icon="doc-full")
 class StorySettings(BaseSiteSetting):
     """What editors decide about public story submissions."""
@@ -103,10 +114,125 @@ class StorySettings(BaseSiteSetting):
         help_text="Shown above the submission form.",
     )
 
-    panels = [FieldPanel("allow_anonymous_submissions"), FieldPanel("submission_intro")]
+    submit_rate_per_ip = models.CharField(
+        max_length=20,
+        default="5/h",
+        validators=[RATE],
+        help_text="Most stories sent from one address (IP), e.g. 5/h: five an hour "
+        "(s, m, h or d: a second, minute, hour or day).",
+    )
+    submit_rate_per_account = models.CharField(
+        max_length=20,
+        default="3/h",
+        validators=[RATE],
+        help_text="Most stories sent by one signed-in account, e.g. 3/h: three an hour.",
+    )
+    body_min_chars = models.PositiveIntegerField(
+        default=200,
+        validators=[MinValueValidator(1)],
+        help_text="The shortest story text accepted, in characters.",
+    )
+    body_max_chars = models.PositiveIntegerField(
+        default=8000,
+        validators=[MinValueValidator(1)],
+        help_text="The longest story text accepted, in characters.",
+    )
+    many_links_threshold = models.PositiveIntegerField(
+        default=4,
+        validators=[MinValueValidator(1)],
+        help_text="A story with at least this many links is flagged for editors.",
+    )
+    max_photos = models.PositiveIntegerField(
+        default=5,
+        validators=[MaxValueValidator(MOST_PHOTOS)],
+        help_text=f"How many photos one story may have (0 to {MOST_PHOTOS}).",
+    )
+    photo_max_bytes = models.PositiveIntegerField(
+        default=5 * 1024 * 1024,
+        validators=[MinValueValidator(1024), MaxValueValidator(LARGEST_PHOTO_BYTES)],
+        help_text="The largest photo file accepted, in bytes (5242880 is 5 MB; at most "
+        f"{LARGEST_PHOTO_BYTES}).",
+    )
+    photo_max_dimension = models.PositiveIntegerField(
+        default=6000,
+        validators=[MinValueValidator(1), MaxValueValidator(LARGEST_PHOTO_SIDE)],
+        help_text="The most pixels a photo may have on either side "
+        f"(at most {LARGEST_PHOTO_SIDE}).",
+    )
+    photo_min_dimension = models.PositiveIntegerField(
+        default=100,
+        validators=[MinValueValidator(1)],
+        help_text="The fewest pixels a photo may have on either side.",
+    )
+    per_page = models.PositiveIntegerField(
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="How many stories one page of the library lists (1 to 100).",
+    )
+
+    panels = [
+        FieldPanel("allow_anonymous_submissions"),
+        FieldPanel("submission_intro"),
+        MultiFieldPanel(
+            [
+                FieldPanel("submit_rate_per_ip"),
+                FieldPanel("submit_rate_per_account"),
+                FieldPanel("body_min_chars"),
+                FieldPanel("body_max_chars"),
+                FieldPanel("many_links_threshold"),
+            ],
+            heading="Sending a story",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("max_photos"),
+                FieldPanel("photo_max_bytes"),
+                FieldPanel("photo_max_dimension"),
+                FieldPanel("photo_min_dimension"),
+            ],
+            heading="Photos",
+        ),
+        FieldPanel("per_page"),
+    ]
 
     class Meta:
         verbose_name = "stories"
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if (
+            self.body_min_chars
+            and self.body_max_chars
+            and self.body_min_chars > self.body_max_chars
+        ):
+            errors["body_max_chars"] = "The longest story cannot be shorter than the shortest."
+        if (
+            self.photo_min_dimension
+            and self.photo_max_dimension
+            and self.photo_min_dimension > self.photo_max_dimension
+        ):
+            errors["photo_max_dimension"] = "The largest side cannot be smaller than the smallest."
+        cap = settings.STORY_UPLOAD_MAX_BYTES
+        if (self.max_photos or 0) * (self.photo_max_bytes or 0) > cap - FORM_TEXT_BYTES:
+            errors["photo_max_bytes"] = (
+                f"So many photos of this size would be more than the story form may send "
+                f"({cap // (1024 * 1024)} MB in all): allow fewer or smaller photos."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+def story_limits(request=None) -> StorySettings:
+    """The stories' limits as editors set them (Settings → Stories): the one way to read them.
+
+    For the request's site (read once per request), else for the default site; the field
+    defaults when there is no site yet.
+    """
+    if request is not None:
+        return StorySettings.for_request(request)
+    site = Site.objects.filter(is_default_site=True).first()
+    return StorySettings.for_site(site) if site else StorySettings()
 
 
 # Sub-page routes of the stories index; a story with one of these slugs would be hidden.
@@ -165,8 +291,9 @@ def latest_stories(count: int = 3):
     return with_card_photos(stories)[:count]
 
 
-class StoriesIndexPage(RoutablePageMixin, BasePage):
-    """The library of published stories, with the submission form and summaries as sub-pages."""
+class StoriesIndexPage(RouteTableMixin, BasePage):
+    """The library of published stories, with the submission form and summaries as sub-pages
+    (their table: stories/routes.py)."""
 
     # What keys the page cache (cms.cache): the library's search, filters and page number.
     query_params = ("q", "region", "place", "party", "arrangement", "outcome", "year", "page")
@@ -184,41 +311,6 @@ class StoriesIndexPage(RoutablePageMixin, BasePage):
 
     def published_stories(self):
         return StoryPage.objects.child_of(self).live().public()
-
-    @path("")
-    def library(self, request):
-        from stories.views import story_library
-
-        return story_library(request, self)
-
-    @path(SUBMIT_ROUTE)
-    def submit(self, request):
-        from stories.views import submit_story
-
-        return submit_story(request, self)
-
-    @path("share/thanks/")
-    def thanks(self, request):
-        reference = request.session.get("stories_last_reference")
-        if not reference:
-            return redirect(self.url + self.reverse_subpage("submit"))
-        response = TemplateResponse(
-            request, "stories/thanks.html", {"page": self, "reference": reference}
-        )
-        add_never_cache_headers(response)  # it shows this visitor's own reference
-        return response
-
-    @path("at-a-glance/")
-    def at_a_glance(self, request):
-        from stories.views import alliances_at_a_glance
-
-        return alliances_at_a_glance(request, self)
-
-    @path("feed/")
-    def feed(self, request):
-        from stories.feeds import NewStoriesFeed
-
-        return NewStoriesFeed(self)(request)
 
 
 class StoryPage(BasePage):
@@ -376,7 +468,7 @@ class StoryPage(BasePage):
         if self.place_id:
             self.region = self.place.region
         self.link_count = min(text.count_links(self.body), 32767)
-        self.has_many_links = self.link_count >= settings.STORIES_MANY_LINKS_THRESHOLD
+        self.has_many_links = self.link_count >= story_limits().many_links_threshold
         self.fingerprint = text.fingerprint(self.body) or None
 
     def get_context(self, request, *args, **kwargs):

@@ -10,7 +10,6 @@ numbers), XMP and text chunks are gone before anything is stored.
 import io
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.images import ImageFile
 from django.template.defaultfilters import filesizeformat
@@ -34,10 +33,13 @@ class CleanPhoto:
         return ImageFile(io.BytesIO(self.content), name=f"{stem}.{self.extension}")
 
 
-def check_and_clean_photo(upload) -> CleanPhoto:
-    """Return the re-encoded photo, or raise ValidationError saying what is wrong with it."""
+def check_and_clean_photo(upload, limits) -> CleanPhoto:
+    """Return the re-encoded photo, or raise ValidationError saying what is wrong with it.
+
+    `limits` are the stories' limits (stories.models.story_limits).
+    """
     name = getattr(upload, "name", "photo")
-    max_bytes = settings.STORIES_PHOTO_MAX_BYTES
+    max_bytes = limits.photo_max_bytes
     if upload.size > max_bytes:
         raise ValidationError(
             f"“{name}” is {filesizeformat(upload.size)}; each photo may be at most "
@@ -45,8 +47,9 @@ def check_and_clean_photo(upload) -> CleanPhoto:
         )
     # The header alone says how many pixels there are: check that before decoding any, so a
     # small file declaring 9,400 x 9,400 pixels (265 MB once decoded) costs nothing.
-    check_dimensions(read_header(upload, name), name)
-    image = decode(upload, name)
+    largest = limits.photo_max_dimension
+    check_dimensions(read_header(upload, name, largest), name, limits)
+    image = decode(upload, name, largest)
     return reencode_without_metadata(image, name)
 
 
@@ -57,15 +60,14 @@ def not_an_image(name: str) -> ValidationError:
     )
 
 
-def too_many_pixels(name: str) -> ValidationError:
-    largest = settings.STORIES_PHOTO_MAX_DIMENSION
+def too_many_pixels(name: str, largest: int) -> ValidationError:
     return ValidationError(
         f"“{name}” has too many pixels to be a photo we can accept: photos may be at most "
         f"{largest}×{largest} pixels."
     )
 
 
-def read_header(upload, name: str) -> Image.Image:
+def read_header(upload, name: str, largest: int) -> Image.Image:
     """Open the photo lazily: Pillow reads its format and size, not its pixels.
 
     Pillow itself refuses more than IMAGE_MAX_PIXELS (cms/image_limits.py); below that,
@@ -75,7 +77,7 @@ def read_header(upload, name: str) -> Image.Image:
         upload.seek(0)
         probe = Image.open(upload)
     except Image.DecompressionBombError:
-        raise too_many_pixels(name)
+        raise too_many_pixels(name, largest)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise not_an_image(name)
     if probe.format not in ALLOWED_FORMATS:
@@ -83,7 +85,7 @@ def read_header(upload, name: str) -> Image.Image:
     return probe
 
 
-def decode(upload, name: str) -> Image.Image:
+def decode(upload, name: str, largest: int) -> Image.Image:
     """Check the file's structure, then decode its pixels (only once its size is known)."""
     try:
         upload.seek(0)
@@ -92,15 +94,15 @@ def decode(upload, name: str) -> Image.Image:
         image = Image.open(upload)
         image.load()
     except Image.DecompressionBombError:
-        raise too_many_pixels(name)
+        raise too_many_pixels(name, largest)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise not_an_image(name)
     return image
 
 
-def check_dimensions(image: Image.Image, name: str) -> None:
-    largest = settings.STORIES_PHOTO_MAX_DIMENSION
-    smallest = settings.STORIES_PHOTO_MIN_DIMENSION
+def check_dimensions(image: Image.Image, name: str, limits) -> None:
+    largest = limits.photo_max_dimension
+    smallest = limits.photo_min_dimension
     width, height = image.size
     if width > largest or height > largest:
         raise ValidationError(

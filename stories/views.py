@@ -8,7 +8,6 @@ import functools
 import re
 from functools import partial
 
-from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Prefetch, When
 from django.shortcuts import redirect
@@ -27,8 +26,8 @@ from stories.models import (
     Outcome,
     Place,
     StoryPage,
-    StorySettings,
     facet_counts,
+    story_limits,
     with_card_photos,
 )
 from stories.submission import DuplicateStory
@@ -131,7 +130,9 @@ def library_listing(request, index) -> dict:
     stories = listing_queryset(stories).order_by(*ordering, "-first_published_at", "-pk")
     return {
         "filter_form": form,
-        "stories": Paginator(stories, settings.STORIES_PER_PAGE).get_page(request.GET.get("page")),
+        "stories": Paginator(stories, story_limits(request).per_page).get_page(
+            request.GET.get("page")
+        ),
         "query": query,
         "facets": facet_options(
             scope, filters, {name: request.GET.get(name, "") for name in FACET_FIELDS}
@@ -185,11 +186,12 @@ def facet_options(scope, filters: dict, chosen: dict) -> dict:
 
 def submission_rate_limited(request) -> bool:
     """Count this POST against the per-address and (if signed in) per-account limits."""
+    limits = story_limits(request)
     by_address = is_ratelimited(
         request,
         group="stories.submit.ip",
         key="ip",
-        rate=settings.STORIES_SUBMIT_RATE_PER_IP,
+        rate=limits.submit_rate_per_ip,
         method="POST",
         increment=True,
     )
@@ -197,7 +199,7 @@ def submission_rate_limited(request) -> bool:
         request,
         group="stories.submit.account",
         key="user",
-        rate=settings.STORIES_SUBMIT_RATE_PER_ACCOUNT,
+        rate=limits.submit_rate_per_account,
         method="POST",
         increment=True,
     )
@@ -205,7 +207,7 @@ def submission_rate_limited(request) -> bool:
 
 
 def submit_story(request, index):
-    story_settings = StorySettings.for_request(request)
+    story_settings = story_limits(request)
     if not request.user.has_perm("stories.submit_story", story_settings):
         response = TemplateResponse(
             request,
@@ -221,7 +223,7 @@ def submit_story(request, index):
         limited = submission_rate_limited(request)
         # Over the limit, the photos are not even opened: the form only shows what was typed.
         files = None if limited else request.FILES
-        form = StorySubmissionForm(request.POST, files, user=request.user)
+        form = StorySubmissionForm(request.POST, files, user=request.user, limits=story_settings)
         if limited:
             status = 429
             form.add_error(
@@ -242,7 +244,7 @@ def submit_story(request, index):
             form.add_error(None, "This form could not be accepted. Please try again later.")
         form.add_files_not_kept_note()
     else:
-        form = StorySubmissionForm(user=request.user)
+        form = StorySubmissionForm(user=request.user, limits=story_settings)
 
     response = TemplateResponse(
         request,
@@ -251,6 +253,18 @@ def submit_story(request, index):
         status=status,
     )
     add_never_cache_headers(response)
+    return response
+
+
+def story_thanks(request, index):
+    """After sending a story: its reference, shown only to the visitor who sent it."""
+    reference = request.session.get("stories_last_reference")
+    if not reference:
+        return redirect(index.url + index.reverse_subpage("submit"))
+    response = TemplateResponse(
+        request, "stories/thanks.html", {"page": index, "reference": reference}
+    )
+    add_never_cache_headers(response)  # it shows this visitor's own reference
     return response
 
 

@@ -12,15 +12,18 @@ story there, which suits moderation; they cannot add, edit or delete other pages
 """
 
 from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from wagtail.models import (
     GroupPagePermission,
     Workflow,
     WorkflowPage,
+    WorkflowState,
     WorkflowTask,
 )
 
 from cms.roles import EDITORS, MODERATORS
+from stories.models import StoryPage, StoryReviewTask
 
 WORKFLOW_NAME = "Story review"
 TASK_NAME = "Editors or moderators approve the story"
@@ -31,8 +34,6 @@ def story_review_workflow() -> Workflow:
     """Find (or re-create, if someone deleted it) the workflow with its one task."""
     workflow, _ = Workflow.objects.get_or_create(name=WORKFLOW_NAME, defaults={"active": True})
     if not workflow.workflow_tasks.exists():
-        from stories.models import StoryReviewTask
-
         task = StoryReviewTask.objects.filter(name=TASK_NAME).first()
         if task is None:
             task = StoryReviewTask.objects.create(name=TASK_NAME)
@@ -63,11 +64,6 @@ def let_moderators_publish_stories(index) -> None:
 
 def stories_in_review():
     """The ids of stories waiting in a review workflow (as strings, like Wagtail keeps them)."""
-    from django.contrib.contenttypes.models import ContentType
-    from wagtail.models import WorkflowState
-
-    from stories.models import StoryPage
-
     return WorkflowState.objects.filter(
         status=WorkflowState.STATUS_IN_PROGRESS,
         content_type=ContentType.objects.get_for_model(StoryPage),

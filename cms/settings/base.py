@@ -401,20 +401,10 @@ CELERY_BEAT_SCHEDULE["crowdfund-settle-finished-crowdfunds"] = {
 }
 
 # --- Stories ---------------------------------------------------------------------
-# Public story submissions (see docs/stories.md). Rates use django-ratelimit's syntax.
-STORIES_SUBMIT_RATE_PER_IP = env("STORIES_SUBMIT_RATE_PER_IP", default="5/h")
-STORIES_SUBMIT_RATE_PER_ACCOUNT = env("STORIES_SUBMIT_RATE_PER_ACCOUNT", default="3/h")
+# The stories' limits (submission rates, text length, photos, stories per page) are a
+# site setting editors change (Settings → Stories: stories.models.story_limits).
 # Messages through the contact page, per address (see docs/editorial.md).
 CONTACT_RATE = env("CONTACT_RATE", default="5/h")
-STORIES_BODY_MIN_CHARS = env.int("STORIES_BODY_MIN_CHARS", default=200)
-STORIES_BODY_MAX_CHARS = env.int("STORIES_BODY_MAX_CHARS", default=8000)
-# A story with at least this many links is flagged for editors.
-STORIES_MANY_LINKS_THRESHOLD = env.int("STORIES_MANY_LINKS_THRESHOLD", default=4)
-STORIES_MAX_PHOTOS = env.int("STORIES_MAX_PHOTOS", default=5)
-STORIES_PHOTO_MAX_BYTES = env.int("STORIES_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
-STORIES_PHOTO_MAX_DIMENSION = env.int("STORIES_PHOTO_MAX_DIMENSION", default=6000)
-STORIES_PHOTO_MIN_DIMENSION = env.int("STORIES_PHOTO_MIN_DIMENSION", default=100)
-STORIES_PER_PAGE = env.int("STORIES_PER_PAGE", default=12)
 
 LOGGING = {
     "version": 1,

@@ -9,7 +9,8 @@ import pytest
 from django.urls import reverse
 
 from crowdfund import ledger, testing
-from crowdfund.models import Method, crowdfund_totals, donor_counts
+from crowdfund.figures import crowdfund_totals, donor_counts
+from crowdfund.models import Method
 from tests.crowdfund.conftest import make_crowdfund, make_donation
 
 pytestmark = pytest.mark.django_db

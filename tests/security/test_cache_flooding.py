@@ -17,7 +17,7 @@ from cms.models import StandardPage
 from cms.settings.services import cache_config, celery_config, redis_urls
 from tests.cms.test_page_cache import WSGICall
 from tests.security.caches import caches_on  # noqa: F401
-from tests.stories.conftest import make_story, places, stories_index  # noqa: F401
+from tests.stories.conftest import make_story, places, set_story_limits, stories_index  # noqa: F401
 
 
 def stored_pages() -> set[str]:
@@ -37,7 +37,7 @@ def stored_pages() -> set[str]:
 
 @pytest.fixture
 def library(caches_on, stories_index, make_story, places, settings):
-    settings.STORIES_PER_PAGE = 1  # so the library has pagination links
+    set_story_limits(per_page=1)  # so the library has pagination links
     make_story(title="The Frome stand-aside", place=places["frome"])
     make_story(title="The Lancaster joint group", place=places["lancaster"])
     return stories_index

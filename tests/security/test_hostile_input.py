@@ -32,6 +32,7 @@ from tests.security.corpus import (
     as_bytes,
     urlencode_hostile,
 )
+from tests.stories.conftest import set_story_limits
 
 QUERY_STATUSES = {200, 400, 404}
 REDIRECTS = {301, 302, 303}
@@ -902,8 +903,7 @@ RATE_LIMITED_FORMS = {
 def test_a_rate_limited_form_explains_itself(name, on_world, stripe_on, settings):
     """Sent too often from one address and account, a form says to wait: never a 500."""
     settings.CROWDFUND_DONATE_RATE = "2/h"
-    settings.STORIES_SUBMIT_RATE_PER_IP = "2/h"
-    settings.STORIES_SUBMIT_RATE_PER_ACCOUNT = "2/h"
+    set_story_limits(submit_rate_per_ip="2/h", submit_rate_per_account="2/h")
     settings.MANIFESTO_COMMENT_RATE = "2/h"
     settings.MANIFESTO_PROPOSE_RATE = "2/h"
     settings.REPLY_RATE = "2/h"

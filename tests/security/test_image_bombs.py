@@ -26,7 +26,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Collection
 from wagtail.users.models import UserProfile
 
-from stories.models import StoryPage
+from stories.models import StoryPage, story_limits
 from tests.security.test_hostile_input import story_data
 from tests.security.test_uploads import png_chunk
 
@@ -126,7 +126,7 @@ def test_a_story_photo_bomb_is_refused_from_its_header_without_decoding(on_world
         )
     assert response.status_code == 200
     errors = " ".join(response.context["form"].errors["photos"])
-    largest = settings.STORIES_PHOTO_MAX_DIMENSION
+    largest = story_limits().photo_max_dimension
     assert f"too many pixels to be a photo we can accept: photos may be at most {largest}" in errors
     assert "invalid-feedback" in response.content.decode()
     assert StoryPage.objects.count() == before

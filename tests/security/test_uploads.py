@@ -11,7 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from stories.models import StoryPage
+from stories.models import StoryPage, story_limits
 from tests.security.conftest import live_markup
 from tests.security.corpus import MARKER
 from tests.security.test_hostile_input import story_data
@@ -102,7 +102,7 @@ def test_a_file_that_is_not_a_photo_is_refused_with_a_message(case, on_world, se
 def test_more_photos_than_allowed_are_refused(on_world, sender, settings):
     uploads = [
         SimpleUploadedFile(f"p{i}.jpg", image_bytes(), content_type="image/jpeg")
-        for i in range(settings.STORIES_MAX_PHOTOS + 1)
+        for i in range(story_limits().max_photos + 1)
     ]
     response = share(sender, on_world, uploads)
     assert response.status_code == 200

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from cms.models import Party
-from stories.models import Place, StoriesIndexPage, StoryPage
+from stories.models import Place, StoriesIndexPage, StoryPage, story_limits
 
 _counter = itertools.count(1)
 
@@ -113,3 +113,12 @@ def story_form_data(places):
 
 def submit_url(index):
     return index.url + index.reverse_subpage("submit")
+
+
+def set_story_limits(**values):
+    """Change the stories' limits as an editor would (Settings → Stories), default site."""
+    limits = story_limits()
+    for name, value in values.items():
+        setattr(limits, name, value)
+    limits.save()
+    return limits

@@ -6,7 +6,7 @@ from wagtail.models import Site
 
 from stories.models import StoryPage, StorySettings
 from tests.conftest import SUPPORTERS, make_user
-from tests.stories.conftest import submit_url
+from tests.stories.conftest import set_story_limits, submit_url
 
 
 def variant(data, number):
@@ -32,7 +32,7 @@ def test_the_honeypot_stops_a_bot_and_says_so(client, supporter, stories_index, 
 def test_the_per_account_rate_limit_stops_a_flood_and_keeps_what_was_typed(
     client, supporter, stories_index, story_form_data, settings
 ):
-    settings.STORIES_SUBMIT_RATE_PER_ACCOUNT = "2/h"
+    set_story_limits(submit_rate_per_account="2/h")
     client.force_login(supporter)
     statuses = [
         client.post(submit_url(stories_index), variant(story_form_data, n)).status_code
@@ -51,7 +51,7 @@ def test_the_per_account_rate_limit_stops_a_flood_and_keeps_what_was_typed(
 def test_the_per_address_rate_limit_stops_a_flood_from_many_accounts(
     client, stories_index, story_form_data, settings, db
 ):
-    settings.STORIES_SUBMIT_RATE_PER_IP = "3/h"
+    set_story_limits(submit_rate_per_ip="3/h")
     statuses = []
     for n in range(5):
         client.force_login(make_user(f"flood{n}@example.com", SUPPORTERS))
@@ -64,7 +64,7 @@ def test_the_per_address_rate_limit_stops_a_flood_from_many_accounts(
 
 def test_anonymous_flood_is_limited_by_address(client, stories_index, story_form_data, settings):
     allow_anonymous()
-    settings.STORIES_SUBMIT_RATE_PER_IP = "2/h"
+    set_story_limits(submit_rate_per_ip="2/h")
     statuses = [
         client.post(submit_url(stories_index), variant(story_form_data, n)).status_code
         for n in range(3)
@@ -96,7 +96,7 @@ def test_the_same_text_twice_is_refused_even_with_other_spacing_and_capitals(
 def test_a_story_with_many_links_is_flagged_for_editors(
     client, supporter, stories_index, story_form_data, settings
 ):
-    settings.STORIES_MANY_LINKS_THRESHOLD = 3
+    set_story_limits(many_links_threshold=3)
     client.force_login(supporter)
     links = " ".join(f"https://spam{n}.example/offer" for n in range(3))
     client.post(

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from cms.models import Party
 from stories.models import StoryPage
+from tests.stories.conftest import set_story_limits
 
 
 def titles(response):
@@ -126,7 +127,7 @@ def test_nonsense_filters_do_not_break_the_page(client, stories_index, library):
 
 
 def test_pages_keep_the_filters(client, stories_index, make_story, settings):
-    settings.STORIES_PER_PAGE = 2
+    set_story_limits(per_page=2)
     for number in range(5):
         make_story(arrangement="endorsement", body=f"Endorsement story {number}. " * 10)
     make_story(arrangement="tactical", body="Tactical story. " * 10)
@@ -177,7 +178,7 @@ def count_queries(client, url, params=None):
 def test_the_library_makes_as_many_queries_for_200_stories_as_for_10(
     client, stories_index, places, params, settings
 ):
-    settings.STORIES_PER_PAGE = 50  # so a page of the big library holds more rows than the small
+    set_story_limits(per_page=50)  # so a page of the big library holds more rows than the small
     fast_stories(stories_index, places, 10)
     client.get(stories_index.url)  # warm Wagtail's per-site caches
     small = count_queries(client, stories_index.url, params)

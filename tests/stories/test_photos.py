@@ -8,7 +8,7 @@ from wagtail.images import get_image_model
 
 from stories.models import StoryPage
 from stories.photos import SUBMITTED_PHOTOS_COLLECTION
-from tests.stories.conftest import gps_exif, image_bytes, submit_url
+from tests.stories.conftest import gps_exif, image_bytes, set_story_limits, submit_url
 
 
 def upload(name, content, content_type="image/jpeg"):
@@ -90,7 +90,7 @@ def test_a_gif_is_refused_even_though_it_is_an_image(
 def test_a_photo_over_the_size_limit_is_refused(
     client, supporter, stories_index, story_form_data, settings
 ):
-    settings.STORIES_PHOTO_MAX_BYTES = 2000
+    set_story_limits(photo_max_bytes=2000)
     client.force_login(supporter)
     big = image_bytes("PNG", size=(400, 400))
     big += b"\0" * (3000 - len(big)) if len(big) < 3000 else b""
@@ -106,7 +106,7 @@ def test_a_photo_over_the_size_limit_is_refused(
 def test_a_photo_over_the_pixel_limit_is_refused(
     client, supporter, stories_index, story_form_data, settings
 ):
-    settings.STORIES_PHOTO_MAX_DIMENSION = 300
+    set_story_limits(photo_max_dimension=300)
     client.force_login(supporter)
     response = send(
         client, stories_index, story_form_data, upload("wide.jpg", image_bytes(size=(640, 200)))
