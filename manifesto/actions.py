@@ -1,6 +1,8 @@
-"""What people do to amendments, each in one short transaction: propose, vote, report,
-change status. Views and the admin call these after `rules.can` has said yes; a status
-changes only through `set_status`, which asks `rules.can_move` itself for every caller."""
+"""What people do to amendments, each in one short transaction: propose, vote, comment,
+report, change status. Views and the admin call these; the rules are asked here, for
+every caller: a vote asks `rules.vote_refusal` (under the row lock), a comment
+`rules.can`, and a status changes only through `set_status`, which asks
+`rules.can_move`. (Proposing and reporting are still checked by their views first.)"""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,10 +15,11 @@ from django.utils import timezone
 
 from cms.cache import purge_page_cache
 from manifesto import rules
-from manifesto.describe import clause_label, clause_numbers
+from manifesto.describe import amendment_full_url, clause_label, clause_numbers
 from manifesto.models import (
     COUNTER_FIELD,
     Amendment,
+    AmendmentComment,
     AmendmentKind,
     AmendmentStatus,
     AmendmentStatusChange,
@@ -25,6 +28,7 @@ from manifesto.models import (
     Report,
     Vote,
 )
+from manifesto.tasks import queue_after_commit, tell_voters_votes_reset
 
 
 class VoteRefused(Exception):
@@ -45,6 +49,13 @@ def propose(page: ManifestoPage, clause: Clause, author, kind: str, text: str, r
         base_text=clause.text,
         status=status,
     )
+
+
+def comment(amendment: Amendment, author, body: str) -> AmendmentComment:
+    """A comment in an amendment's discussion, shown once a moderator has approved it."""
+    if not rules.can(author, "discuss", amendment.page, amendment):
+        raise PermissionDenied(rules.refusal_message(author))
+    return AmendmentComment.objects.create(amendment=amendment, author=author, body=body)
 
 
 def check_vote_limits(page: ManifestoPage, voter, is_new_vote: bool) -> None:
@@ -400,14 +411,6 @@ def _clause_words(amendment: Amendment) -> str:
     return label[0].lower() + label[1:]
 
 
-def amendment_full_url(amendment: Amendment) -> str:
-    from django.conf import settings
-
-    return (
-        f"{settings.WAGTAILADMIN_BASE_URL.rstrip('/')}{amendment.page.url}amendment/{amendment.pk}/"
-    )
-
-
 def report(amendment: Amendment, reporter, reason: str = "") -> bool:
     """Record an abuse report (once per person); hide the amendment at the threshold.
 
@@ -432,8 +435,6 @@ def reset_votes(amendment: Amendment) -> int:
     """Delete the votes on an amendment whose change is no longer what people voted on.
 
     Returns how many voters are told (each by email, after commit)."""
-    from manifesto.tasks import queue_after_commit, tell_voters_votes_reset
-
     voter_ids = list(amendment.votes.values_list("voter_id", flat=True))
     amendment.votes.all().delete()
     Amendment.objects.filter(pk=amendment.pk).update(

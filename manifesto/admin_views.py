@@ -12,7 +12,7 @@ Who may do what is asked of `manifesto.rules` on the server for every request.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -41,6 +41,7 @@ from manifesto.models import (
     ManifestoPage,
 )
 from manifesto.rules import can
+from manifesto.tasks import queue_after_commit, recompute_rankings
 
 # --- The amendment's facts ------------------------------------------------------------
 
@@ -205,8 +206,6 @@ def collision_report_view(request, page_id):
     page = _page_for(request, page_id, "moderate")
     if request.method == "POST":
         if request.POST.get("recompute"):
-            from manifesto.tasks import queue_after_commit, recompute_rankings
-
             queue_after_commit(recompute_rankings, page.pk)
             messages.success(request, "Rankings are being recomputed.")
             return redirect(request.path)
@@ -343,8 +342,6 @@ def merge_message(result) -> str:
 
 def waiting_counts() -> dict[str, int]:
     """The manifesto's share of "Waiting for moderators", in two queries."""
-    from django.db.models import Count
-
     amendments = Amendment.objects.aggregate(
         to_screen=Count("pk", filter=Q(status=AmendmentStatus.SUBMITTED)),
         reported=Count("pk", filter=Q(report_count__gt=0, status__in=_REPORT_STATUSES)),

@@ -7,6 +7,7 @@ the caller looked up once for the whole list (`clause_numbers`), so a listing's 
 count does not grow with its rows.
 """
 
+from django.conf import settings
 from django.db.models import Count, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -105,3 +106,9 @@ def rounded(score: float | None, places: int = 2) -> str:
     if score is None:
         return "–"
     return f"{score:.{places}f}"
+
+
+def amendment_full_url(amendment: Amendment) -> str:
+    return (
+        f"{settings.WAGTAILADMIN_BASE_URL.rstrip('/')}{amendment.page.url}amendment/{amendment.pk}/"
+    )

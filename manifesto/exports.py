@@ -5,6 +5,7 @@ import csv
 from django.http import StreamingHttpResponse
 
 from cms.spreadsheets import safe_row
+from manifesto.diff import tokenize
 from manifesto.models import Amendment, AmendmentComment, ManifestoPage
 
 
@@ -46,8 +47,6 @@ def manifesto_rows(page: ManifestoPage):
 
 def amendment_book_rows(page: ManifestoPage):
     """Every public amendment: what it changes (as [-deleted-] {+inserted+}), why, figures."""
-    from manifesto.diff import tokenize
-
     yield [
         "id",
         "clause",

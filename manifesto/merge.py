@@ -31,6 +31,7 @@ from manifesto.models import (
     ManifestoPage,
     ManifestoVersion,
 )
+from manifesto.tasks import queue_after_commit, recompute_rankings
 
 MERGEABLE = [AmendmentStatus.PUBLISHED, AmendmentStatus.ACCEPTED]
 
@@ -263,8 +264,6 @@ def plan_merge(page: ManifestoPage, amendments, moderator, note: str = "") -> Me
 
 def _recompute_after_commit(page) -> None:
     """Statuses and votes changed: refresh rankings and leading amendments in the background."""
-    from manifesto.tasks import queue_after_commit, recompute_rankings
-
     queue_after_commit(recompute_rankings, page.pk)
 
 

@@ -9,14 +9,15 @@ from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 
+from cms.models import User
+from manifesto.describe import amendment_full_url
+from manifesto.models import Amendment, ManifestoPage
 from manifesto.ranking_store import recompute_page_rankings
 
 
 @shared_task
 def recompute_rankings(page_id: int | None = None) -> int:
     """Recompute and store every ranking (of one manifesto, or all). Idempotent."""
-    from manifesto.models import ManifestoPage
-
     pages = ManifestoPage.objects.all()
     if page_id is not None:
         pages = pages.filter(pk=page_id)
@@ -89,10 +90,6 @@ def refresh_rankings_soon(page) -> None:
 @shared_task
 def tell_voters_votes_reset(amendment_id: int, voter_ids: list[int]) -> int:
     """Email each voter whose vote was cleared because the amendment's change was rewritten."""
-    from cms.models import User
-    from manifesto.actions import amendment_full_url
-    from manifesto.models import Amendment
-
     amendment = Amendment.objects.select_related("page", "clause").filter(pk=amendment_id).first()
     if amendment is None:
         return 0

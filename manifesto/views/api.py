@@ -4,9 +4,7 @@ from django.core.paginator import Paginator
 from django.http import JsonResponse
 
 from cms.search import query_text
-from manifesto.models import (
-    Amendment,
-)
+from manifesto.models import Amendment
 from manifesto.views.common import require
 
 API_PAGE_SIZE = 50

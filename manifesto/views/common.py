@@ -7,9 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from manifesto import rules
-from manifesto.models import (
-    Amendment,
-)
+from manifesto.models import Amendment
 from manifesto.rules import can
 from manifesto.vocabulary import words_for
 

@@ -12,13 +12,7 @@ from django.utils.http import urlencode
 
 from manifesto import ranking_maths as ranking
 from manifesto.collisions import collisions_for
-from manifesto.models import (
-    OPEN_STATUSES,
-    Amendment,
-    Clause,
-    Phase,
-    Vote,
-)
+from manifesto.models import OPEN_STATUSES, Amendment, Clause, Phase, Vote
 
 AMENDMENTS_PER_PAGE = 20
 

@@ -10,15 +10,9 @@ from django.views.decorators.http import require_POST
 
 from cms.search import is_row_id
 from manifesto import actions
-from manifesto.forms import (
-    StatusForm,
-)
+from manifesto.forms import StatusForm
 from manifesto.merge import apply_edits, clean_note, collision_report
-from manifesto.models import (
-    OPEN_STATUSES,
-    Amendment,
-    AmendmentStatus,
-)
+from manifesto.models import OPEN_STATUSES, Amendment, AmendmentStatus
 from manifesto.rules import can
 from manifesto.views.common import amendment_or_404, back, page_context, refused, require
 

@@ -8,12 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from manifesto import agreement, rules
 from manifesto import ranking_maths as ranking
 from manifesto.collisions import collisions_for
-from manifesto.forms import (
-    CommentForm,
-    ReportForm,
-    StatusForm,
-    UpdateAmendmentForm,
-)
+from manifesto.forms import CommentForm, ReportForm, StatusForm, UpdateAmendmentForm
 from manifesto.models import (
     OPEN_STATUSES,
     Amendment,
@@ -23,11 +18,7 @@ from manifesto.models import (
     ManifestoPage,
 )
 from manifesto.rules import can
-from manifesto.views.common import (
-    amendment_or_404,
-    page_context,
-    require,
-)
+from manifesto.views.common import amendment_or_404, page_context, require
 from manifesto.views.listing import (
     SORT_EXPLAINED,
     SORTS,

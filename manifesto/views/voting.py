@@ -15,19 +15,8 @@ from django_ratelimit.core import is_ratelimited
 
 from cms import sitewide
 from manifesto import actions
-from manifesto.forms import (
-    CommentForm,
-    ProposeForm,
-    ReportForm,
-    UpdateAmendmentForm,
-)
-from manifesto.models import (
-    Amendment,
-    AmendmentComment,
-    AmendmentStatus,
-    Clause,
-    live_manifesto_page,
-)
+from manifesto.forms import CommentForm, ProposeForm, ReportForm, UpdateAmendmentForm
+from manifesto.models import Amendment, AmendmentStatus, Clause, live_manifesto_page
 from manifesto.similarity import similar_amendments
 from manifesto.tasks import refresh_rankings_soon
 from manifesto.views import pages
@@ -39,9 +28,7 @@ from manifesto.views.common import (
     require,
     wants_json,
 )
-from manifesto.views.listing import (
-    clause_number,
-)
+from manifesto.views.listing import clause_number
 from manifesto.vocabulary import words_for
 
 
@@ -110,9 +97,7 @@ def comment_view(request, page, pk):
         response = pages.amendment_view(request, page, pk, comment_form=form)
         response.status_code = 429 if limited else 400
         return response
-    AmendmentComment.objects.create(
-        amendment=amendment, author=request.user, body=form.cleaned_data["body"]
-    )
+    actions.comment(amendment, request.user, form.cleaned_data["body"])
     messages.success(request, "Thank you: your comment will appear once a moderator has read it.")
     return HttpResponseRedirect(f"{page.url}amendment/{pk}/#discussion")
 
