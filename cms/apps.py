@@ -13,7 +13,15 @@ class CmsConfig(AppConfig):
     verbose_name = "Site"
 
     def ready(self):
-        from cms import auth_backends, cache, figures, navigation, roles, sitewide
+        from cms import (
+            auth_backends,
+            cache,
+            figures,
+            navigation,
+            roles,
+            signals,  # noqa: F401  (registers its receivers)
+            sitewide,
+        )
         from cms.accounts import PERSONAL_DATA_EXPORTERS
         from cms.image_limits import limit_decoded_pixels
         from cms.spreadsheets import guard_wagtail_csv_exports

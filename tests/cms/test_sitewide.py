@@ -58,7 +58,9 @@ def test_an_alias_of_a_private_page_is_private_too(client, home, about):
 
 
 def test_a_page_view_reads_no_site_restriction_or_menu_rows(client, settings, about):
-    settings.ROUTE_CACHE_SECONDS = 0  # the route cache would answer the path's queries too
+    # The work behind the page and route caches, which would answer the path's queries too.
+    settings.PAGE_CACHE_SECONDS = 0
+    settings.ROUTE_CACHE_SECONDS = 0
     client.get("/about/")  # fills the site-wide entry
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/about/").status_code == 200
@@ -132,7 +134,7 @@ PATHS = [
 @pytest.mark.parametrize("shared_cache", [False, True], ids=["database", "shared-cache"])
 @pytest.mark.parametrize("path", PATHS)
 def test_routing_finds_the_page_wagtail_finds(settings, tree, path, shared_cache):
-    settings.FRAGMENT_CACHE_SECONDS = 600 if shared_cache else 0
+    settings.ROUTE_CACHE_SECONDS = 600 if shared_cache else 0
     components = [part for part in path.split("/") if part]
     request = RequestFactory().get("/" + path)
 
@@ -148,7 +150,8 @@ def test_routing_finds_the_page_wagtail_finds(settings, tree, path, shared_cache
 
 
 def test_with_the_shared_cache_a_page_view_reads_no_page_rows(client, settings, about):
-    settings.FRAGMENT_CACHE_SECONDS = 600
+    settings.ROUTE_CACHE_SECONDS = 600
+    settings.PAGE_CACHE_SECONDS = 0  # the page itself rendered, behind the page cache
     client.get("/about/")  # fills the site-wide entry and the pages along the path
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/about/").status_code == 200
@@ -181,7 +184,7 @@ def rename(page, slug):
 def test_a_cached_route_follows_every_change_at_once(
     client, settings, tree, change, old_path, new_path
 ):
-    settings.FRAGMENT_CACHE_SECONDS = 600
+    settings.ROUTE_CACHE_SECONDS = 600
     team = StandardPage.objects.get(slug="team")
     for _ in range(2):  # the second time from the shared cache
         assert client.get(old_path).status_code == 200
@@ -212,6 +215,8 @@ def test_outside_a_request_the_entry_is_read_afresh_every_time(home):
 @pytest.fixture
 def fragments_on(settings):
     settings.FRAGMENT_CACHE_SECONDS = 600
+    # The parts are what a page-cache miss renders: measured here without the page cache.
+    settings.PAGE_CACHE_SECONDS = 0
 
 
 def test_a_cached_part_changes_when_the_page_is_published_again(client, fragments_on, home):
