@@ -14,8 +14,8 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Case, F, Q, Sum, Value, When
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.timesince import timesince
@@ -136,6 +136,10 @@ class CrowdfundPage(RouteTableMixin, BasePage):
             )
 
     # --- figures (always from the ledger) ------------------------------------------
+    def totals(self) -> dict:
+        """Total raised, donors and offline share, from the ledger (crowdfund/figures.py)."""
+        return LedgerEntry.objects.filter(crowdfund_id=self.pk).totals()
+
     def suggested_amount_list(self) -> list[int]:
         amounts = []
         for part in self.suggested_amounts.split(","):
@@ -442,6 +446,50 @@ class LedgerKind(models.TextChoices):
     OFFLINE = "offline", "Offline gift"
 
 
+def donor_identity():
+    """One donor across gifts, as the ledger knows them: the normalised email (as the
+    reportable rule matches donors), else the Stripe customer, else the gift itself."""
+    return Case(
+        When(
+            ~Q(donation__email_normalised=""),
+            then=Concat(Value("email:"), F("donation__email_normalised")),
+        ),
+        When(
+            ~Q(donation__stripe_customer_id=""),
+            then=Concat(Value("customer:"), F("donation__stripe_customer_id")),
+        ),
+        default=Concat(Value("gift:"), Cast("donation_id", models.CharField())),
+        output_field=models.CharField(),
+    )
+
+
+class LedgerEntryQuerySet(models.QuerySet):
+    def totals(self) -> dict:
+        """Total, offline share and donors of these rows, in pence: one aggregate query
+        and one count (crowdfund/figures.py shows them)."""
+        figures = self.aggregate(
+            total=Coalesce(Sum("amount_pence"), 0),
+            offline=Coalesce(Sum("amount_pence", filter=Q(kind=LedgerKind.OFFLINE)), 0),
+        )
+        figures["donors"] = self.donors_still_giving().count()
+        return figures
+
+    def donors_still_giving(self):
+        """People whose money in these ledger rows is still held: one row per donor.
+
+        A donor counts once however many gifts they made, and not at all when everything
+        they gave was refunded or withdrawn by a dispute (open or lost); a dispute won
+        brings them back. Derived from the rows, never kept as a counter.
+        """
+        return (
+            self.order_by()
+            .annotate(donor=donor_identity())
+            .values("crowdfund_id", "donor")
+            .annotate(held=Sum("amount_pence"))
+            .filter(held__gt=0)
+        )
+
+
 class LedgerEntry(models.Model):
     """One movement of money, in integer pence (GBP). Append-only.
 
@@ -472,6 +520,8 @@ class LedgerEntry(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, help_text="When it was recorded.")
     receipt_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = LedgerEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-moved_at", "-pk"]

@@ -6,7 +6,6 @@ import pytest
 from django.urls import reverse
 
 from crowdfund import testing
-from crowdfund.figures import crowdfund_totals
 from crowdfund.models import CrowdfundPage, Donation, Frequency, Method
 
 WEBHOOK_SECRET = "whsec_test_secret_for_the_suite"
@@ -73,4 +72,4 @@ def post_event(client, stripe_keys, django_capture_on_commit_callbacks):
 
 
 def total(crowdfund) -> int:
-    return crowdfund_totals(crowdfund.pk)["total"]
+    return CrowdfundPage.objects.get(pk=crowdfund.pk).totals()["total"]

@@ -4,7 +4,6 @@ import pytest
 from wagtail.documents.models import Document
 
 from crowdfund import demo
-from crowdfund.figures import crowdfund_totals
 from crowdfund.models import CrowdfundPage, Donation, Expense, LedgerEntry
 
 pytestmark = pytest.mark.django_db
@@ -25,8 +24,8 @@ def test_demo_loads_idempotently_with_the_right_totals(home, client, settings):
     assert hub.target_pence == 500_000
     assert hub.budget_lines.count() == 5 and hub.updates.count() == 1
     assert list(hub.milestones.values_list("kind", flat=True)) == ["halfway"]
-    assert 250_000 < crowdfund_totals(hub.pk)["total"] < 500_000
-    assert 400_000 < crowdfund_totals(earlier.pk)["total"] < 420_000
+    assert 250_000 < hub.totals()["total"] < 500_000
+    assert 400_000 < earlier.totals()["total"] < 420_000
     assert set(Donation.objects.values_list("method", flat=True)) >= {"demo_card", "cash", "cheque"}
     assert hub.expenses.count() == 6 and Expense.objects.count() == 6
     assert Document.objects.filter(title__startswith="Receipt").count() == 3
