@@ -7,10 +7,15 @@ BENCH_QUICK=1 uses a data set about twenty times smaller. The database is create
 migrated if needed, and the benchmark's data are replaced on every run (BENCH_REUSE=1
 measures the previous run's data again instead).
 
+The votes come from a divided electorate, as real ones are (see `electorate`): two hidden
+opinion camps across the parties, and amendments that one camp, the other, both or neither
+like.
+
 Prints: the time to recompute and save all three rankings (first from the loaded votes,
 again after the concurrent votes, starting from the saved factors, and once more with no
-scored vote changed), with the bridging fit's iterations, final change, tolerance and cap
-and the seconds per stage; p50/p95 render time of the manifesto page and of a clause's
+scored vote changed), in wall-clock seconds and in this process's CPU seconds (the machine
+may be shared), with the bridging fit's iterations, final change, tolerance and cap and the
+seconds per stage; p50/p95 render time of the manifesto page and of a clause's
 ranked list; votes per second with 32 concurrent voters and a recount proving none was lost
 or doubled.
 """
