@@ -13,6 +13,9 @@ from cms.roles import EDITORS, MODERATORS, SUPPORTERS
 
 PASSWORD = "correct-horse-battery"
 
+# Shared fixtures (the Stripe stand-in, the demo site) live in tests/support/.
+pytest_plugins = ["tests.support.fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _fresh_cache_and_media(settings, tmp_path):

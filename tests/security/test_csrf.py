@@ -29,7 +29,6 @@ from manifesto.merge import start_text
 from manifesto.models import Amendment, AmendmentStatus, ManifestoPage
 from stories.models import Place, StoriesIndexPage
 from tests.conftest import PASSWORD
-from tests.crowdfund.conftest import stripe_keys, stripe_standin  # noqa: F401  (fixtures)
 from tests.manifesto.conftest import CLAUSES, set_phase
 
 # module.function of each view allowed to skip CSRF checks, and why.
@@ -224,7 +223,7 @@ POSTS = [
 
 
 @pytest.fixture
-def world(home, unverified, supporter, moderator, editor, other_supporter, stripe_standin):  # noqa: F811
+def world(home, unverified, supporter, moderator, editor, other_supporter, stripe_standin):
     from cms.models import Party
 
     blog_index = BlogIndexPage(title="Blog", slug="blog")
