@@ -27,9 +27,13 @@ pytestmark = pytest.mark.e2e
 
 
 def pytest_collection_modifyitems(items):
+    """Every journey is marked e2e, and in parallel runs (`make test`: pytest-xdist with
+    --dist loadgroup) all of them go to one worker: one Chromium at a time on the machine,
+    while the other workers run the rest of the suite."""
     for item in items:
         if "tests/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.hookimpl(hookwrapper=True)
