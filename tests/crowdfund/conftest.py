@@ -10,15 +10,12 @@ import pytest
 from django.urls import reverse
 
 from crowdfund.models import CrowdfundPage, Donation, Frequency, Method
+from tests.support.factories import CrowdfundPageFactory
 from tests.support.stripe_standin import WEBHOOK_SECRET, signed_headers
 
 
 def make_crowdfund(home, slug="build-the-hub", target_pence=500_000, **fields):
-    page = CrowdfundPage(
-        title=fields.pop("title", "Build the hub"), slug=slug, target_pence=target_pence, **fields
-    )
-    home.add_child(instance=page)
-    page.save_revision().publish()
+    page = CrowdfundPageFactory(parent=home, slug=slug, target_pence=target_pence, **fields)
     return CrowdfundPage.objects.get(pk=page.pk)
 
 

@@ -33,48 +33,64 @@ def stripe_standin(stripe_keys):
     standin.stop()
 
 
-# --- the demo site, loaded once for many tests -----------------------------------------------
-# `load_demo` builds every page, person, image and gift of the demo: seconds of work that a
-# test file of read-only checks need not repeat for each test. The demo is loaded once inside
-# a transaction left open around the tests, which each run in a savepoint of it as usual and
-# roll back; the transaction itself is rolled back when the last of them is done. Its media
-# (images, the paper's PDF) go to a folder kept for as long as the demo: ask for `demo_site`
-# (in a module whose every test is about the demo) or `demo_site_in_class` (in a class of
-# such tests), never both, and nothing that needs real transactions (live_server).
+# --- data built once for many tests ------------------------------------------------------------
+def built_once(django_db_blocker, build):
+    """Yield what `build()` makes, made once for a module (or class) of tests.
 
-
-def _load_demo_kept_open(django_db_blocker, media_root):
-    from django.core.management import call_command
+    It is made inside a transaction left open around the tests, which each run in a
+    savepoint of it as usual (their own changes roll back with them); the transaction is
+    rolled back when the last of them is done, so the rest of the suite never sees it.
+    Use it from a module- or class-scoped fixture that depends on `django_db_setup`, for
+    tests on `db` only: nothing that needs real transactions (live_server).
+    """
     from django.db import transaction
-    from django.test import override_settings
 
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer._from_testcase = True  # as Django's TestCase marks its own: durable blocks allowed
         outer.__enter__()
         try:
-            with override_settings(MEDIA_ROOT=media_root):
-                call_command("load_demo", stdout=StringIO())
+            built = build()
         except BaseException:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
             raise
     try:
-        yield media_root
+        yield built
     finally:
         with django_db_blocker.unblock():
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
 
 
+# --- the demo site, loaded once for many tests -----------------------------------------------
+# `load_demo` builds every page, person, image and gift of the demo: seconds of work that a
+# file of read-only checks need not repeat for each test. Its media (images, the paper's PDF)
+# go to a folder kept for as long as the demo. Ask for `demo_site` in a module whose every
+# test is about the demo, or `demo_site_in_class` in a class of such tests (the demo stays
+# loaded until the module or class is done, so other tests must not share it).
+
+
+def _load_demo(django_db_blocker, media_root):
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    def load():
+        with override_settings(MEDIA_ROOT=media_root):
+            call_command("load_demo", stdout=StringIO())
+        return media_root
+
+    yield from built_once(django_db_blocker, load)
+
+
 @pytest.fixture(scope="module")
 def _demo_for_module(django_db_setup, django_db_blocker, tmp_path_factory):
-    yield from _load_demo_kept_open(django_db_blocker, tmp_path_factory.mktemp("demo-media"))
+    yield from _load_demo(django_db_blocker, tmp_path_factory.mktemp("demo-media"))
 
 
 @pytest.fixture(scope="class")
 def _demo_for_class(django_db_setup, django_db_blocker, tmp_path_factory):
-    yield from _load_demo_kept_open(django_db_blocker, tmp_path_factory.mktemp("demo-media"))
+    yield from _load_demo(django_db_blocker, tmp_path_factory.mktemp("demo-media"))
 
 
 @pytest.fixture
