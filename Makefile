@@ -36,8 +36,11 @@ axe:
 	else echo "npm not found: the accessibility checks will be skipped"; fi
 
 ## test: the whole suite (SQLite by default; PostgreSQL and Redis when DATABASE_URL and REDIS_URL are set)
+## on TEST_WORKERS parallel workers (pytest-xdist; each has its own test database and Redis
+## database, see tests/support/workers.py); the browser journeys all run on one of them.
+TEST_WORKERS ?= 2
 test: install axe
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 ## e2e: the browser journeys alone (needs Debian's chromium package)
 e2e: install axe

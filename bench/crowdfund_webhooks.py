@@ -31,6 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from tests.support import stripe_standin as fake_stripe  # noqa: E402  (no Django here)
 
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 TOTAL_EVENTS = int(os.environ.get("BENCH_EVENTS") or (1_000 if QUICK else 10_000))
@@ -39,7 +40,7 @@ ONE_QUEUE = os.environ.get("BENCH_ONE_QUEUE") == "1"
 WORKERS = [("webhooks", 2), ("email", 1), ("celery,rankings", 1)]
 DUPLICATE_SHARE = 0.2
 POSTING_THREADS = 4
-WEBHOOK_SECRET = "whsec_benchmark_only"
+WEBHOOK_SECRET = fake_stripe.WEBHOOK_SECRET
 BENCH_ENV = {
     "DJANGO_SETTINGS_MODULE": "cms.settings.dev",
     "DEBUG": "False",
@@ -83,8 +84,6 @@ from django.test import Client  # noqa: E402
 from django.urls import include, path  # noqa: E402
 from django.views.decorators.csrf import csrf_exempt  # noqa: E402
 
-from crowdfund import testing  # noqa: E402
-
 
 # --- a plain view for comparison: store the raw body, nothing else ---------------------
 @csrf_exempt
@@ -109,60 +108,64 @@ def scenario_events(donation, crowdfund_id, rng):
     amount = donation.amount_pence
     roll = rng.random()
     if donation.frequency == "monthly":
-        subscription_id = testing.new_id("sub")
-        session = testing.checkout_session(
+        subscription_id = fake_stripe.new_id("sub")
+        session = fake_stripe.checkout_session(
             amount=amount, reference=reference, mode="subscription", subscription=subscription_id
         )
-        events = [testing.event("checkout.session.completed", session)]
+        events = [fake_stripe.event("checkout.session.completed", session)]
         months = rng.randint(1, 3)
         for _ in range(months):
-            invoice = testing.invoice(
+            invoice = fake_stripe.invoice(
                 amount=amount, subscription=subscription_id, reference=reference
             )
-            events.append(testing.event("invoice.paid", invoice))
+            events.append(fake_stripe.event("invoice.paid", invoice))
         if roll < 0.3:
             events.append(
-                testing.event(
+                fake_stripe.event(
                     "customer.subscription.deleted",
-                    testing.subscription(subscription_id=subscription_id, reference=reference),
+                    fake_stripe.subscription(subscription_id=subscription_id, reference=reference),
                 )
             )
         return events, amount * months
-    session = testing.checkout_session(amount=amount, reference=reference)
+    session = fake_stripe.checkout_session(amount=amount, reference=reference)
     payment_intent = session["payment_intent"]
-    charge = testing.charge(amount=amount, payment_intent=payment_intent, reference=reference)
+    charge = fake_stripe.charge(amount=amount, payment_intent=payment_intent, reference=reference)
     if roll < 0.05:  # delayed payment that fails
         unpaid = {**session, "payment_status": "unpaid"}
         return [
-            testing.event("checkout.session.completed", unpaid),
-            testing.event("checkout.session.async_payment_failed", unpaid),
+            fake_stripe.event("checkout.session.completed", unpaid),
+            fake_stripe.event("checkout.session.async_payment_failed", unpaid),
         ], 0
     if roll < 0.10:  # abandoned checkout
         expired = {**session, "status": "expired", "payment_status": "unpaid"}
-        return [testing.event("checkout.session.expired", expired)], 0
+        return [fake_stripe.event("checkout.session.expired", expired)], 0
     if roll < 0.15:  # delayed payment that succeeds
         unpaid = {**session, "payment_status": "unpaid"}
         return [
-            testing.event("checkout.session.completed", unpaid),
-            testing.event("checkout.session.async_payment_succeeded", session),
+            fake_stripe.event("checkout.session.completed", unpaid),
+            fake_stripe.event("checkout.session.async_payment_succeeded", session),
         ], amount
-    events = [testing.event("checkout.session.completed", session)]
+    events = [fake_stripe.event("checkout.session.completed", session)]
     if roll < 0.27:  # partial refund, sometimes followed by a full refund
         partial = amount // 3
-        events.append(testing.event("charge.refunded", {**charge, "amount_refunded": partial}))
+        events.append(fake_stripe.event("charge.refunded", {**charge, "amount_refunded": partial}))
         if roll < 0.21:
-            events.append(testing.event("charge.refunded", {**charge, "amount_refunded": amount}))
+            events.append(
+                fake_stripe.event("charge.refunded", {**charge, "amount_refunded": amount})
+            )
             return events, 0
         return events, amount - partial
     if roll < 0.33:  # dispute, won or lost
-        dispute = testing.dispute(
+        dispute = fake_stripe.dispute(
             charge_id=charge["id"], payment_intent=payment_intent, amount=amount, status="lost"
         )
         opened = {**dispute, "status": "needs_response"}
         won = roll < 0.30
         events += [
-            testing.event("charge.dispute.created", opened),
-            testing.event("charge.dispute.closed", {**dispute, "status": "won" if won else "lost"}),
+            fake_stripe.event("charge.dispute.created", opened),
+            fake_stripe.event(
+                "charge.dispute.closed", {**dispute, "status": "won" if won else "lost"}
+            ),
         ]
         return events, amount if won else 0
     return events, amount
@@ -224,7 +227,7 @@ def post_all(url, bodies, sign=True, threads=POSTING_THREADS):
         client = Client()
         try:
             for body in share:
-                headers = testing.signed_headers(body, WEBHOOK_SECRET) if sign else {}
+                headers = fake_stripe.signed_headers(body, WEBHOOK_SECRET) if sign else {}
                 response = client.post(url, data=body, content_type="application/json", **headers)
                 if response.status_code != 200:
                     raise SystemExit(f"{url} answered {response.status_code}")

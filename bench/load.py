@@ -6,7 +6,7 @@
 Sets up a fresh PostgreSQL database (BENCH_DATABASE_URL, default hub_load) with the demo
 content and LOAD_SUPPORTERS (200) verified supporters, then serves the site under gunicorn
 with production settings (DEBUG off, loopback only) and a real Celery worker on Redis
-(BENCH_REDIS_URL, default db 9). The Stripe stand-in from crowdfund/testing.py answers
+(BENCH_REDIS_URL, default db 9). The Stripe stand-in from crowdfund/fake_stripe.py answers
 the site's Stripe calls. For LOAD_SECONDS (120; BENCH_QUICK=1: 30) LOAD_VISITORS (16)
 simulated visitors loop without pause over a mix of:
 
@@ -67,13 +67,13 @@ os.environ.setdefault("BENCH_PORT", "8794")  # not the page benchmark's, which m
 import requests  # noqa: E402
 import run  # noqa: E402  (bench/run.py: database, site environment, gunicorn)
 
-from crowdfund import testing  # noqa: E402
+from tests.support import stripe_standin as fake_stripe  # noqa: E402
 
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 LOAD_SECONDS = int(os.environ.get("LOAD_SECONDS", "30" if QUICK else "120"))
 VISITORS = int(os.environ.get("LOAD_VISITORS", "16"))
 SUPPORTERS = int(os.environ.get("LOAD_SUPPORTERS", "200"))
-WEBHOOK_SECRET = "whsec_load_only"
+WEBHOOK_SECRET = fake_stripe.WEBHOOK_SECRET
 BASE = f"http://127.0.0.1:{run.PORT}"
 # What each visitor does next, by weight.
 MIX = {"read": 70, "vote": 18, "donate": 6, "story": 6}
@@ -327,10 +327,10 @@ def donate(plan, rng, out, standin):
     session = standin.sessions[session_id]
     # What Stripe sends once the donor has paid on its Checkout page.
     completed = {**session, "status": "complete", "payment_status": "paid"}
-    body = json.dumps(testing.event("checkout.session.completed", completed))
+    body = json.dumps(fake_stripe.event("checkout.session.completed", completed))
     deliveries = 2 if rng.random() < REDELIVERED_SHARE else 1
     for delivery in range(deliveries):
-        signature = testing.signed_headers(body, WEBHOOK_SECRET)["HTTP_STRIPE_SIGNATURE"]
+        signature = fake_stripe.signed_headers(body, WEBHOOK_SECRET)["HTTP_STRIPE_SIGNATURE"]
         hook = out.call(
             http,
             "POST",
@@ -633,7 +633,7 @@ def main():
     ):
         if subprocess.run(command, capture_output=True).returncode != 0:
             raise SystemExit(f"{command[0]}: the service is not answering; start it first")
-    standin = testing.StripeStandIn().start()
+    standin = fake_stripe.StripeStandIn().start()
     env = load_env(standin)
     prepare_database(env)
     os.environ.update(env)

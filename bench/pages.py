@@ -179,8 +179,8 @@ def action_queries() -> dict:
     """
     import stripe
 
-    from crowdfund import testing
     from crowdfund.models import Donation
+    from tests.support import stripe_standin as fake_stripe
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     plan = voter_sessions(count=1)
@@ -204,12 +204,12 @@ def action_queries() -> dict:
     counts["donate"] = {"queries": len(queries), "status": response.status_code}
 
     donation = Donation.objects.filter(name="Query Count").latest("pk")
-    session = testing.checkout_session(
+    session = fake_stripe.checkout_session(
         amount=donation.amount_pence,
         reference=str(donation.reference),
         session_id=donation.stripe_checkout_session_id,
     )
-    body = json.dumps(testing.event("checkout.session.completed", session))
+    body = json.dumps(fake_stripe.event("checkout.session.completed", session))
     header = stripe.WebhookSignature.generate_signature_header(
         body, settings.STRIPE_WEBHOOK_SECRET.split(",")[0]
     )

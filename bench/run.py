@@ -16,7 +16,7 @@ gunicorn settings:
        their session cookie and CSRF token) to amendments of the benchmark manifesto; the
        stored votes and counters are then checked against what the answered requests said;
      - `donate`: 32 connections POST the donate form; each creates a donation and a
-       Checkout Session at the local Stripe stand-in (crowdfund/testing.py) and is sent
+       Checkout Session at the local Stripe stand-in (crowdfund/fake_stripe.py) and is sent
        on with a 303; then `donate_webhook`: every session's signed
        checkout.session.completed event (plus 20% duplicate deliveries, shuffled) is posted
        to the webhook endpoint and a real Celery worker applies them; every donation must
@@ -50,7 +50,7 @@ from pathlib import Path
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from crowdfund import testing  # noqa: E402  (stdlib and stripe only: no Django here)
+from tests.support import stripe_standin as fake_stripe  # noqa: E402  (no Django here)
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -68,8 +68,8 @@ VOTERS = 32
 # database an earlier run loaded instead of loading it again.
 ONLY = {name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()}
 REUSE_DATA = os.environ.get("BENCH_REUSE_DATA") == "1"
-WEBHOOK_SECRET = "whsec_benchmark_only"
-STRIPE = testing.StripeStandIn()
+WEBHOOK_SECRET = fake_stripe.WEBHOOK_SECRET
+STRIPE = fake_stripe.StripeStandIn()
 
 
 def log(message):
@@ -485,7 +485,9 @@ def post_webhooks(bodies: list[str], threads: int = 8) -> dict:
         connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
         times = []
         for body in share:
-            header = testing.stripe.WebhookSignature.generate_signature_header(body, WEBHOOK_SECRET)
+            header = fake_stripe.stripe.WebhookSignature.generate_signature_header(
+                body, WEBHOOK_SECRET
+            )
             start = time.perf_counter()
             connection.request(
                 "POST",
@@ -575,7 +577,7 @@ def measure_donate(env) -> list[dict]:
     rng = random.Random(7)
     events = [
         json.dumps(
-            testing.event(
+            fake_stripe.event(
                 "checkout.session.completed",
                 {**session, "status": "complete", "payment_status": "paid"},
             )

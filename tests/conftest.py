@@ -4,14 +4,15 @@ import os
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.contrib.auth.models import Group
 from django.core.cache import cache
 
 from cms.constituencies import load_constituencies
-from cms.models import Constituency, HomePage, Party, User
+from cms.models import Constituency, HomePage, User
 from cms.roles import EDITORS, MODERATORS, SUPPORTERS
+from tests.support.factories import PASSWORD, UserFactory
 
-PASSWORD = "correct-horse-battery"
+# Shared fixtures (the Stripe stand-in, the demo site) live in tests/support/.
+pytest_plugins = ["tests.support.fixtures"]
 
 
 @pytest.fixture(autouse=True)
@@ -49,19 +50,8 @@ def _email_through_celery(settings):
 
 
 def make_user(email, *roles, party_slug=None, verified=True, **fields):
-    user = User.objects.create_user(
-        email=email,
-        password=PASSWORD,
-        party=Party.objects.filter(slug=party_slug).first() if party_slug else None,
-        **fields,
-    )
-    EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
-    if roles:
-        user.groups.add(*Group.objects.filter(name__in=roles))
-    if EDITORS in roles or MODERATORS in roles:
-        user.is_staff = True
-        user.save(update_fields=["is_staff"])
-    return user
+    """A person with these roles (tests/support/factories.py: UserFactory)."""
+    return UserFactory(email=email, roles=roles, party_slug=party_slug, verified=verified, **fields)
 
 
 @pytest.fixture

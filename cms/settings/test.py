@@ -4,7 +4,14 @@ Celery runs eagerly here even when REDIS_URL is set, so each test sees its
 task's effects; the tests that need a real worker start one themselves.
 """
 
-from .base import *  # noqa: F403
+from tests.support.workers import move_redis_to_this_worker
+
+# Parallel test workers each use a Redis database of their own (tests/support/workers.py);
+# done before the base settings read REDIS_URL, and in os.environ so that the servers and
+# Celery workers the tests start see the same database.
+move_redis_to_this_worker()
+
+from .base import *  # noqa: E402, F403
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key"

@@ -1,17 +1,14 @@
 """Testing that the demo editorial content is complete and every public page renders."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 from wagtail.models import Page
 
 from cms.models import EventPage, PageReply, PaperPage, User
 
 
 @pytest.fixture
-def demo(db):
-    call_command("load_demo", stdout=StringIO())
+def demo(demo_site):
+    """The demo, loaded once for this module (tests/support/fixtures.py)."""
 
 
 def test_every_public_demo_page_renders(client, demo):

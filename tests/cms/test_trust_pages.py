@@ -4,10 +4,8 @@ relay by email, and the digital imprint in footers, share cards, feeds and calen
 import datetime
 import re
 import xml.etree.ElementTree as ET
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.test import override_settings
 from wagtail.models import Site
 
@@ -18,8 +16,8 @@ IMPRINT = "Promoted by Sam Rivera on behalf of Alliance Hub, 1 Example Street, L
 
 
 @pytest.fixture
-def demo(db):
-    call_command("load_demo", stdout=StringIO())
+def demo(demo_site_in_class):
+    """The demo, loaded once for the class of tests on every demo page."""
 
 
 @pytest.fixture
@@ -61,49 +59,49 @@ def test_the_imprint_reads_as_the_elections_act_asks():
     assert ImprintSettings(promoter_address="somewhere").imprint() == ""
 
 
-def test_every_demo_page_links_the_legal_pages_and_shows_the_imprint(demo, client):
-    urls = public_page_urls()
-    assert len(urls) > 20
-    for url in [*urls, "/search/?query=alliance", "/accounts/login/", "/accounts/signup/"]:
-        response = client.get(url)
-        assert response.status_code == 200, url
-        footer = footer_of(response.content.decode())
-        for label, href in [
-            ("Privacy notice", "/privacy/"),
-            ("Cookie statement", "/cookies/"),
-            ("Accessibility statement", "/accessibility/"),
-            ("Contact us", "/contact/"),
-        ]:
-            assert f'<a href="{href}"' in footer and f">{label}</a>" in footer, (url, label)
-        assert IMPRINT in footer, url
+class TestEveryDemoPage:
+    """Read-only checks over the whole demo site, which loads once for them all."""
 
+    def test_every_demo_page_links_the_legal_pages_and_shows_the_imprint(self, demo, client):
+        urls = public_page_urls()
+        assert len(urls) > 20
+        for url in [*urls, "/search/?query=alliance", "/accounts/login/", "/accounts/signup/"]:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            footer = footer_of(response.content.decode())
+            for label, href in [
+                ("Privacy notice", "/privacy/"),
+                ("Cookie statement", "/cookies/"),
+                ("Accessibility statement", "/accessibility/"),
+                ("Contact us", "/contact/"),
+            ]:
+                assert f'<a href="{href}"' in footer and f">{label}</a>" in footer, (url, label)
+            assert IMPRINT in footer, url
 
-def test_the_site_404_page_has_the_footer_too(demo, client):
-    response = client.get("/no-such-page/")
-    assert response.status_code == 404
-    assert IMPRINT in footer_of(response.content.decode())
+    def test_the_site_404_page_has_the_footer_too(self, demo, client):
+        response = client.get("/no-such-page/")
+        assert response.status_code == 404
+        assert IMPRINT in footer_of(response.content.decode())
 
+    def test_every_demo_page_has_a_share_card_with_the_imprint_and_an_image(self, demo, client):
+        for url in public_page_urls():
+            html = client.get(url).content.decode()
+            for tag in ("og:title", "og:url", "og:description", "og:image", "og:image:alt"):
+                assert f'property="{tag}"' in html, (url, tag)
+            for tag in ("twitter:card", "twitter:title", "twitter:description", "twitter:image"):
+                assert f'name="{tag}"' in html, (url, tag)
+            description = re.search(r'property="og:description" content="([^"]*)"', html).group(1)
+            assert description.endswith(IMPRINT), url
+            image = re.search(r'property="og:image" content="([^"]*)"', html).group(1)
+            assert image.startswith("http://testserver/"), url
 
-def test_every_demo_page_has_a_share_card_with_the_imprint_and_an_image(demo, client):
-    for url in public_page_urls():
-        html = client.get(url).content.decode()
-        for tag in ("og:title", "og:url", "og:description", "og:image", "og:image:alt"):
-            assert f'property="{tag}"' in html, (url, tag)
-        for tag in ("twitter:card", "twitter:title", "twitter:description", "twitter:image"):
-            assert f'name="{tag}"' in html, (url, tag)
-        description = re.search(r'property="og:description" content="([^"]*)"', html).group(1)
-        assert description.endswith(IMPRINT), url
-        image = re.search(r'property="og:image" content="([^"]*)"', html).group(1)
-        assert image.startswith("http://testserver/"), url
+    def test_a_page_shares_its_own_image_before_the_site_default(self, demo, client):
+        from cms.models import PaperPage
 
-
-def test_a_page_shares_its_own_image_before_the_site_default(demo, client):
-    from cms.models import PaperPage
-
-    paper = PaperPage.objects.get()
-    html = client.get(paper.url).content.decode()
-    own = paper.social_image.get_rendition("fill-1200x630").url
-    assert f'property="og:image" content="http://testserver{own}"' in html
+        paper = PaperPage.objects.get()
+        html = client.get(paper.url).content.decode()
+        own = paper.social_image.get_rendition("fill-1200x630").url
+        assert f'property="og:image" content="http://testserver{own}"' in html
 
 
 def test_a_new_legal_page_joins_every_footer_when_published_and_leaves_when_unpublished(

@@ -1,41 +1,21 @@
-"""Crowdfund fixtures: a crowdfund page, Stripe settings, a local stand-in, webhook posting."""
+"""Crowdfund fixtures: a crowdfund page, donations, webhook posting.
+
+Stripe settings and the stand-in (`stripe_keys`, `stripe_standin`) are shared by every
+package: tests/support/fixtures.py.
+"""
 
 import json
 
 import pytest
 from django.urls import reverse
 
-from crowdfund import testing
 from crowdfund.models import CrowdfundPage, Donation, Frequency, Method
-
-WEBHOOK_SECRET = "whsec_test_secret_for_the_suite"
-
-
-@pytest.fixture
-def stripe_keys(settings):
-    settings.STRIPE_SECRET_KEY = "sk_test_standin"
-    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_standin"
-    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-    settings.STRIPE_LIVE_MODE = False
-    # Never Stripe itself: without the stand-in, any API call fails at once, locally.
-    settings.STRIPE_API_BASE = "http://127.0.0.1:9"
-    return settings
-
-
-@pytest.fixture
-def stripe_standin(stripe_keys):
-    standin = testing.StripeStandIn().start()
-    stripe_keys.STRIPE_API_BASE = standin.base_url
-    yield standin
-    standin.stop()
+from tests.support.factories import CrowdfundPageFactory
+from tests.support.stripe_standin import WEBHOOK_SECRET, signed_headers
 
 
 def make_crowdfund(home, slug="build-the-hub", target_pence=500_000, **fields):
-    page = CrowdfundPage(
-        title=fields.pop("title", "Build the hub"), slug=slug, target_pence=target_pence, **fields
-    )
-    home.add_child(instance=page)
-    page.save_revision().publish()
+    page = CrowdfundPageFactory(parent=home, slug=slug, target_pence=target_pence, **fields)
     return CrowdfundPage.objects.get(pk=page.pk)
 
 
@@ -58,7 +38,7 @@ def post_event(client, stripe_keys, django_capture_on_commit_callbacks):
 
     def post(event, *, execute=True, headers=None):
         body = json.dumps(event)
-        headers = headers or testing.signed_headers(body, WEBHOOK_SECRET)
+        headers = headers or signed_headers(body, WEBHOOK_SECRET)
         with django_capture_on_commit_callbacks(execute=execute):
             response = client.post(
                 reverse("crowdfund_stripe_webhook"),

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from crowdfund import ledger, payments, testing
+from crowdfund import ledger, payments
 from crowdfund.models import (
     AutoRefund,
     Donation,
@@ -19,6 +19,7 @@ from crowdfund.models import (
 from crowdfund.tasks import settle_finished_crowdfunds
 from tests.conftest import postgres_only
 from tests.crowdfund.conftest import make_crowdfund, make_donation, total
+from tests.support import stripe_standin as fake_stripe
 
 pytestmark = pytest.mark.django_db
 
@@ -33,10 +34,10 @@ def missed(home, stripe_standin, post_event):
         deadline=timezone.now() + timedelta(days=1),
     )
     one_off = make_donation(crowdfund, amount_pence=5_000)
-    session = testing.checkout_session(amount=5_000, reference=str(one_off.reference))
-    post_event(testing.event("checkout.session.completed", session))
+    session = fake_stripe.checkout_session(amount=5_000, reference=str(one_off.reference))
+    post_event(fake_stripe.event("checkout.session.completed", session))
     stripe_standin.add_charge(
-        testing.charge(
+        fake_stripe.charge(
             amount=5_000, payment_intent=session["payment_intent"], reference=str(one_off.reference)
         )
     )
@@ -44,22 +45,22 @@ def missed(home, stripe_standin, post_event):
     monthly = make_donation(
         crowdfund, amount_pence=2_000, frequency=Frequency.MONTHLY, email="m@example.com"
     )
-    session = testing.checkout_session(
+    session = fake_stripe.checkout_session(
         amount=2_000, reference=str(monthly.reference), mode="subscription"
     )
-    post_event(testing.event("checkout.session.completed", session))
+    post_event(fake_stripe.event("checkout.session.completed", session))
     subscription = session["subscription"]
     for _ in range(2):
-        invoice = testing.invoice(
+        invoice = fake_stripe.invoice(
             amount=2_000, subscription=subscription, reference=str(monthly.reference)
         )
         stripe_standin.invoices[invoice["id"]] = invoice
         # Current API versions: no charge on the invoice event, no metadata on the charge.
         stripe_standin.add_charge(
-            testing.charge(amount=2_000, payment_intent=testing.new_id("pi")),
+            fake_stripe.charge(amount=2_000, payment_intent=fake_stripe.new_id("pi")),
             invoice_id=invoice["id"],
         )
-        post_event(testing.event("invoice.paid", invoice))
+        post_event(fake_stripe.event("invoice.paid", invoice))
 
     cheque = make_donation(
         crowdfund, amount_pence=1_000, method=Method.CHEQUE, name="Grace Hopper", email=""
@@ -72,7 +73,7 @@ def missed(home, stripe_standin, post_event):
 
 
 def refund_events(standin):
-    return [testing.event("charge.refunded", dict(c)) for c in standin.charges.values()]
+    return [fake_stripe.event("charge.refunded", dict(c)) for c in standin.charges.values()]
 
 
 def test_missed_target_refunds_every_card_payment_once(missed, stripe_standin, post_event):
@@ -93,8 +94,8 @@ def test_missed_target_refunds_every_card_payment_once(missed, stripe_standin, p
     for event in refund_events(stripe_standin):
         post_event(event)
         post_event(event)  # delivered twice
-    sub = testing.subscription(subscription_id=subscription, reference="")
-    post_event(testing.event("customer.subscription.deleted", sub))
+    sub = fake_stripe.subscription(subscription_id=subscription, reference="")
+    post_event(fake_stripe.event("customer.subscription.deleted", sub))
 
     assert total(crowdfund) == 1_000  # the cheque only
     assert LedgerEntry.objects.filter(kind="refund").count() == 3
@@ -134,14 +135,15 @@ def test_a_payment_arriving_after_the_refunds_is_refunded_too(missed, stripe_sta
     crowdfund, subscription = missed
     settle_finished_crowdfunds()
     monthly = Donation.objects.get(crowdfund=crowdfund, frequency=Frequency.MONTHLY)
-    late = testing.invoice(
+    late = fake_stripe.invoice(
         amount=2_000, subscription=subscription, reference=str(monthly.reference)
     )
     stripe_standin.invoices[late["id"]] = late
     stripe_standin.add_charge(
-        testing.charge(amount=2_000, payment_intent=testing.new_id("pi")), invoice_id=late["id"]
+        fake_stripe.charge(amount=2_000, payment_intent=fake_stripe.new_id("pi")),
+        invoice_id=late["id"],
     )
-    post_event(testing.event("invoice.paid", late))
+    post_event(fake_stripe.event("invoice.paid", late))
 
     assert settle_finished_crowdfunds() == 1
     assert len(stripe_standin.posts_to("/v1/refunds")) == 4
@@ -171,8 +173,8 @@ def test_settling_from_four_workers_at_once_refunds_each_payment_once(stripe_sta
     )
     for amount in (1_000, 2_000, 3_000):
         donation = make_donation(crowdfund, amount_pence=amount, email=f"{amount}@example.com")
-        payment_intent = testing.new_id("pi")
-        stripe_standin.add_charge(testing.charge(amount=amount, payment_intent=payment_intent))
+        payment_intent = fake_stripe.new_id("pi")
+        stripe_standin.add_charge(fake_stripe.charge(amount=amount, payment_intent=payment_intent))
         with transaction.atomic():
             ledger.record_payment(ledger.lock_donation(donation.pk), amount, payment_intent)
     barrier = threading.Barrier(4)

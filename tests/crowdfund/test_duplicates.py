@@ -6,11 +6,11 @@ import pytest
 from django.db import close_old_connections
 from django.test import Client
 
-from crowdfund import testing
 from crowdfund.models import LedgerEntry, WebhookEvent
 from crowdfund.stripe_events import apply_event
 from tests.conftest import postgres_only
 from tests.crowdfund.conftest import make_donation, total
+from tests.support import stripe_standin as fake_stripe
 
 
 def receipt_count(outbox):
@@ -20,8 +20,8 @@ def receipt_count(outbox):
 @pytest.mark.django_db
 def test_same_event_twice_in_sequence_counts_once(post_event, crowdfund, mailoutbox):
     donation = make_donation(crowdfund, amount_pence=4_000)
-    session = testing.checkout_session(amount=4_000, reference=str(donation.reference))
-    event = testing.event("checkout.session.completed", session)
+    session = fake_stripe.checkout_session(amount=4_000, reference=str(donation.reference))
+    event = fake_stripe.event("checkout.session.completed", session)
 
     first, second = post_event(event), post_event(event)
 
@@ -38,17 +38,17 @@ def test_same_event_twice_in_sequence_counts_once(post_event, crowdfund, mailout
 def test_same_payment_in_two_different_events_counts_once(post_event, crowdfund):
     """completed and async_payment_succeeded both describe one payment intent."""
     donation = make_donation(crowdfund, amount_pence=4_000)
-    session = testing.checkout_session(amount=4_000, reference=str(donation.reference))
-    post_event(testing.event("checkout.session.completed", session))
-    post_event(testing.event("checkout.session.async_payment_succeeded", session))
+    session = fake_stripe.checkout_session(amount=4_000, reference=str(donation.reference))
+    post_event(fake_stripe.event("checkout.session.completed", session))
+    post_event(fake_stripe.event("checkout.session.async_payment_succeeded", session))
     assert total(crowdfund) == 4_000
 
 
 @pytest.mark.django_db
 def test_applying_an_applied_event_again_is_a_no_op(post_event, crowdfund):
     donation = make_donation(crowdfund)
-    session = testing.checkout_session(amount=2_500, reference=str(donation.reference))
-    post_event(testing.event("checkout.session.completed", session))
+    session = fake_stripe.checkout_session(amount=2_500, reference=str(donation.reference))
+    post_event(fake_stripe.event("checkout.session.completed", session))
     stored = WebhookEvent.objects.get()
     assert apply_event(stored.pk) == "already applied"
     assert LedgerEntry.objects.count() == 1
@@ -60,13 +60,14 @@ def test_same_event_delivered_concurrently_counts_once(stripe_keys, home, mailou
     """Eight simultaneous deliveries of one event, each applied by its own thread."""
     import json
 
-    from tests.crowdfund.conftest import WEBHOOK_SECRET, make_crowdfund
+    from tests.crowdfund.conftest import make_crowdfund
+    from tests.support.stripe_standin import WEBHOOK_SECRET
 
     crowdfund = make_crowdfund(home, slug="concurrent-duplicates")
     donation = make_donation(crowdfund, amount_pence=7_500)
-    session = testing.checkout_session(amount=7_500, reference=str(donation.reference))
-    body = json.dumps(testing.event("checkout.session.completed", session))
-    headers = testing.signed_headers(body, WEBHOOK_SECRET)
+    session = fake_stripe.checkout_session(amount=7_500, reference=str(donation.reference))
+    body = json.dumps(fake_stripe.event("checkout.session.completed", session))
+    headers = fake_stripe.signed_headers(body, WEBHOOK_SECRET)
     barrier = threading.Barrier(8)
     statuses = []
 
@@ -101,8 +102,8 @@ def test_one_stored_event_applied_by_two_workers_at_once_counts_once(stripe_keys
 
     crowdfund = make_crowdfund(home, slug="two-workers")
     donation = make_donation(crowdfund, amount_pence=1_000)
-    session = testing.checkout_session(amount=1_000, reference=str(donation.reference))
-    data = testing.event("checkout.session.completed", session)
+    session = fake_stripe.checkout_session(amount=1_000, reference=str(donation.reference))
+    data = fake_stripe.event("checkout.session.completed", session)
     stored = WebhookEvent.objects.create(
         event_id=data["id"], type=data["type"], livemode=False, payload=data
     )

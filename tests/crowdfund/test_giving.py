@@ -14,9 +14,10 @@ from django.utils import timezone
 from wagtail.models import Site
 
 from cms.models import ContactPage
-from crowdfund import giving, ledger, testing
+from crowdfund import giving, ledger
 from crowdfund.models import Donation, Frequency, Method, OfflineGivingSettings
 from tests.crowdfund.conftest import make_crowdfund, make_donation
+from tests.support import stripe_standin as fake_stripe
 
 pytestmark = pytest.mark.django_db
 
@@ -204,12 +205,12 @@ def test_thank_you_on_another_crowdfund_reveals_nothing(client, stripe_standin, 
 
 def test_a_paid_gift_is_thanked_as_arrived(client, stripe_standin, post_event, crowdfund):
     donation = start_checkout(client, crowdfund, stripe_standin)
-    session = testing.checkout_session(
+    session = fake_stripe.checkout_session(
         amount=2_500,
         reference=str(donation.reference),
         session_id=donation.stripe_checkout_session_id,
     )
-    post_event(testing.event("checkout.session.completed", session))
+    post_event(fake_stripe.event("checkout.session.completed", session))
     url = sub(crowdfund, "success") + f"?session_id={donation.stripe_checkout_session_id}"
     assert "Your gift of £25 to Build the hub has arrived." in text_of(client.get(url))
 
@@ -227,15 +228,15 @@ def test_thank_you_offers_plain_share_links_and_loads_no_third_party_script(clie
 # --- the customer portal ----------------------------------------------------------------------
 def paid_monthly_gift(post_event, crowdfund, customer="cus_test_monthly"):
     donation = make_donation(crowdfund, amount_pence=1_000, frequency=Frequency.MONTHLY)
-    session = testing.checkout_session(
+    session = fake_stripe.checkout_session(
         amount=1_000, reference=str(donation.reference), mode="subscription"
     )
     session["customer"] = customer
-    post_event(testing.event("checkout.session.completed", session))
-    invoice = testing.invoice(
+    post_event(fake_stripe.event("checkout.session.completed", session))
+    invoice = fake_stripe.invoice(
         amount=1_000, subscription=session["subscription"], reference=str(donation.reference)
     )
-    post_event(testing.event("invoice.paid", invoice))
+    post_event(fake_stripe.event("invoice.paid", invoice))
     return Donation.objects.get(pk=donation.pk)
 
 
@@ -267,8 +268,8 @@ def test_each_monthly_receipt_links_to_the_portal_which_opens_a_stripe_session(
 
 def test_one_off_receipts_have_no_portal_link(mailoutbox, post_event, crowdfund):
     donation = make_donation(crowdfund, amount_pence=2_000)
-    session = testing.checkout_session(amount=2_000, reference=str(donation.reference))
-    post_event(testing.event("checkout.session.completed", session))
+    session = fake_stripe.checkout_session(amount=2_000, reference=str(donation.reference))
+    post_event(fake_stripe.event("checkout.session.completed", session))
     [receipt] = [m for m in mailoutbox if m.subject.startswith("Your receipt")]
     assert "/crowdfund/monthly/" not in receipt.body
 
@@ -341,9 +342,9 @@ def test_stripe_unreachable_gives_a_message_not_an_error(
 def test_a_cancellation_in_the_portal_arrives_as_a_webhook_and_ends_the_gift(post_event, crowdfund):
     donation = paid_monthly_gift(post_event, crowdfund)
     post_event(
-        testing.event(
+        fake_stripe.event(
             "customer.subscription.deleted",
-            testing.subscription(
+            fake_stripe.subscription(
                 subscription_id=donation.stripe_subscription_id, reference=str(donation.reference)
             ),
         )

@@ -4,10 +4,11 @@ from datetime import timedelta
 
 import pytest
 
-from crowdfund import bookkeeping, law, ledger, testing
+from crowdfund import bookkeeping, law, ledger
 from crowdfund.forms import OVER_LIMIT_MESSAGE
 from crowdfund.models import Donation, PermissibilityCheck
 from tests.crowdfund.conftest import make_donation
+from tests.support import stripe_standin as fake_stripe
 
 pytestmark = pytest.mark.django_db
 
@@ -59,8 +60,8 @@ def test_paid_gift_over_500_opens_a_check_due_in_30_days(post_event, crowdfund):
     donation = make_donation(
         crowdfund, amount_pence=60_000, address="1 High St", permissible_donor_declared=True
     )
-    session = testing.checkout_session(amount=60_000, reference=str(donation.reference))
-    post_event(testing.event("checkout.session.completed", session))
+    session = fake_stripe.checkout_session(amount=60_000, reference=str(donation.reference))
+    post_event(fake_stripe.event("checkout.session.completed", session))
     check = PermissibilityCheck.objects.get(donation=donation)
     assert check.status == "open"
     assert check.due_by == check.payment_entry.moved_at + timedelta(days=30)
@@ -68,8 +69,8 @@ def test_paid_gift_over_500_opens_a_check_due_in_30_days(post_event, crowdfund):
 
 def test_gift_of_500_or_less_opens_no_check(post_event, crowdfund):
     donation = make_donation(crowdfund, amount_pence=50_000)
-    session = testing.checkout_session(amount=50_000, reference=str(donation.reference))
-    post_event(testing.event("checkout.session.completed", session))
+    session = fake_stripe.checkout_session(amount=50_000, reference=str(donation.reference))
+    post_event(fake_stripe.event("checkout.session.completed", session))
     assert not PermissibilityCheck.objects.exists()
 
 
@@ -83,14 +84,14 @@ def test_one_donors_gifts_crossing_7500_are_flagged_reportable(post_event, crowd
     donations = []
     for amount, email in amounts_and_emails:
         donation = make_donation(crowdfund, amount_pence=amount, email=email, address="1 High St")
-        session = testing.checkout_session(amount=amount, reference=str(donation.reference))
-        post_event(testing.event("checkout.session.completed", session))
+        session = fake_stripe.checkout_session(amount=amount, reference=str(donation.reference))
+        post_event(fake_stripe.event("checkout.session.completed", session))
         donations.append(donation)
     assert not Donation.objects.filter(reportable=True).exists()  # £7,000 in law so far
 
     last = make_donation(crowdfund, amount_pence=60_000, email="BIG.giver@example.com")
-    session = testing.checkout_session(amount=60_000, reference=str(last.reference))
-    post_event(testing.event("checkout.session.completed", session))
+    session = fake_stripe.checkout_session(amount=60_000, reference=str(last.reference))
+    post_event(fake_stripe.event("checkout.session.completed", session))
     assert Donation.objects.filter(reportable=True).count() == 4
     assert not make_donation(crowdfund, email="someone.else@example.com").reportable
 

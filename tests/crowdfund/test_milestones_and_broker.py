@@ -8,11 +8,11 @@ from django.core.management import call_command
 from django.db import close_old_connections, transaction
 from django.urls import reverse
 
-from crowdfund import testing
 from crowdfund.models import LedgerEntry, Milestone, StretchTarget, WebhookEvent
 from crowdfund.tasks import apply_pending_webhook_events
 from tests.conftest import postgres_only
 from tests.crowdfund.conftest import make_crowdfund, make_donation, total
+from tests.support import stripe_standin as fake_stripe
 
 
 @contextlib.contextmanager
@@ -38,8 +38,8 @@ def target_emails(outbox):
 
 def pay(post_event, crowdfund, amount, **fields):
     donation = make_donation(crowdfund, amount_pence=amount, **fields)
-    session = testing.checkout_session(amount=amount, reference=str(donation.reference))
-    return post_event(testing.event("checkout.session.completed", session))
+    session = fake_stripe.checkout_session(amount=amount, reference=str(donation.reference))
+    return post_event(fake_stripe.event("checkout.session.completed", session))
 
 
 @pytest.mark.django_db
@@ -79,9 +79,9 @@ def test_concurrent_donations_crossing_the_target_announce_once(stripe_keys, hom
     events = []
     for _ in range(6):
         donation = make_donation(crowdfund, amount_pence=5_000)
-        data = testing.event(
+        data = fake_stripe.event(
             "checkout.session.completed",
-            testing.checkout_session(amount=5_000, reference=str(donation.reference)),
+            fake_stripe.checkout_session(amount=5_000, reference=str(donation.reference)),
         )
         events.append(
             WebhookEvent.objects.create(
@@ -129,9 +129,9 @@ def test_with_the_broker_down_the_event_is_stored_and_caught_up_later(
 ):
     """A real Redis broker that is down, eager off: enqueueing fails, the webhook says 200."""
     donation = make_donation(crowdfund, amount_pence=2_000)
-    session = testing.checkout_session(amount=2_000, reference=str(donation.reference))
+    session = fake_stripe.checkout_session(amount=2_000, reference=str(donation.reference))
     with unreachable_broker():
-        response = post_event(testing.event("checkout.session.completed", session))
+        response = post_event(fake_stripe.event("checkout.session.completed", session))
     assert response.status_code == 200
     assert "Broker unreachable" in caplog.text
     stored = WebhookEvent.objects.get()
@@ -147,9 +147,9 @@ def test_with_the_broker_down_the_event_is_stored_and_caught_up_later(
 @pytest.mark.django_db
 def test_apply_pending_webhooks_command_applies_stored_events(stripe_keys, crowdfund, capsys):
     donation = make_donation(crowdfund, amount_pence=1_500)
-    data = testing.event(
+    data = fake_stripe.event(
         "checkout.session.completed",
-        testing.checkout_session(amount=1_500, reference=str(donation.reference)),
+        fake_stripe.checkout_session(amount=1_500, reference=str(donation.reference)),
     )
     WebhookEvent.objects.create(event_id=data["id"], type=data["type"], payload=data)
     call_command("apply_pending_webhooks")
@@ -161,13 +161,13 @@ def test_apply_pending_webhooks_command_applies_stored_events(stripe_keys, crowd
 def test_webhook_answers_even_if_the_event_body_is_not_an_event(client, stripe_keys):
     import json
 
-    from tests.crowdfund.conftest import WEBHOOK_SECRET
+    from tests.support.stripe_standin import WEBHOOK_SECRET
 
     body = json.dumps({"hello": "world"})
     response = client.post(
         reverse("crowdfund_stripe_webhook"),
         data=body,
         content_type="application/json",
-        **testing.signed_headers(body, WEBHOOK_SECRET),
+        **fake_stripe.signed_headers(body, WEBHOOK_SECRET),
     )
     assert response.status_code == 400

@@ -19,10 +19,11 @@ from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crowdfund import law, stripe_events, testing
+from crowdfund import law, stripe_events
 from crowdfund.models import Donation, LedgerEntry, PermissibilityCheck, WebhookEvent
 from tests.conftest import ON_POSTGRES
 from tests.crowdfund.conftest import make_crowdfund, make_donation
+from tests.support import stripe_standin as fake_stripe
 
 AMOUNTS = [40_000, 200_000, 300_000, 500_000, 600_000]
 OUTCOMES = ["kept", "refunded_part", "refunded_all", "won", "lost", "open"]
@@ -56,29 +57,29 @@ def history_events(standin, crowdfund, email: str, gifts: list[Gift]) -> list[di
     for gift in gifts:
         donation = make_donation(crowdfund, amount_pence=gift.amount, email=email, address="1 Rd")
         reference = str(donation.reference)
-        session = testing.checkout_session(amount=gift.amount, reference=reference)
+        session = fake_stripe.checkout_session(amount=gift.amount, reference=reference)
         intent = session["payment_intent"]
-        charge = testing.charge(amount=gift.amount, payment_intent=intent, reference=reference)
+        charge = fake_stripe.charge(amount=gift.amount, payment_intent=intent, reference=reference)
         standin.add_charge(dict(charge))
-        events.append(testing.event("checkout.session.completed", session))
+        events.append(fake_stripe.event("checkout.session.completed", session))
         if gift.outcome == "refunded_part":
             refunded = dict(charge, amount_refunded=1)
-            events.append(testing.event("charge.refunded", refunded))
+            events.append(fake_stripe.event("charge.refunded", refunded))
         if gift.outcome == "refunded_all":
             for step in (1, gift.amount):
                 refunded = dict(charge, amount_refunded=step, refunded=step == gift.amount)
-                events.append(testing.event("charge.refunded", refunded))
+                events.append(fake_stripe.event("charge.refunded", refunded))
         if gift.outcome in ("won", "lost", "open"):
-            opened = testing.dispute(
+            opened = fake_stripe.dispute(
                 charge_id=charge["id"],
                 amount=gift.amount,
                 status="needs_response",
                 payment_intent=intent,
             )
-            events.append(testing.event("charge.dispute.created", opened))
+            events.append(fake_stripe.event("charge.dispute.created", opened))
             if gift.outcome != "open":
                 events.append(
-                    testing.event("charge.dispute.closed", dict(opened, status=gift.outcome))
+                    fake_stripe.event("charge.dispute.closed", dict(opened, status=gift.outcome))
                 )
     return events
 

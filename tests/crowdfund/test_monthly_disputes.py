@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import pytest
 
-from crowdfund import testing
 from crowdfund.models import Frequency, LedgerEntry, WebhookEvent
 from crowdfund.tasks import apply_pending_webhook_events
 from tests.crowdfund.conftest import make_donation, total
+from tests.support import stripe_standin as fake_stripe
 
 pytestmark = pytest.mark.django_db
 
@@ -16,15 +16,15 @@ pytestmark = pytest.mark.django_db
 def monthly_payment(crowdfund, stripe_standin, post_event):
     """A monthly gift with one paid invoice; Stripe's charge says nothing about us."""
     donation = make_donation(crowdfund, amount_pence=3_000, frequency=Frequency.MONTHLY)
-    session = testing.checkout_session(
+    session = fake_stripe.checkout_session(
         amount=3_000, reference=str(donation.reference), mode="subscription"
     )
-    post_event(testing.event("checkout.session.completed", session))
-    invoice = testing.invoice(
+    post_event(fake_stripe.event("checkout.session.completed", session))
+    invoice = fake_stripe.invoice(
         amount=3_000, subscription=session["subscription"], reference=str(donation.reference)
     )
-    post_event(testing.event("invoice.paid", invoice))
-    charge = testing.charge(amount=3_000, payment_intent=testing.new_id("pi"))
+    post_event(fake_stripe.event("invoice.paid", invoice))
+    charge = fake_stripe.charge(amount=3_000, payment_intent=fake_stripe.new_id("pi"))
     assert total(crowdfund) == 3_000
     return donation, invoice, charge
 
@@ -40,9 +40,9 @@ def test_dispute_on_a_monthly_payment_is_matched_through_its_invoice(
     stripe_standin.invoices[invoice["id"]] = invoice
     stripe_standin.add_charge(charge, invoice_id=invoice["id"])
     # Only the charge id: the handler must walk charge → payment intent → invoice.
-    dispute = testing.dispute(charge_id=charge["id"], amount=3_000, status="needs_response")
+    dispute = fake_stripe.dispute(charge_id=charge["id"], amount=3_000, status="needs_response")
 
-    post_event(testing.event("charge.dispute.created", dispute))
+    post_event(fake_stripe.event("charge.dispute.created", dispute))
 
     assert total(crowdfund) == 0
     donation.refresh_from_db()
@@ -56,7 +56,7 @@ def test_dispute_on_a_monthly_payment_is_matched_through_its_invoice(
         "invoices",
     }
 
-    post_event(testing.event("charge.dispute.closed", {**dispute, "status": "won"}))
+    post_event(fake_stripe.event("charge.dispute.closed", {**dispute, "status": "won"}))
     assert total(crowdfund) == 3_000
     assert len(stripe_gets(stripe_standin)) == asked  # now matched by the stored charge
 
@@ -65,13 +65,13 @@ def test_unmatched_dispute_waits_in_the_inbox_and_the_catch_up_applies_it(
     crowdfund, stripe_standin, post_event, monthly_payment
 ):
     donation, invoice, charge = monthly_payment
-    dispute = testing.dispute(
+    dispute = fake_stripe.dispute(
         charge_id=charge["id"],
         payment_intent=charge["payment_intent"],
         amount=3_000,
         status="needs_response",
     )
-    post_event(testing.event("charge.dispute.created", dispute))
+    post_event(fake_stripe.event("charge.dispute.created", dispute))
 
     stored = WebhookEvent.objects.get(type="charge.dispute.created")
     assert stored.applied_at is None
@@ -98,8 +98,8 @@ def test_refund_of_a_monthly_payment_is_matched_the_same_way(
     stripe_standin.invoices[invoice["id"]] = invoice
     stripe_standin.add_charge(charge, invoice_id=invoice["id"])
     refunded = {**charge, "amount_refunded": 1_000}
-    post_event(testing.event("charge.refunded", refunded))
-    post_event(testing.event("charge.refunded", refunded))
+    post_event(fake_stripe.event("charge.refunded", refunded))
+    post_event(fake_stripe.event("charge.refunded", refunded))
     assert total(crowdfund) == 2_000
     donation.refresh_from_db()
     assert donation.status == "partially_refunded"

@@ -19,7 +19,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from crowdfund import ledger, testing
+from crowdfund import ledger
 from crowdfund.models import (
     Donation,
     Frequency,
@@ -31,6 +31,7 @@ from crowdfund.models import (
 from crowdfund.stripe_events import LONGEST_WAIT_SECONDS
 from crowdfund.tasks import apply_pending_webhook_events
 from tests.crowdfund.conftest import make_donation, total
+from tests.support import stripe_standin as fake_stripe
 
 pytestmark = pytest.mark.django_db
 
@@ -61,19 +62,19 @@ def refund_needing_a_lookup(crowdfund, stripe_standin, post_event):
     """A monthly payment of £25 whose charge.refunded names nothing of ours: only Stripe
     can say which invoice (and so which donation) the charge paid."""
     donation = make_donation(crowdfund, amount_pence=2_500, frequency=Frequency.MONTHLY)
-    session = testing.checkout_session(
+    session = fake_stripe.checkout_session(
         amount=2_500, reference=str(donation.reference), mode="subscription"
     )
-    post_event(testing.event("checkout.session.completed", session))
-    invoice = testing.invoice(
+    post_event(fake_stripe.event("checkout.session.completed", session))
+    invoice = fake_stripe.invoice(
         amount=2_500, subscription=session["subscription"], reference=str(donation.reference)
     )
-    post_event(testing.event("invoice.paid", invoice))
-    charge = testing.charge(amount=2_500, payment_intent=testing.new_id("pi"))
+    post_event(fake_stripe.event("invoice.paid", invoice))
+    charge = fake_stripe.charge(amount=2_500, payment_intent=fake_stripe.new_id("pi"))
     stripe_standin.invoices[invoice["id"]] = invoice
     stripe_standin.add_charge(charge, invoice_id=invoice["id"])
     assert total(crowdfund) == 2_500
-    return testing.event("charge.refunded", {**charge, "amount_refunded": 2_500})
+    return fake_stripe.event("charge.refunded", {**charge, "amount_refunded": 2_500})
 
 
 def test_an_event_deferred_through_a_long_outage_is_applied_when_stripe_answers_again(
@@ -164,17 +165,17 @@ def test_a_payment_at_2359_on_new_years_eve_applied_after_midnight_stays_in_its_
     # Earlier that year: £7,000, a donation in law on its own.
     clock.now = datetime(2025, 6, 1, 12, tzinfo=UTC)
     earlier = make_donation(crowdfund, amount_pence=700_000, **donor)
-    session = testing.checkout_session(amount=700_000, reference=str(earlier.reference))
+    session = fake_stripe.checkout_session(amount=700_000, reference=str(earlier.reference))
     created = int(clock.now.timestamp())
-    post_event(testing.event("checkout.session.completed", session, created=created))
+    post_event(fake_stripe.event("checkout.session.completed", session, created=created))
 
     # £600 at 23:59 on 31 December; Stripe is slow and its webhook is applied at 00:30.
     late = make_donation(crowdfund, amount_pence=60_000, **donor)
-    session = testing.checkout_session(amount=60_000, reference=str(late.reference))
+    session = fake_stripe.checkout_session(amount=60_000, reference=str(late.reference))
     clock.now = datetime(2026, 1, 1, 0, 30, tzinfo=UTC)
     mail.outbox.clear()
     created = int(made.timestamp())
-    post_event(testing.event("checkout.session.completed", session, created=created))
+    post_event(fake_stripe.event("checkout.session.completed", session, created=created))
 
     entry = LedgerEntry.objects.get(donation=late, kind=LedgerKind.PAYMENT)
     assert entry.moved_at == made
@@ -201,10 +202,10 @@ def test_a_session_of_another_application_is_ignored_quietly_after_the_first_loo
     crowdfund, stripe_standin, post_event, caplog, reference
 ):
     caplog.set_level(logging.DEBUG)
-    session = testing.checkout_session(amount=1_000, reference=reference)
+    session = fake_stripe.checkout_session(amount=1_000, reference=reference)
     session["metadata"] = {"order": "8812"}  # nothing of ours
-    completed = testing.event("checkout.session.completed", session)
-    expired = testing.event("checkout.session.expired", {**session, "status": "expired"})
+    completed = fake_stripe.event("checkout.session.completed", session)
+    expired = fake_stripe.event("checkout.session.expired", {**session, "status": "expired"})
 
     for event in [completed, expired]:
         assert post_event(event).status_code == 200

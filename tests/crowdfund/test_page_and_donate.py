@@ -3,9 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from crowdfund import ledger, payments, testing
+from crowdfund import ledger, payments
 from crowdfund.models import BudgetLine, CrowdfundUpdate, Donation, Method
 from tests.crowdfund.conftest import make_donation
+from tests.support import stripe_standin as fake_stripe
 
 pytestmark = pytest.mark.django_db
 
@@ -176,8 +177,8 @@ def test_page_query_count_does_not_grow_with_donors(
 
 def test_receipt_email_has_amount_date_and_reference(post_event, crowdfund, mailoutbox):
     donation = make_donation(crowdfund, amount_pence=1_234)
-    session = testing.checkout_session(amount=1_234, reference=str(donation.reference))
-    post_event(testing.event("checkout.session.completed", session))
+    session = fake_stripe.checkout_session(amount=1_234, reference=str(donation.reference))
+    post_event(fake_stripe.event("checkout.session.completed", session))
     [receipt] = [m for m in mailoutbox if m.subject.startswith("Your receipt")]
     assert "£12.34" in receipt.body and str(donation.reference) in receipt.body
     assert "Date:" in receipt.body and receipt.to == ["ada@example.com"]
@@ -186,8 +187,8 @@ def test_receipt_email_has_amount_date_and_reference(post_event, crowdfund, mail
 def test_update_is_emailed_once_to_opted_in_backers(post_event, crowdfund, mail_via_celery):
     for email, opted in [("yes@example.com", True), ("no@example.com", False)]:
         donation = make_donation(crowdfund, email=email, updates_opt_in=opted)
-        session = testing.checkout_session(amount=2_500, reference=str(donation.reference))
-        post_event(testing.event("checkout.session.completed", session))
+        session = fake_stripe.checkout_session(amount=2_500, reference=str(donation.reference))
+        post_event(fake_stripe.event("checkout.session.completed", session))
     with mail_via_celery():
         update = CrowdfundUpdate.objects.create(crowdfund=crowdfund, title="News", body="<p>x</p>")
         update.title = "News, edited"

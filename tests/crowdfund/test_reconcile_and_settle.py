@@ -6,19 +6,20 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from crowdfund import ledger, testing
+from crowdfund import ledger
 from crowdfund.models import FundingModel, LedgerEntry, Method, Milestone, WebhookEvent
 from crowdfund.tasks import settle_finished_crowdfunds
 from tests.crowdfund.conftest import make_crowdfund, make_donation, total
+from tests.support import stripe_standin as fake_stripe
 
 pytestmark = pytest.mark.django_db
 
 
 def test_reconcile_fetches_missed_events_and_applies_them(stripe_standin, crowdfund, capsys):
     donation = make_donation(crowdfund, amount_pence=3_300)
-    session = testing.checkout_session(amount=3_300, reference=str(donation.reference))
-    missed = testing.event("checkout.session.completed", session)
-    old = testing.event("customer.created", {"id": "cus_1", "object": "customer"})
+    session = fake_stripe.checkout_session(amount=3_300, reference=str(donation.reference))
+    missed = fake_stripe.event("checkout.session.completed", session)
+    old = fake_stripe.event("customer.created", {"id": "cus_1", "object": "customer"})
     stripe_standin.events = [missed, old]
 
     call_command("reconcile_stripe")
@@ -39,7 +40,7 @@ def test_reconcile_brings_pending_sessions_up_to_date(stripe_standin, crowdfund)
         (paid, "complete", "paid"),
         (expired, "expired", "unpaid"),
     ]:
-        session = testing.checkout_session(
+        session = fake_stripe.checkout_session(
             amount=2_000,
             reference=str(donation.reference),
             status=status,
@@ -71,8 +72,8 @@ def test_all_or_nothing_missed_target_refunds_card_gifts_once(stripe_standin, ho
         deadline=timezone.now() + timedelta(days=1),
     )
     donation = make_donation(crowdfund, amount_pence=5_000)
-    session = testing.checkout_session(amount=5_000, reference=str(donation.reference))
-    post_event(testing.event("checkout.session.completed", session))
+    session = fake_stripe.checkout_session(amount=5_000, reference=str(donation.reference))
+    post_event(fake_stripe.event("checkout.session.completed", session))
     ledger.record_offline(make_donation(crowdfund, amount_pence=1_000, method=Method.CHEQUE))
 
     assert settle_finished_crowdfunds() == 0  # not past the deadline yet
@@ -88,13 +89,13 @@ def test_all_or_nothing_missed_target_refunds_card_gifts_once(stripe_standin, ho
     assert Milestone.objects.filter(kind="refunds").count() == 1
     # The ledger moves when Stripe confirms the refund.
     assert total(crowdfund) == 6_000
-    charge = testing.charge(
+    charge = fake_stripe.charge(
         amount=5_000,
         payment_intent=session["payment_intent"],
         amount_refunded=5_000,
         reference=str(donation.reference),
     )
-    post_event(testing.event("charge.refunded", charge))
+    post_event(fake_stripe.event("charge.refunded", charge))
     assert total(crowdfund) == 1_000
     assert LedgerEntry.objects.filter(kind="refund").count() == 1
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from crowdfund import testing
 from tests.crowdfund.conftest import make_donation, total
+from tests.support import stripe_standin as fake_stripe
 
 pytestmark = pytest.mark.django_db
 
@@ -11,16 +11,16 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def paid(post_event, crowdfund):
     donation = make_donation(crowdfund, amount_pence=10_000)
-    session = testing.checkout_session(amount=10_000, reference=str(donation.reference))
-    post_event(testing.event("checkout.session.completed", session))
-    charge = testing.charge(
+    session = fake_stripe.checkout_session(amount=10_000, reference=str(donation.reference))
+    post_event(fake_stripe.event("checkout.session.completed", session))
+    charge = fake_stripe.charge(
         amount=10_000, payment_intent=session["payment_intent"], reference=str(donation.reference)
     )
     return donation, charge
 
 
 def refunded(charge, cumulative):
-    return testing.event("charge.refunded", {**charge, "amount_refunded": cumulative})
+    return fake_stripe.event("charge.refunded", {**charge, "amount_refunded": cumulative})
 
 
 def test_partial_then_full_refund(post_event, crowdfund, paid):
@@ -47,31 +47,31 @@ def test_refund_events_out_of_order_or_repeated_are_idempotent(post_event, crowd
 
 def test_dispute_lost(post_event, crowdfund, paid):
     donation, charge = paid
-    dispute = testing.dispute(
+    dispute = fake_stripe.dispute(
         charge_id=charge["id"],
         payment_intent=charge["payment_intent"],
         amount=10_000,
         status="needs_response",
     )
-    post_event(testing.event("charge.dispute.created", dispute))
+    post_event(fake_stripe.event("charge.dispute.created", dispute))
     assert total(crowdfund) == 0  # Stripe withdraws the money when the dispute opens
     donation.refresh_from_db()
     assert donation.status == "disputed"
-    post_event(testing.event("charge.dispute.closed", {**dispute, "status": "lost"}))
+    post_event(fake_stripe.event("charge.dispute.closed", {**dispute, "status": "lost"}))
     assert total(crowdfund) == 0
 
 
 def test_dispute_won_restores_the_total(post_event, crowdfund, paid):
     donation, charge = paid
-    dispute = testing.dispute(
+    dispute = fake_stripe.dispute(
         charge_id=charge["id"],
         payment_intent=charge["payment_intent"],
         amount=10_000,
         status="needs_response",
     )
-    post_event(testing.event("charge.dispute.created", dispute))
+    post_event(fake_stripe.event("charge.dispute.created", dispute))
     assert total(crowdfund) == 0
-    post_event(testing.event("charge.dispute.closed", {**dispute, "status": "won"}))
+    post_event(fake_stripe.event("charge.dispute.closed", {**dispute, "status": "won"}))
     assert total(crowdfund) == 10_000
     donation.refresh_from_db()
     assert donation.status == "paid"
@@ -79,21 +79,21 @@ def test_dispute_won_restores_the_total(post_event, crowdfund, paid):
 
 def test_dispute_closed_before_created_ends_the_same(post_event, crowdfund, paid):
     _, charge = paid
-    dispute = testing.dispute(
+    dispute = fake_stripe.dispute(
         charge_id=charge["id"], payment_intent=charge["payment_intent"], amount=10_000, status="won"
     )
-    post_event(testing.event("charge.dispute.closed", dispute))
-    post_event(testing.event("charge.dispute.created", {**dispute, "status": "needs_response"}))
+    post_event(fake_stripe.event("charge.dispute.closed", dispute))
+    post_event(fake_stripe.event("charge.dispute.created", {**dispute, "status": "needs_response"}))
     assert total(crowdfund) == 10_000
 
 
 def test_an_inquiry_moves_no_money(post_event, crowdfund, paid):
     _, charge = paid
-    inquiry = testing.dispute(
+    inquiry = fake_stripe.dispute(
         charge_id=charge["id"],
         payment_intent=charge["payment_intent"],
         amount=10_000,
         status="warning_needs_response",
     )
-    post_event(testing.event("charge.dispute.created", inquiry))
+    post_event(fake_stripe.event("charge.dispute.created", inquiry))
     assert total(crowdfund) == 10_000

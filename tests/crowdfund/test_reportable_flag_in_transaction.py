@@ -10,10 +10,11 @@ import threading
 import pytest
 from django.db import connections, transaction
 
-from crowdfund import ledger, stripe_events, testing
+from crowdfund import ledger, stripe_events
 from crowdfund.models import Donation, WebhookEvent
 from tests.conftest import postgres_only
 from tests.crowdfund.conftest import make_crowdfund, make_donation
+from tests.support import stripe_standin as fake_stripe
 
 
 def give(crowdfund, amount, email="big@example.com"):
@@ -50,8 +51,8 @@ def test_two_gifts_of_one_donor_applied_at_once_take_turns_and_flag_both(stripe_
     gifts = [give(crowdfund, 400_000) for _ in range(2)]
     stored = []
     for gift in gifts:
-        session = testing.checkout_session(amount=400_000, reference=str(gift.reference))
-        event = testing.event("checkout.session.completed", session)
+        session = fake_stripe.checkout_session(amount=400_000, reference=str(gift.reference))
+        event = fake_stripe.event("checkout.session.completed", session)
         stored.append(
             WebhookEvent.objects.create(
                 event_id=event["id"], type=event["type"], livemode=False, payload=event

@@ -11,15 +11,17 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from crowdfund import testing
 from crowdfund.models import WebhookEvent
+from tests.support import stripe_standin as fake_stripe
 
 pytestmark = pytest.mark.django_db
 PANEL = "Stripe events waiting"
 
 
 def waiting_event(minutes_ago: int, *, applied=False) -> WebhookEvent:
-    event = testing.event("charge.refunded", {"id": testing.new_id("ch"), "object": "charge"})
+    event = fake_stripe.event(
+        "charge.refunded", {"id": fake_stripe.new_id("ch"), "object": "charge"}
+    )
     return WebhookEvent.objects.create(
         event_id=event["id"],
         type=event["type"],

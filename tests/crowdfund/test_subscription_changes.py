@@ -17,10 +17,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from crowdfund import giving, testing
+from crowdfund import giving
 from crowdfund.models import Donation, DonationStatus, Frequency, LedgerEntry, WebhookEvent
 from tests.crowdfund.conftest import make_donation, total
 from tests.security.caches import caches_on  # noqa: F401
+from tests.support import stripe_standin as fake_stripe
 
 pytestmark = pytest.mark.django_db
 
@@ -36,15 +37,15 @@ def text_of(response) -> str:
 def paid_monthly_gift(post_event, crowdfund, **fields) -> Donation:
     """A £10-a-month gift, its session completed and first invoice paid, by webhook."""
     donation = make_donation(crowdfund, amount_pence=1_000, frequency=Frequency.MONTHLY, **fields)
-    session = testing.checkout_session(
+    session = fake_stripe.checkout_session(
         amount=1_000, reference=str(donation.reference), mode="subscription"
     )
     session["customer"] = "cus_test_monthly"
-    post_event(testing.event("checkout.session.completed", session))
-    invoice = testing.invoice(
+    post_event(fake_stripe.event("checkout.session.completed", session))
+    invoice = fake_stripe.invoice(
         amount=1_000, subscription=session["subscription"], reference=str(donation.reference)
     )
-    post_event(testing.event("invoice.paid", invoice))
+    post_event(fake_stripe.event("invoice.paid", invoice))
     return Donation.objects.get(pk=donation.pk)
 
 
@@ -59,9 +60,9 @@ def ledger_of(crowdfund) -> list:
 def updated(donation, created: int, event_id=None, **subscription) -> dict:
     subscription.setdefault("unit_amount", 1_000)
     subscription.setdefault("period_end", PERIOD_END)
-    return testing.event(
+    return fake_stripe.event(
         "customer.subscription.updated",
-        testing.monthly_subscription(
+        fake_stripe.monthly_subscription(
             subscription_id=donation.stripe_subscription_id,
             reference=str(donation.reference),
             **subscription,
@@ -171,11 +172,11 @@ def test_the_final_deletion_after_a_scheduled_end_says_the_gift_ended(post_event
     donation = paid_monthly_gift(post_event, crowdfund)
     now = int(time.time())
     post_event(updated(donation, now - 60, cancel_at_period_end=True))
-    ended = testing.subscription(
+    ended = fake_stripe.subscription(
         subscription_id=donation.stripe_subscription_id, reference=str(donation.reference)
     )
     ended["ended_at"] = now - 30
-    post_event(testing.event("customer.subscription.deleted", ended, created=now - 30))
+    post_event(fake_stripe.event("customer.subscription.deleted", ended, created=now - 30))
     # The update Stripe sent before the deletion, delivered late, changes nothing.
     post_event(updated(donation, now - 90, unit_amount=3_000))
 
@@ -189,9 +190,9 @@ def test_the_final_deletion_after_a_scheduled_end_says_the_gift_ended(post_event
 
 
 def test_a_subscription_of_another_application_is_ignored_not_retried(post_event, crowdfund):
-    stranger = testing.event(
+    stranger = fake_stripe.event(
         "customer.subscription.updated",
-        testing.monthly_subscription(
+        fake_stripe.monthly_subscription(
             subscription_id="sub_not_ours", reference="order-42", unit_amount=999
         ),
     )
@@ -219,11 +220,11 @@ def test_a_new_amount_shown_on_the_wall_reaches_the_next_visitor_at_once(
 
 def test_an_ended_gift_offers_a_new_gift_not_stripe(client, post_event, crowdfund):
     donation = paid_monthly_gift(post_event, crowdfund)
-    ended = testing.subscription(
+    ended = fake_stripe.subscription(
         subscription_id=donation.stripe_subscription_id, reference=str(donation.reference)
     )
     ended["ended_at"] = int(time.time()) - 30
-    post_event(testing.event("customer.subscription.deleted", ended))
+    post_event(fake_stripe.event("customer.subscription.deleted", ended))
     address = reverse("crowdfund_portal", args=[giving.portal_token(donation)])
 
     text = portal_text(client, donation)
@@ -240,9 +241,9 @@ def test_the_end_of_another_applications_subscription_is_ignored_not_retried(
     post_event, crowdfund, reference
 ):
     ours = paid_monthly_gift(post_event, crowdfund)
-    stranger = testing.subscription(subscription_id="sub_not_ours", reference=reference)
+    stranger = fake_stripe.subscription(subscription_id="sub_not_ours", reference=reference)
     stranger["ended_at"] = int(time.time())
-    event = testing.event("customer.subscription.deleted", stranger)
+    event = fake_stripe.event("customer.subscription.deleted", stranger)
 
     post_event(event)
 

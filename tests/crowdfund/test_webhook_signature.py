@@ -6,17 +6,18 @@ import time
 import pytest
 from django.urls import reverse
 
-from crowdfund import testing
 from crowdfund.models import LedgerEntry, WebhookEvent
-from tests.crowdfund.conftest import WEBHOOK_SECRET, make_donation
+from tests.crowdfund.conftest import make_donation
+from tests.support import stripe_standin as fake_stripe
+from tests.support.stripe_standin import WEBHOOK_SECRET
 
 pytestmark = pytest.mark.django_db
 
 
 def paid_session_event(crowdfund):
     donation = make_donation(crowdfund)
-    session = testing.checkout_session(amount=2_500, reference=str(donation.reference))
-    return testing.event("checkout.session.completed", session)
+    session = fake_stripe.checkout_session(amount=2_500, reference=str(donation.reference))
+    return fake_stripe.event("checkout.session.completed", session)
 
 
 def post_raw(client, body, headers):
@@ -32,7 +33,7 @@ def assert_nothing_changed():
 
 def test_bad_signature_is_refused_and_nothing_stored(client, stripe_keys, crowdfund):
     body = json.dumps(paid_session_event(crowdfund))
-    response = post_raw(client, body, testing.signed_headers(body, "whsec_someone_else"))
+    response = post_raw(client, body, fake_stripe.signed_headers(body, "whsec_someone_else"))
     assert response.status_code == 400
     assert_nothing_changed()
 
@@ -46,7 +47,7 @@ def test_missing_signature_header_is_refused(client, stripe_keys, crowdfund):
 def test_tampered_body_is_refused(client, stripe_keys, crowdfund):
     event = paid_session_event(crowdfund)
     body = json.dumps(event)
-    headers = testing.signed_headers(body, WEBHOOK_SECRET)
+    headers = fake_stripe.signed_headers(body, WEBHOOK_SECRET)
     event["data"]["object"]["amount_total"] = 999_999
     assert post_raw(client, json.dumps(event), headers).status_code == 400
     assert_nothing_changed()
@@ -55,7 +56,7 @@ def test_tampered_body_is_refused(client, stripe_keys, crowdfund):
 def test_stale_timestamp_is_refused(client, stripe_keys, crowdfund):
     body = json.dumps(paid_session_event(crowdfund))
     an_hour_ago = int(time.time()) - 3600
-    headers = testing.signed_headers(body, WEBHOOK_SECRET, timestamp=an_hour_ago)
+    headers = fake_stripe.signed_headers(body, WEBHOOK_SECRET, timestamp=an_hour_ago)
     assert post_raw(client, body, headers).status_code == 400
     assert_nothing_changed()
 
@@ -67,7 +68,9 @@ def test_get_is_not_allowed(client, stripe_keys):
 def test_no_webhook_secret_configured_refuses_everything(client, stripe_keys, crowdfund):
     stripe_keys.STRIPE_WEBHOOK_SECRET = ""
     body = json.dumps(paid_session_event(crowdfund))
-    assert post_raw(client, body, testing.signed_headers(body, WEBHOOK_SECRET)).status_code == 400
+    assert (
+        post_raw(client, body, fake_stripe.signed_headers(body, WEBHOOK_SECRET)).status_code == 400
+    )
     assert_nothing_changed()
 
 
@@ -75,7 +78,7 @@ def test_body_signed_during_secret_rotation_is_accepted(post_event, crowdfund):
     """Stripe sends two v1 signatures while an old secret is being rolled."""
     event = paid_session_event(crowdfund)
     body = json.dumps(event)
-    header = testing.rotation_header(body, "whsec_old_secret_being_rolled", WEBHOOK_SECRET)
+    header = fake_stripe.rotation_header(body, "whsec_old_secret_being_rolled", WEBHOOK_SECRET)
     response = post_event(event, headers={"HTTP_STRIPE_SIGNATURE": header})
     assert response.status_code == 200
     assert LedgerEntry.objects.get().amount_pence == 2_500

@@ -11,16 +11,16 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 from django.db import connection, connections
 
-from crowdfund import testing
 from crowdfund.models import Donation, LedgerEntry, WebhookEvent
 from tests.conftest import ON_POSTGRES
 from tests.crowdfund.conftest import make_crowdfund, make_donation
+from tests.support import stripe_standin as fake_stripe
+from tests.support.processes import pool_children, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -28,15 +28,6 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 pytestmark = pytest.mark.skipif(
     not (ON_POSTGRES and REDIS_URL), reason="needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL)"
 )
-
-
-def wait_for(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def start_worker():
@@ -60,19 +51,6 @@ def start_worker():
     )
 
 
-def pool_children(parent_pid: int) -> list[int]:
-    """Processes whose parent is the worker we started (read from /proc, Linux)."""
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == parent_pid and fields[0] != "Z":
-            children.append(int(stat.parent.name))
-    return children
-
-
 def worker_waiting_on_a_lock() -> bool:
     with connections["default"].cursor() as cursor:
         cursor.execute(
@@ -89,9 +67,9 @@ def test_worker_killed_mid_task_event_applied_once_on_redelivery(stripe_keys, ho
 
     crowdfund = make_crowdfund(home, slug="killed-worker")
     donation = make_donation(crowdfund, amount_pence=4_200)
-    data = testing.event(
+    data = fake_stripe.event(
         "checkout.session.completed",
-        testing.checkout_session(amount=4_200, reference=str(donation.reference)),
+        fake_stripe.checkout_session(amount=4_200, reference=str(donation.reference)),
     )
     stored = WebhookEvent.objects.create(
         event_id=data["id"], type=data["type"], livemode=False, payload=data

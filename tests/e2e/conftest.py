@@ -27,9 +27,13 @@ pytestmark = pytest.mark.e2e
 
 
 def pytest_collection_modifyitems(items):
+    """Every journey is marked e2e, and in parallel runs (`make test`: pytest-xdist with
+    --dist loadgroup) all of them go to one worker: one Chromium at a time on the machine,
+    while the other workers run the rest of the suite."""
     for item in items:
         if "tests/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -180,21 +184,3 @@ def log_in(tab, user):
 def _context_base_url(tab):
     tab.goto("/")
     return tab.evaluate("location.origin")
-
-
-E2E_WEBHOOK_SECRET = "whsec_e2e_journeys"
-
-
-@pytest.fixture
-def stripe_standin(settings):
-    """Card payments on, answered by the local Stripe stand-in (crowdfund.testing)."""
-    from crowdfund.testing import StripeStandIn
-
-    standin = StripeStandIn().start()
-    settings.STRIPE_SECRET_KEY = "sk_test_standin"
-    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_standin"
-    settings.STRIPE_WEBHOOK_SECRET = E2E_WEBHOOK_SECRET
-    settings.STRIPE_LIVE_MODE = False
-    settings.STRIPE_API_BASE = standin.base_url
-    yield standin
-    standin.stop()

@@ -1,7 +1,7 @@
 """Journey 3: a donor gives to a crowdfund and the page shows the new total and donor count.
 
 The form sends the browser to Stripe Checkout. The Checkout Session is created by the real
-stripe client against the local stand-in (crowdfund.testing); the hosted Checkout page
+stripe client against the local stand-in (tests/support/stripe_standin.py); the hosted Checkout page
 itself is answered inside the browser (a routed URL), since nothing may reach Stripe.
 Stripe's signed `checkout.session.completed` webhook is then posted to the live server.
 """
@@ -13,9 +13,9 @@ import pytest
 from playwright.sync_api import expect
 
 from cms.models import HomePage
-from crowdfund import testing
 from crowdfund.models import CrowdfundPage, Donation
-from tests.e2e.conftest import E2E_WEBHOOK_SECRET
+from tests.support import stripe_standin as fake_stripe
+from tests.support.stripe_standin import WEBHOOK_SECRET
 
 CHECKOUT = re.compile(r"^https://checkout\.stripe\.com/")
 
@@ -45,8 +45,8 @@ def answer_checkout_in_the_browser(tab):
 def deliver_completed_checkout(tab, standin, session_id):
     """Post Stripe's signed webhook for the now-paid session to the live server."""
     session = dict(standin.sessions[session_id], status="complete", payment_status="paid")
-    body = json.dumps(testing.event("checkout.session.completed", session))
-    header = testing.signed_headers(body, E2E_WEBHOOK_SECRET)["HTTP_STRIPE_SIGNATURE"]
+    body = json.dumps(fake_stripe.event("checkout.session.completed", session))
+    header = fake_stripe.signed_headers(body, WEBHOOK_SECRET)["HTTP_STRIPE_SIGNATURE"]
     response = tab.request.post(
         "/crowdfund/stripe/webhook/",
         data=body,

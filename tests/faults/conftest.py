@@ -39,6 +39,6 @@ def smtp_standin():
 
 
 # Content for the outage scenario, from each app's own fixtures.
-from tests.crowdfund.conftest import crowdfund, stripe_keys, stripe_standin  # noqa: E402, F401
+from tests.crowdfund.conftest import crowdfund  # noqa: E402, F401
 from tests.manifesto.conftest import clause, manifesto  # noqa: E402, F401
 from tests.stories.conftest import places, stories_index, story_form_data  # noqa: E402, F401

@@ -16,20 +16,12 @@ import socketserver
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
+
+from tests.support.processes import pool_children, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = shutil.which("redis-server")
-
-
-def wait_for(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def free_port() -> int:
@@ -209,19 +201,6 @@ def stop_worker(worker: subprocess.Popen) -> None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
     worker.wait(30)
-
-
-def pool_children(parent_pid: int) -> list[int]:
-    """Processes whose parent is the worker we started (read from /proc, Linux)."""
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == parent_pid and fields[0] != "Z":
-            children.append(int(stat.parent.name))
-    return children
 
 
 @contextlib.contextmanager

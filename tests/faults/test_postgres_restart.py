@@ -42,10 +42,10 @@ from pathlib import Path
 
 import pytest
 
-from crowdfund import testing
+from tests.support import stripe_standin as fake_stripe
+from tests.support.stripe_standin import WEBHOOK_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
-WEBHOOK_SECRET = "whsec_postgres_restart_test"
 SESSION_COOKIE = "sessionid"
 CSRF_TOKEN = "restarttest" + "x" * 21  # 32 characters: Django accepts an unmasked secret
 CLIENT_TIMEOUT = 10.0
@@ -435,10 +435,12 @@ class Traffic:
 
 
 def payment_event(reference: str) -> str:
-    session = testing.checkout_session(amount=GIFT_PENCE, reference=reference)
+    session = fake_stripe.checkout_session(amount=GIFT_PENCE, reference=reference)
     # The event id is derived from the donation, so Stripe's redelivery is the same event.
     return json.dumps(
-        testing.event("checkout.session.completed", session, event_id=f"evt_restart_{reference}")
+        fake_stripe.event(
+            "checkout.session.completed", session, event_id=f"evt_restart_{reference}"
+        )
     )
 
 
@@ -447,7 +449,7 @@ EVENT_BODIES: dict[str, str] = {}
 
 def deliver_payment(site: Site, reference: str) -> Result:
     body = EVENT_BODIES.setdefault(reference, payment_event(reference))
-    signature = testing.signed_headers(body, WEBHOOK_SECRET)["HTTP_STRIPE_SIGNATURE"]
+    signature = fake_stripe.signed_headers(body, WEBHOOK_SECRET)["HTTP_STRIPE_SIGNATURE"]
     return send(
         "webhook",
         site.base_url + "/crowdfund/stripe/webhook/",

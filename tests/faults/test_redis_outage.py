@@ -19,17 +19,17 @@ from django.urls import reverse
 from cms import redis_cache
 from cms.models import NavigationSettings, OutgoingEmail
 from cms.tasks import send_pending_emails
-from crowdfund import testing
 from crowdfund.models import Donation, LedgerEntry, WebhookEvent
 from crowdfund.tasks import apply_pending_webhook_events
 from manifesto.actions import propose
 from manifesto.models import Vote
 from stories.models import StoryPage
 from tests.conftest import ON_POSTGRES, make_user
-from tests.crowdfund.conftest import WEBHOOK_SECRET
 from tests.faults.conftest import needs_redis_server
 from tests.faults.standins import publishing_to, start_worker, stop_worker, wait_for
 from tests.stories.conftest import submit_url
+from tests.support import stripe_standin as fake_stripe
+from tests.support.stripe_standin import WEBHOOK_SECRET
 
 pytestmark = [
     needs_redis_server,
@@ -113,16 +113,16 @@ def test_redis_killed_mid_traffic_loses_nothing_and_work_catches_up(
             assert donate.status_code == 303
             donation = Donation.objects.get()
             body = json.dumps(
-                testing.event(
+                fake_stripe.event(
                     "checkout.session.completed",
-                    testing.checkout_session(amount=2_500, reference=str(donation.reference)),
+                    fake_stripe.checkout_session(amount=2_500, reference=str(donation.reference)),
                 )
             )
             webhook = Client().post(
                 reverse("crowdfund_stripe_webhook"),
                 data=body,
                 content_type="application/json",
-                **testing.signed_headers(body, WEBHOOK_SECRET),
+                **fake_stripe.signed_headers(body, WEBHOOK_SECRET),
             )
             assert webhook.status_code == 200
 

@@ -30,7 +30,6 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crowdfund import testing
 from crowdfund.models import (
     CrowdfundPage,
     Donation,
@@ -41,7 +40,9 @@ from crowdfund.models import (
 )
 from crowdfund.stripe_events import apply_pending
 from tests.conftest import postgres_only
-from tests.crowdfund.conftest import WEBHOOK_SECRET, make_crowdfund
+from tests.crowdfund.conftest import make_crowdfund
+from tests.support import stripe_standin as fake_stripe
+from tests.support.stripe_standin import WEBHOOK_SECRET
 
 AMOUNTS = [500, 1_000, 2_500, 10_000, 60_000]
 # What can happen to one gift. Each kind lists the events Stripe sends for it.
@@ -63,19 +64,6 @@ KINDS = [
 
 
 @pytest.fixture
-def standin(settings):
-    """Card payments on, Stripe answered by the local stand-in (crowdfund.testing)."""
-    settings.STRIPE_SECRET_KEY = "sk_test_standin"
-    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_standin"
-    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-    settings.STRIPE_LIVE_MODE = False
-    server = testing.StripeStandIn().start()
-    settings.STRIPE_API_BASE = server.base_url
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def deliver(client, django_capture_on_commit_callbacks):
     """Sign each event and post it to the webhook, running what it enqueues (eager Celery)."""
 
@@ -87,7 +75,7 @@ def deliver(client, django_capture_on_commit_callbacks):
                     reverse("crowdfund_stripe_webhook"),
                     data=body,
                     content_type="application/json",
-                    **testing.signed_headers(body, WEBHOOK_SECRET),
+                    **fake_stripe.signed_headers(body, WEBHOOK_SECRET),
                 )
             assert response.status_code == 200, response.content
 
@@ -114,14 +102,16 @@ def build_events(gift: Gift, standin) -> None:
     """The events Stripe sends for this gift, and what the gift must end as."""
     donation, amount = gift.donation, gift.amount
     reference = str(donation.reference)
-    event = testing.event
+    event = fake_stripe.event
 
     if gift.kind.startswith("monthly"):
-        session = testing.checkout_session(amount=amount, reference=reference, mode="subscription")
+        session = fake_stripe.checkout_session(
+            amount=amount, reference=reference, mode="subscription"
+        )
         subscription = session["subscription"]
         gift.events.append(event("checkout.session.completed", session))
         if gift.kind == "monthly_first_payment_failed":
-            first = testing.invoice(
+            first = fake_stripe.invoice(
                 amount=amount,
                 subscription=subscription,
                 reference=reference,
@@ -131,21 +121,23 @@ def build_events(gift: Gift, standin) -> None:
             gift.status = "failed"
             return
         for _ in range(gift.months):
-            invoice = testing.invoice(amount=amount, subscription=subscription, reference=reference)
+            invoice = fake_stripe.invoice(
+                amount=amount, subscription=subscription, reference=reference
+            )
             gift.events.append(event("invoice.paid", invoice))
         # A later month that fails does not undo the gift.
-        late = testing.invoice(amount=amount, subscription=subscription, reference=reference)
+        late = fake_stripe.invoice(amount=amount, subscription=subscription, reference=reference)
         gift.events.append(event("invoice.payment_failed", late))
         gift.net, gift.payments, gift.status = amount * gift.months, gift.months, "active"
         if gift.kind == "monthly_cancelled":
-            ended = testing.subscription(subscription_id=subscription, reference=reference)
+            ended = fake_stripe.subscription(subscription_id=subscription, reference=reference)
             gift.events.append(event("customer.subscription.deleted", ended))
             gift.status = "cancelled"
         return
 
-    session = testing.checkout_session(amount=amount, reference=reference)
+    session = fake_stripe.checkout_session(amount=amount, reference=reference)
     unpaid = {**session, "payment_status": "unpaid"}
-    charge = testing.charge(
+    charge = fake_stripe.charge(
         amount=amount, payment_intent=session["payment_intent"], reference=reference
     )
     if gift.stripe_knows_charge:
@@ -185,7 +177,7 @@ def build_events(gift: Gift, standin) -> None:
         gift.events += [refunded_to(amount // 5), refunded_to(amount // 2)]
         gift.net, gift.status = amount - amount // 2, "partially_refunded"
     elif gift.kind.startswith("dispute"):
-        dispute = testing.dispute(
+        dispute = fake_stripe.dispute(
             charge_id=charge["id"],
             payment_intent=session["payment_intent"],
             amount=amount,
@@ -301,10 +293,10 @@ gift_strategy = st.builds(
 )
 @given(gifts=st.lists(gift_strategy, min_size=2, max_size=8), data=st.data())
 def test_any_storm_of_duplicate_out_of_order_webhooks_ends_with_exact_totals(
-    home, standin, deliver, client, django_capture_on_commit_callbacks, gifts, data
+    home, stripe_standin, deliver, client, django_capture_on_commit_callbacks, gifts, data
 ):
     mail.outbox.clear()
-    storm = make_storm(home, standin, gifts, crowdfund_count=3)
+    storm = make_storm(home, stripe_standin, gifts, crowdfund_count=3)
     events = storm.events
     copies = data.draw(st.lists(st.integers(1, 3), min_size=len(events), max_size=len(events)))
     deliveries = [e for e, count in zip(events, copies, strict=True) for _ in range(count)]
@@ -344,9 +336,9 @@ def seeded_deliveries(storm: Storm, seed: int) -> list[dict]:
 @pytest.mark.django_db
 @pytest.mark.parametrize("seed", [1, 2])
 def test_large_seeded_storm_of_webhooks_ends_with_exact_totals(
-    home, standin, deliver, client, django_capture_on_commit_callbacks, seed
+    home, stripe_standin, deliver, client, django_capture_on_commit_callbacks, seed
 ):
-    storm = make_storm(home, standin, seeded_gifts(seed), crowdfund_count=4)
+    storm = make_storm(home, stripe_standin, seeded_gifts(seed), crowdfund_count=4)
     deliveries = seeded_deliveries(storm, seed)
     assert len(deliveries) > 2 * len(storm.events) > 100
 
@@ -361,9 +353,9 @@ def test_large_seeded_storm_of_webhooks_ends_with_exact_totals(
 @postgres_only
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_storm_posted_by_eight_threads_at_once_ends_with_exact_totals(
-    home, standin, client, mailoutbox
+    home, stripe_standin, client, mailoutbox
 ):
-    storm = make_storm(home, standin, seeded_gifts(7), crowdfund_count=3)
+    storm = make_storm(home, stripe_standin, seeded_gifts(7), crowdfund_count=3)
     deliveries = seeded_deliveries(storm, 7)
     bodies = [json.dumps(event) for event in deliveries]
     position = iter(range(len(bodies)))
@@ -381,7 +373,7 @@ def test_storm_posted_by_eight_threads_at_once_ends_with_exact_totals(
                     index = next(position, None)
                 if index is None:
                     return
-                headers = testing.signed_headers(bodies[index], WEBHOOK_SECRET)
+                headers = fake_stripe.signed_headers(bodies[index], WEBHOOK_SECRET)
                 response = thread_client.post(
                     url, data=bodies[index], content_type="application/json", **headers
                 )

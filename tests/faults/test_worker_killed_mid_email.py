@@ -20,13 +20,8 @@ from cms.models import OutgoingEmail
 from cms.tasks import deliver_email
 from tests.conftest import ON_POSTGRES
 from tests.faults.conftest import needs_redis_server
-from tests.faults.standins import (
-    pool_children,
-    publishing_to,
-    start_worker,
-    stop_worker,
-    wait_for,
-)
+from tests.faults.standins import publishing_to, start_worker, stop_worker
+from tests.support.processes import pool_children, wait_for
 
 pytestmark = [
     needs_redis_server,

@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from manifesto.merge import start_text
 from manifesto.models import ManifestoPage
 from manifesto.rules import AMENDMENTS, CLOSED, DRAFTING, VOTING
+from tests.support.factories import ManifestoPageFactory
 
 CLAUSES = [
     ("Climate", "A Green New Deal to meet the climate emergency with jobs in every region."),
@@ -33,11 +33,7 @@ def set_phase(page: ManifestoPage, phase: str) -> ManifestoPage:
 
 @pytest.fixture
 def manifesto(home):
-    page = ManifestoPage(title="Our manifesto", slug="manifesto", screening=False)
-    home.add_child(instance=page)
-    page.save_revision().publish()
-    start_text(page, CLAUSES)
-    return set_phase(page, AMENDMENTS)
+    return set_phase(ManifestoPageFactory(parent=home, clauses=CLAUSES), AMENDMENTS)
 
 
 @pytest.fixture

@@ -4,7 +4,8 @@ The test settings turn both caches off so feature tests see fresh pages; the cac
 tests here turn them on and run once per backend: the per-process memory cache of the
 demo and the Redis the production stack uses (`TEST_CACHE_REDIS_URL`, else db 12 of the
 Redis on 127.0.0.1; skipped if none answers). The Redis database is emptied before and
-after each test, so give these tests a database of their own.
+after each test, so give these tests a database of their own (parallel workers each take
+the next one: tests/support/workers.py).
 """
 
 import os
@@ -13,8 +14,11 @@ import pytest
 from django.core.cache import cache
 
 from cms.settings.services import cache_config
+from tests.support.workers import redis_url_for_this_worker
 
-REDIS_FOR_TESTS = os.environ.get("TEST_CACHE_REDIS_URL", "redis://127.0.0.1:6379/12")
+REDIS_FOR_TESTS = redis_url_for_this_worker(
+    os.environ.get("TEST_CACHE_REDIS_URL", "redis://127.0.0.1:6379/12")
+)
 
 
 def redis_answers(url: str) -> bool:

@@ -33,16 +33,20 @@ from cms.models import (
     StandardPage,
 )
 from cms.roles import EDITORS, MODERATORS, SUPPORTERS
-from crowdfund.models import CrowdfundPage
-from manifesto import actions
-from manifesto.merge import start_text
-from manifesto.models import ManifestoPage
-from stories.models import Place, StoriesIndexPage, StoryPage
+from stories.models import Place
 from tests.cms.conftest import rich_text
 from tests.conftest import make_user
 from tests.manifesto.conftest import AMENDMENTS as AMENDMENTS_PHASE
 from tests.manifesto.conftest import CLAUSES, set_phase
 from tests.security.corpus import MARKER, as_bytes
+from tests.support.factories import (
+    AmendmentFactory,
+    CrowdfundPageFactory,
+    ManifestoPageFactory,
+    StoriesIndexPageFactory,
+    StoryPageFactory,
+)
+from tests.support.fixtures import built_once
 
 FORM_STATUSES = {200, 400, 403, 422, 429}
 
@@ -107,18 +111,11 @@ def build_world() -> World:
             organiser="Local alliance",
         ),
     )
-    manifesto = _publish(
-        home, ManifestoPage(title="Our manifesto", slug="manifesto", screening=False)
-    )
-    start_text(manifesto, CLAUSES)
+    manifesto = ManifestoPageFactory(parent=home, clauses=CLAUSES)
     set_phase(manifesto, AMENDMENTS_PHASE)
     pages["manifesto"] = manifesto
-    pages["crowdfund"] = _publish(
-        home, CrowdfundPage(title="Build the hub", slug="build", target_pence=500_000)
-    )
-    pages["stories_index"] = _publish(
-        home, StoriesIndexPage(title="Stories", slug="stories", introduction="Local alliances.")
-    )
+    pages["crowdfund"] = CrowdfundPageFactory(parent=home, slug="build")
+    pages["stories_index"] = StoriesIndexPageFactory(parent=home)
     places = {
         "frome": Place.objects.create(
             name="Frome", slug="frome", region="south-west", kind="council"
@@ -127,21 +124,14 @@ def build_world() -> World:
             name="Lancaster", slug="lancaster", region="north-west", kind="council"
         ),
     }
-    pages["story"] = _publish(
-        pages["stories_index"],
-        StoryPage(
-            title="Frome together",
-            slug="frome-together",
-            group_name="Frome Together",
-            place=places["frome"],
-            arrangement="stand-aside",
-            outcome="won",
-            year=2019,
-            body="How we worked together across parties. " * 8,
-        ),
-    )
     parties = {party.slug: party for party in Party.objects.all()}
-    pages["story"].parties.set([parties["green"], parties["labour"]])
+    pages["story"] = StoryPageFactory(
+        parent=pages["stories_index"],
+        title="Frome together",
+        group_name="Frome Together",
+        place=places["frome"],
+        parties=[parties["green"], parties["labour"]],
+    )
     users = {
         "supporter": make_user(
             "supporter@example.com", SUPPORTERS, party_slug="green", display_name="Sam"
@@ -151,9 +141,7 @@ def build_world() -> World:
         "editor": make_user("editor@example.com", EDITORS, SUPPORTERS),
     }
     clause = manifesto.live_clauses().first()
-    amendment = actions.propose(
-        manifesto, clause, users["other"], "replace", "A new wording.", "Because it is clearer."
-    )
+    amendment = AmendmentFactory(page=manifesto, clause=clause, author=users["other"])
     return World(
         home=home,
         pages=pages,
@@ -167,10 +155,7 @@ def build_world() -> World:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        built = build_world()
-        yield built
-        transaction.set_rollback(True)
+    yield from built_once(django_db_blocker, build_world)
 
 
 @pytest.fixture

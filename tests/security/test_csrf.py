@@ -33,7 +33,6 @@ from notifications.kinds import Kind
 from notifications.preferences import unsubscribe_token as email_token
 from stories.models import Place, StoriesIndexPage
 from tests.conftest import PASSWORD
-from tests.crowdfund.conftest import stripe_keys, stripe_standin  # noqa: F401  (fixtures)
 from tests.manifesto.conftest import CLAUSES, set_phase
 
 # module.function of each view allowed to skip CSRF checks, and why.
@@ -246,7 +245,7 @@ POSTS = [
 
 
 @pytest.fixture
-def world(home, unverified, supporter, moderator, editor, other_supporter, stripe_standin):  # noqa: F811
+def world(home, unverified, supporter, moderator, editor, other_supporter, stripe_standin):
     from cms.models import Party
 
     blog_index = BlogIndexPage(title="Blog", slug="blog")

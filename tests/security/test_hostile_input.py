@@ -22,7 +22,6 @@ from django.urls import URLResolver, get_resolver
 from wagtail.contrib.routable_page.models import RoutablePageMixin
 from wagtail.models import get_page_models
 
-from crowdfund import testing as stripe_testing
 from tests.security.conftest import FORM_STATUSES, World, has_visible_error
 from tests.security.corpus import (
     AMOUNTS,
@@ -33,6 +32,7 @@ from tests.security.corpus import (
     urlencode_hostile,
 )
 from tests.stories.conftest import set_story_limits
+from tests.support.stripe_standin import WEBHOOK_SECRET, signed_headers
 
 QUERY_STATUSES = {200, 400, 404}
 REDIRECTS = {301, 302, 303}
@@ -793,7 +793,7 @@ def send(hostile_client, endpoint, world, label, data):
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
-def test_hostile_values_never_break_an_endpoint(endpoint, on_world, hostile_client, stripe_on):
+def test_hostile_values_never_break_an_endpoint(endpoint, on_world, hostile_client, stripe_standin):
     """Every field of every public endpoint, with every hostile value: no 500, errors shown."""
     user = on_world.users.get(endpoint.user) if endpoint.user else None
     hostile_client.login(user)
@@ -825,20 +825,6 @@ def test_hostile_values_never_break_an_endpoint(endpoint, on_world, hostile_clie
     assert not problems, "\n".join(problems[:40])
 
 
-@pytest.fixture
-def stripe_on(settings):
-    """Card payments on, answered by the local Stripe stand-in."""
-    settings.STRIPE_SECRET_KEY = "sk_test_standin"
-    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_standin"
-    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-    settings.STRIPE_LIVE_MODE = False
-    standin = stripe_testing.StripeStandIn().start()
-    settings.STRIPE_API_BASE = standin.base_url
-    yield standin
-    standin.stop()
-
-
-WEBHOOK_SECRET = "whsec_hostile_suite"
 WEBHOOK = "/crowdfund/stripe/webhook/"
 
 
@@ -859,7 +845,9 @@ def webhook_bodies():
         yield f"id-text={value}", json.dumps({"id": value.value, "type": "charge.refunded"})
 
 
-def test_stripe_webhook_refuses_bad_signatures_and_garbage(on_world, hostile_client, stripe_on):
+def test_stripe_webhook_refuses_bad_signatures_and_garbage(
+    on_world, hostile_client, stripe_standin
+):
     """Unsigned or wrongly signed bodies get a 400; signed garbage never a 500."""
     problems = []
     for label, body in webhook_bodies():
@@ -875,9 +863,7 @@ def test_stripe_webhook_refuses_bad_signatures_and_garbage(on_world, hostile_cli
             )
             if sent.failed or sent.status != 400:
                 problems.append(sent.failed or f"{label}: {sent.status} for a bad signature")
-        headers = stripe_testing.signed_headers(
-            raw.decode("utf-8", "surrogatepass"), WEBHOOK_SECRET
-        )
+        headers = signed_headers(raw.decode("utf-8", "surrogatepass"), WEBHOOK_SECRET)
         sent = hostile_client.send(
             f"{label} signed", POST, WEBHOOK, body=raw, content_type="application/json", **headers
         )
@@ -900,7 +886,7 @@ RATE_LIMITED_FORMS = {
 
 
 @pytest.mark.parametrize("name", RATE_LIMITED_FORMS)
-def test_a_rate_limited_form_explains_itself(name, on_world, stripe_on, settings):
+def test_a_rate_limited_form_explains_itself(name, on_world, stripe_standin, settings):
     """Sent too often from one address and account, a form says to wait: never a 500."""
     settings.CROWDFUND_DONATE_RATE = "2/h"
     set_story_limits(submit_rate_per_ip="2/h", submit_rate_per_account="2/h")

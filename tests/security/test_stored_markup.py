@@ -18,7 +18,6 @@ from manifesto.models import Amendment, AmendmentComment
 from stories.models import StoryPage
 from tests.security.conftest import live_markup
 from tests.security.corpus import MARKER, MARKUP
-from tests.security.test_hostile_input import stripe_on  # noqa: F401 (fixture)
 
 # Every markup value of the corpus in one text (each carries MARKER).
 ALL_MARKUP = "\n\n".join(value.value for value in MARKUP)
@@ -95,7 +94,7 @@ def test_a_new_version_shows_markup_as_text_in_the_text_history_and_print(on_wor
 
 def test_a_donor_name_and_message_show_markup_as_text_on_the_wall(
     on_world,
-    stripe_on,  # noqa: F811
+    stripe_standin,
 ):
     crowdfund = on_world.pages["crowdfund"]
     response = Client().post(

@@ -7,7 +7,8 @@ import pytest
 from PIL import Image
 
 from cms.models import Party
-from stories.models import Place, StoriesIndexPage, StoryPage, story_limits
+from stories.models import Place, story_limits
+from tests.support.factories import StoriesIndexPageFactory, StoryPageFactory
 
 _counter = itertools.count(1)
 
@@ -29,10 +30,7 @@ def places(db):
 
 @pytest.fixture
 def stories_index(home):
-    index = StoriesIndexPage(title="Stories", slug="stories", introduction="Local alliances.")
-    home.add_child(instance=index)
-    index.save_revision().publish()
-    return index
+    return StoriesIndexPageFactory(parent=home)
 
 
 @pytest.fixture
@@ -52,15 +50,12 @@ def make_story(stories_index, places):
             "body": f"How group {number} worked together across parties. " * 5,
         }
         values.update(fields)
-        story = StoryPage(**values)
-        story.parties.set(Party.objects.filter(slug__in=parties))
-        stories_index.add_child(instance=story)
-        if publish:
-            story.save_revision().publish()
-        else:
-            story.live = False
-            story.save()
-        return story
+        return StoryPageFactory(
+            parent=stories_index,
+            publish=publish,
+            parties=Party.objects.filter(slug__in=parties),
+            **values,
+        )
 
     return create
 

@@ -1,4 +1,6 @@
-"""Test helpers shared by the tests and the benchmark: never talks to Stripe.
+"""A local Stripe for the tests and the benchmarks: nothing here ever talks to Stripe.
+
+The tests get it through one fixture, `stripe_standin` (tests/support/fixtures.py).
 
 - `StripeStandIn`: a small local HTTP server (stdlib, a thread on 127.0.0.1) that
   answers stripe-python's API calls with Stripe-shaped JSON and records every
@@ -19,6 +21,9 @@ from urllib.parse import parse_qsl, urlsplit
 import stripe
 
 _counter = itertools.count(1)
+
+# The one webhook signing secret of the tests and the benchmarks (never a real one).
+WEBHOOK_SECRET = "whsec_test_secret_for_the_suite"
 
 
 def new_id(prefix: str) -> str:
