@@ -34,6 +34,7 @@ urlpatterns = [
     path("", include("manifesto.urls")),
     path("", include("crowdfund.urls")),
     path("", include("stories.urls")),
+    path("", include("meetings.urls")),
 ]
 
 if settings.DEBUG or getattr(settings, "SERVE_MEDIA", False):
