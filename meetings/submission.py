@@ -63,6 +63,7 @@ def propose_meeting(data: dict, user) -> MeetingPage:
         revision = meeting.save_revision(user=user, log_action=True)
         if publish_now:
             revision.publish(user=user, skip_permission_checks=True)
+            meeting.refresh_from_db()
         else:
             start_review(meeting)
             notifications.meeting_received(meeting, user)
