@@ -68,7 +68,7 @@ def make_meeting(group, frome):
 
     def create(parent=None, publish=True, **fields):
         number = next(_numbers)
-        start = timezone.now() + timedelta(days=7)
+        start = fields.pop("start", timezone.now() + timedelta(days=7))
         values = {
             "title": f"Meeting {number}",
             "slug": f"meeting-{number}",
@@ -81,7 +81,7 @@ def make_meeting(group, frome):
             "summary": "A participatory meeting about a local alliance.",
             **fields,
         }
-        meeting = MeetingPage(**values)
+        meeting = MeetingPage(live=publish, **values)
         (parent or group).add_child(instance=meeting)
         if publish:
             meeting.save_revision().publish()
