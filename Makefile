@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: axe demo test install lint format check e2e bench bench-all bench-pages bench-manifesto bench-crowdfund bench-load clean
+.PHONY: axe demo test install lint format check e2e bench bench-all bench-pages bench-manifesto bench-crowdfund bench-load bench-rsvp clean
 
 $(BIN)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -90,3 +90,8 @@ bench-crowdfund: install
 bench-load: install
 	BENCH_DATABASE_URL=$(BENCH_PG)/hub_load BENCH_REDIS_URL=redis://127.0.0.1:6379/9 \
 		$(BIN)/python bench/load.py
+
+## bench-rsvp: 32 concurrent bookers on the same meetings: RSVPs per second, no place given twice
+bench-rsvp: install
+	DATABASE_URL=$(BENCH_PG)/hub_meetings_bench REDIS_URL=redis://127.0.0.1:6379/15 \
+		$(BIN)/python bench/rsvp.py

@@ -53,7 +53,7 @@ class LocalGroupPage(BasePage):
     ]
     search_fields = [*BasePage.search_fields, index.SearchField("description")]
     parent_page_types = ["local.LocalGroupIndexPage"]
-    subpage_types: list[str] = []
+    subpage_types: list[str] = ["meetings.MeetingPage"]
 
     class Meta:
         verbose_name = "local group"

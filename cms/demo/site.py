@@ -70,7 +70,7 @@ def load_editorial_site() -> HomePage:
     events = child_page(home, EventIndexPage, "events", EVENT_INDEX)
     for event in demo_events(timezone.now()):
         child_page(events, EventPage, event["slug"], event)
-    campaign = child_page(home, CampaignPage, "meet-locally", CAMPAIGN)
+    child_page(home, CampaignPage, "meet-locally", CAMPAIGN)
     load_organisers_area(home)
 
     add_menu_link("Papers", page=papers, sort_order=20)
@@ -78,7 +78,7 @@ def load_editorial_site() -> HomePage:
     add_menu_link("Events", page=events, sort_order=40)
     add_menu_link("About", page=about, sort_order=90)
     add_footer_link("Guide to local alliances", page=guide, sort_order=10)
-    add_footer_link("Host a local meeting", page=campaign, sort_order=20)
+    add_footer_link("Host a local meeting", url="/meetings/propose/", sort_order=20)
     return home
 
 

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "stories",
     "local",
     "notifications",
+    "meetings",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -435,4 +436,18 @@ CELERY_BEAT_SCHEDULE["notifications-daily-digests"] = {
 CELERY_BEAT_SCHEDULE["notifications-weekly-digests"] = {
     "task": "notifications.tasks.send_weekly_digests",
     "schedule": crontab(hour=7, minute=30, day_of_week="mon"),
+}
+
+# --- Meetings --------------------------------------------------------------------
+# Meetings run by local people (see docs/meetings.md). Rates use django-ratelimit's syntax.
+MEETINGS_PROPOSE_RATE = env("MEETINGS_PROPOSE_RATE", default="5/h")
+MEETINGS_BOOK_RATE = env("MEETINGS_BOOK_RATE", default="20/h")
+# Reminders go out the day before; the task looks every hour for meetings within a day.
+CELERY_BEAT_SCHEDULE["meetings-send-reminders"] = {
+    "task": "meetings.tasks.send_meeting_reminders",
+    "schedule": env.float("MEETINGS_REMINDER_INTERVAL_SECONDS", default=3600.0),
+}
+CELERY_BEAT_SCHEDULE["meetings-tell-cancellations"] = {
+    "task": "meetings.tasks.tell_bookers_of_all_cancellations",
+    "schedule": 15 * 60.0,
 }

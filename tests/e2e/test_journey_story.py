@@ -59,10 +59,10 @@ def admin_sign_in(tab, email):
     tab.wait_for_url(re.compile(r"/admin/$"))
 
 
-def approve_in_admin(tab, screenshot):
+def approve_in_admin(tab, screenshot, title=TITLE):
     admin_sign_in(tab, "moderator@alliancehub.example")
     review = tab.locator("section, .panel, .w-panel").filter(has_text="Awaiting your review")
-    review.get_by_role("link", name=TITLE).first.click()
+    review.get_by_role("link", name=title).first.click()
     tab.wait_for_url(re.compile(r"/admin/pages/\d+/edit/"))
     screenshot(tab, "3-moderator-opens-the-story")
     approve = tab.locator(
@@ -72,7 +72,7 @@ def approve_in_admin(tab, screenshot):
         tab.locator("footer [data-w-dropdown-target=toggle]").last.click()
     approve.click()
     # Wagtail goes back to the stories listing, where the story is now live.
-    expect(tab.get_by_role("row").filter(has_text=TITLE)).to_contain_text("live")
+    expect(tab.get_by_role("row").filter(has_text=title)).to_contain_text("live")
     screenshot(tab, "4-approved")
 
 
