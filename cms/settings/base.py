@@ -429,3 +429,8 @@ LOGGING = {
         "celery.app.trace": {"level": "WARNING"},
     },
 }
+
+# --- Local organising -------------------------------------------------------------
+# Messages to a local group's organisers (see docs/local.md): per address and per sender.
+LOCAL_CONTACT_RATE_PER_IP = env("LOCAL_CONTACT_RATE_PER_IP", default="5/h")
+LOCAL_CONTACT_RATE_PER_SENDER = env("LOCAL_CONTACT_RATE_PER_SENDER", default="3/h")
