@@ -33,4 +33,4 @@ class LocalConfig(AppConfig):
             "local.view_relayedmessage",
         ]
         grant(MODERATORS, moderation)
-        grant(EDITORS, ["local.view_partyposition"])
+        grant(EDITORS, ["local.view_partyposition", "local.choose_organisers"])

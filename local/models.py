@@ -13,6 +13,7 @@ The constituencies themselves are `cms.Constituency` (loaded from the hexmap fil
 import uuid
 
 from django.conf import settings
+from django.contrib.admin import display as admin_display
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import models
@@ -228,7 +229,8 @@ class LocalGroupPage(RoutablePageMixin, BasePage):
         *BasePage.content_panels,
         FieldPanel("description"),
         FieldPanel("constituencies"),
-        FieldPanel("organisers"),
+        # Organisers may edit their page, but not choose who else may.
+        FieldPanel("organisers", permission="local.choose_organisers"),
     ]
     search_fields = [*BasePage.search_fields, index.SearchField("description")]
     parent_page_types = ["local.LocalGroupIndexPage"]
@@ -236,6 +238,7 @@ class LocalGroupPage(RoutablePageMixin, BasePage):
 
     class Meta:
         verbose_name = "local group"
+        permissions = [("choose_organisers", "Can choose a local group's organisers")]
 
     def save(self, *args, **kwargs):
         result = super().save(*args, **kwargs)
@@ -410,6 +413,14 @@ class AbuseReport(models.Model):
 
     def __str__(self):
         return f"Report on {self.message}"
+
+    @admin_display(description="Message")
+    def message_body(self) -> str:
+        return self.message.body[:300]
+
+    @admin_display(description="Sender")
+    def sender_details(self) -> str:
+        return f"{self.message.sender_name} <{self.message.sender_email}>"
 
 
 def relay_to_organisers(request, group: LocalGroupPage, cleaned_data: dict) -> RelayedMessage:

@@ -29,7 +29,12 @@ def sync_organiser_group(page) -> Group:
                     content_type__app_label="wagtailcore", codename=codename
                 ),
             )
-    wanted = set(page.organisers.values_list("id", flat=True))
+    # From the table, not the page object: a draft's organisers (in a revision, or still in
+    # memory) grant nothing until the page is published.
+    through = type(page).organisers.through
+    wanted = set(
+        through.objects.filter(localgrouppage_id=page.pk).values_list("user_id", flat=True)
+    )
     current = set(group.user_set.values_list("pk", flat=True))
     if wanted - current:
         group.user_set.add(*(wanted - current))
