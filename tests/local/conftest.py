@@ -12,6 +12,14 @@ from local.models import (
 )
 from tests.conftest import make_user
 
+# The stories' fixtures, for the tests of stories on constituency pages.
+from tests.stories.conftest import (  # noqa: F401
+    make_story,
+    places,
+    stories_index,
+    story_form_data,
+)
+
 
 @pytest.fixture
 def constituency_index(home):
