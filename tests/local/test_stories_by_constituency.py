@@ -9,7 +9,10 @@ from tests.stories.conftest import submit_url
 pytestmark = pytest.mark.django_db
 
 
-def test_the_story_form_takes_a_constituency_by_name(client, stories_index, story_form_data):
+def test_the_story_form_takes_a_constituency_by_name(
+    client, supporter, stories_index, story_form_data
+):
+    client.force_login(supporter)
     data = {**story_form_data, "constituency": "frome and east somerset"}
     response = client.post(submit_url(stories_index), data)
     assert response.status_code == 302
@@ -17,7 +20,10 @@ def test_the_story_form_takes_a_constituency_by_name(client, stories_index, stor
     assert story.constituency == Constituency.objects.get(name="Frome and East Somerset")
 
 
-def test_an_unknown_constituency_keeps_the_story_form_open(client, stories_index, story_form_data):
+def test_an_unknown_constituency_keeps_the_story_form_open(
+    client, supporter, stories_index, story_form_data
+):
+    client.force_login(supporter)
     response = client.post(submit_url(stories_index), {**story_form_data, "constituency": "Xyz"})
     assert response.status_code in (200, 400)
     assert "There is no constituency called “Xyz”" in response.content.decode()
