@@ -3,8 +3,9 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.utils.text import slugify
 
-from cms.models import Party, User
+from cms.models import Constituency, Party, User
 from cms.models.replies import ReplyForm  # noqa: F401  (every site form importable here)
 
 
@@ -30,10 +31,71 @@ class SignupDetailsForm(forms.Form):
         """allauth calls this after creating the user; the adapter already copied the fields."""
 
 
+class ConstituencyNameInput(forms.TextInput):
+    """A text input suggesting the 650 names as the visitor types (a <datalist>, no script)."""
+
+    template_name = "cms/widgets/constituency_input.html"
+
+    def get_context(self, name, attrs, value):
+        context = super().get_context(name, attrs, value)
+        context["widget"]["attrs"]["list"] = f"{context['widget']['attrs']['id']}-names"
+        context["names"] = Constituency.objects.values_list("name", flat=True)
+        return context
+
+
+class ConstituencyNameField(forms.CharField):
+    """A constituency chosen by typing its name; case, accents' absence and spacing are forgiven.
+
+    Cleans to a `Constituency` (or None when left empty and not required); an unknown name is
+    an error that repeats it: "There is no constituency called …".
+    """
+
+    widget = ConstituencyNameInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 80)
+        kwargs.setdefault("label", "Your constituency")
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, Constituency):
+            return value.name
+        if isinstance(value, int):
+            return Constituency.objects.filter(pk=value).values_list("name", flat=True).first()
+        return value
+
+    def clean(self, value):
+        name = " ".join(str(super().clean(value) or "").split())
+        if not name:
+            return None
+        match = find_constituency(name)
+        if match is None:
+            raise forms.ValidationError(
+                "There is no constituency called “%(name)s”. Check the spelling, or pick a name "
+                "from the suggestions.",
+                params={"name": name},
+            )
+        return match
+
+
+def find_constituency(name: str):
+    """The constituency with this name (or slug), ignoring case and accents."""
+    return (
+        Constituency.objects.filter(name__iexact=name).first()
+        or Constituency.objects.filter(slug=slugify(name)).first()
+    )
+
+
 class ProfileForm(forms.ModelForm):
+    constituency = ConstituencyNameField(
+        required=False,
+        help_text="Type its name to choose it. Your constituency's page shows local groups, "
+        "meetings and who campaigns there. Never shown beside your name.",
+    )
+
     class Meta:
         model = User
-        fields = ["display_name", "first_name", "last_name", "party", "home_area"]
+        fields = ["display_name", "first_name", "last_name", "party", "home_area", "constituency"]
         labels = {"home_area": "Where you live (town or constituency)"}
 
     def __init__(self, *args, **kwargs):

@@ -51,3 +51,32 @@ def place_listings(constituencies: Iterable) -> list[PlaceListing]:
 def registered_place_listings() -> list[str]:
     """The names registered so far (for tests and the admin's checks)."""
     return sorted(_providers)
+
+
+# --- Counts per constituency, for the map ---------------------------------------------
+# The map colours each constituency by how many of an app's items are there (groups,
+# stories, meetings). Each app registers a counter once: counter() -> {constituency id: n},
+# one query for the whole country.
+
+
+@dataclass(frozen=True)
+class PlaceCount:
+    """One app's count of items per constituency: `label` names them ("Local groups")."""
+
+    label: str
+    counter: Callable[[], dict[int, int]]
+
+
+_counts: dict[str, tuple[int, PlaceCount]] = {}
+
+
+def register_place_count(
+    name: str, label: str, counter: Callable[[], dict[int, int]], order: int = 100
+) -> None:
+    """Add (or replace, by name) an app's count; `name` is what the map's ?show= says."""
+    _counts[name] = (order, PlaceCount(label, counter))
+
+
+def place_counts() -> dict[str, PlaceCount]:
+    """The registered counts by name, in order."""
+    return {name: count for name, (_order, count) in sorted(_counts.items(), key=lambda i: i[1][0])}

@@ -7,7 +7,7 @@ real places so the filters and the "at a glance" page have something to show.
 
 from cms.demo.people import demo_user
 from cms.demo.site import add_menu_link
-from cms.models import Party
+from cms.models import Constituency, Party
 from cms.roles import EDITORS, SUPPORTERS
 from stories.models import Place, StoriesIndexPage, StoryPage, StoryPhoto
 from stories.submission import submit_story
@@ -245,6 +245,8 @@ def load_published_story(index, places, editor, spec) -> None:
         slug=slug,
         group_name=group,
         place=places[place],
+        # A story told about a Westminster constituency shows on its constituency's page.
+        constituency=Constituency.objects.filter(name=places[place].name).first(),
         arrangement=arrangement,
         election=election,
         year=year,

@@ -7,6 +7,7 @@ from crispy_forms.layout import Div, Fieldset, Layout, Submit
 from django import forms
 from django.template.defaultfilters import filesizeformat
 
+from cms.forms import ConstituencyNameField
 from cms.models import Party
 from cms.moderation import HoneypotFormMixin
 from cms.regions import Region
@@ -109,6 +110,11 @@ class StorySubmissionForm(HoneypotFormMixin, forms.Form):
         empty_label="Choose a place",
         help_text="Not listed? Choose the nearest and say so in your story.",
     )
+    constituency = ConstituencyNameField(
+        required=False,
+        label="Westminster constituency (optional)",
+        help_text="Type its name: the story will show on the constituency's page.",
+    )
     parties = PartiesField(
         queryset=Party.objects.all(),
         widget=forms.CheckboxSelectMultiple,
@@ -167,7 +173,9 @@ class StorySubmissionForm(HoneypotFormMixin, forms.Form):
         helper.form_method = "post"
         helper.attrs = {"novalidate": ""}
         helper.layout = Layout(
-            Fieldset("About your alliance", "title", "group_name", "place", "parties"),
+            Fieldset(
+                "About your alliance", "title", "group_name", "place", "constituency", "parties"
+            ),
             Fieldset("What happened", "arrangement", "election", "year", "outcome", "body"),
             Fieldset("Photos", "photos"),
             Fieldset("About you", "contact_email", "consent"),

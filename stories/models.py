@@ -325,6 +325,14 @@ class StoryPage(BasePage):
         related_name="stories",
         help_text="The constituency, council area or devolved seat.",
     )
+    constituency = models.ForeignKey(
+        "cms.Constituency",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stories",
+        help_text="The Westminster constituency, if any: the story shows on its page.",
+    )
     region = models.CharField(
         max_length=20,
         choices=Region.choices,
@@ -401,6 +409,7 @@ class StoryPage(BasePage):
         MultiFieldPanel(
             [
                 FieldPanel("place"),
+                FieldPanel("constituency"),
                 FieldPanel("parties", widget=forms.CheckboxSelectMultiple),
                 FieldPanel("arrangement"),
                 FieldPanel("election"),

@@ -80,6 +80,7 @@ def build_draft(index, data: dict, user) -> StoryPage:
         has_unpublished_changes=True,
         group_name=data["group_name"],
         place=data["place"],
+        constituency=data.get("constituency"),
         arrangement=data["arrangement"],
         election=data.get("election", ""),
         year=data["year"],

@@ -451,3 +451,8 @@ CELERY_BEAT_SCHEDULE["meetings-tell-cancellations"] = {
     "task": "meetings.tasks.tell_bookers_of_all_cancellations",
     "schedule": 15 * 60.0,
 }
+
+# --- Local organising -------------------------------------------------------------
+# Messages to a local group's organisers (see docs/local.md): per address and per sender.
+LOCAL_CONTACT_RATE_PER_IP = env("LOCAL_CONTACT_RATE_PER_IP", default="5/h")
+LOCAL_CONTACT_RATE_PER_SENDER = env("LOCAL_CONTACT_RATE_PER_SENDER", default="3/h")
