@@ -13,7 +13,7 @@ meeting without a group is organised by the supporter who proposed it.
 
 import rules
 
-from cms.rules import is_moderator, is_verified_supporter
+from cms.roles import is_moderator, is_supporter
 
 
 @rules.predicate
@@ -38,10 +38,10 @@ def meeting_is_open(user, meeting) -> bool:
     return meeting is not None and meeting.open_for_booking
 
 
-may_publish_directly = is_verified_supporter & (organises_group | is_moderator)
+may_publish_directly = is_supporter & (organises_group | is_moderator)
 may_see_attendees = organises_meeting | is_moderator
 
-rules.add_perm("meetings.propose_meeting", is_verified_supporter)
+rules.add_perm("meetings.propose_meeting", is_supporter)
 # The target is the local group chosen in the form (None for a meeting without a group).
 rules.add_perm("meetings.publish_meeting_directly", may_publish_directly)
 rules.add_perm("meetings.book_meeting", meeting_is_open)

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cms', '0008_constituencies'),
-        ('stories', '0002_story_review_workflow'),
+        ('stories', '0003_story_limits_are_site_settings'),
     ]
 
     operations = [
