@@ -354,9 +354,12 @@ def _vote_worker(args):
 def bench_votes(page, voter_ids, amendment_ids):
     import multiprocessing
 
+    from django.contrib.auth.models import Group
     from django.db import connection
     from django.db.models import Count
 
+    from cms.models import User
+    from cms.roles import SUPPORTERS
     from manifesto.models import Amendment, Vote
 
     rng = np.random.default_rng(7)
@@ -371,6 +374,12 @@ def bench_votes(page, voter_ids, amendment_ids):
         ]
         for i, voter in enumerate(voters)
     }
+    # The site's vote rule (manifesto.rules.vote_refusal) lets verified supporters vote.
+    supporters = Group.objects.get(name=SUPPORTERS)
+    User.groups.through.objects.bulk_create(
+        [User.groups.through(user_id=voter, group_id=supporters.pk) for voter in plan],
+        ignore_conflicts=True,
+    )
     before_votes = Vote.objects.filter(amendment_id__in=targets).count()
     new_pairs = {(v, a) for v in plan for a, _ in plan[v]} - set(
         Vote.objects.filter(amendment_id__in=targets, voter_id__in=list(plan)).values_list(

@@ -1,8 +1,8 @@
 """What people do to amendments, each in one short transaction: propose, vote, comment,
 report, change status. Views and the admin call these; the rules are asked here, for
-every caller: a vote asks `rules.vote_refusal` (under the row lock), a comment
-`rules.can`, and a status changes only through `set_status`, which asks
-`rules.can_move`. (Proposing and reporting are still checked by their views first.)"""
+every caller: a vote asks `rules.vote_refusal` (under the row lock), a comment and a
+report `rules.can`, and a status changes only through `set_status`, which asks
+`rules.can_move`. (Proposing is still checked by its view only.)"""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -414,8 +414,11 @@ def _clause_words(amendment: Amendment) -> str:
 def report(amendment: Amendment, reporter, reason: str = "") -> bool:
     """Record an abuse report (once per person); hide the amendment at the threshold.
 
-    Returns False if this person had already reported it.
+    Returns False if this person had already reported it; raises PermissionDenied for
+    someone the rules do not let report it (its author, or anyone while drafting).
     """
+    if not rules.can(reporter, "report", amendment.page, amendment):
+        raise PermissionDenied(rules.refusal_message(reporter))
     with transaction.atomic():
         try:
             with transaction.atomic():

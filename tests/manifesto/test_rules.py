@@ -277,3 +277,26 @@ def test_each_status_change_is_written_to_the_history(moves, manifesto):
         (users["moderator"].pk, "published", "rejected", "Off topic."),
         (users["editor"].pk, "rejected", "published", "On reflection, in scope."),
     ]
+
+
+@pytest.mark.parametrize("role", rules.ROLES)
+def test_comment_and_report_ask_the_grid_themselves(people, manifesto, role):
+    """Called without a view, the domain functions refuse what the grid refuses."""
+    from django.core.exceptions import PermissionDenied
+
+    from manifesto import actions
+
+    amendment, users = people
+    user = users[role]
+    for phase in rules.PHASES:
+        set_phase(manifesto, phase)
+        amendment.page.refresh_from_db()
+        for action, do in (
+            ("discuss", lambda: actions.comment(amendment, user, "A thought.")),
+            ("report", lambda: actions.report(amendment, user, "Rude")),
+        ):
+            if phase in EXPECTED[action][role]:
+                do()  # allowed: done (a second report is recorded once)
+            else:
+                with pytest.raises(PermissionDenied):
+                    do()
