@@ -29,7 +29,7 @@ from wagtail.search import index
 from cms.blocks import BodyBlock
 from cms.models.pages import BasePage
 from cms.subpages import RouteTableMixin
-from crowdfund import law, payments
+from crowdfund import law
 from crowdfund.payments import validate_chargeable_amount
 from crowdfund.templatetags.crowdfund_tags import pounds
 
@@ -150,10 +150,6 @@ class CrowdfundPage(RouteTableMixin, BasePage):
 
     def is_open(self) -> bool:
         return self.deadline is None or timezone.now() < self.deadline
-
-    def takes_card_gifts(self) -> bool:
-        """Whether the card form is offered: Stripe configured, cards on, still open."""
-        return payments.card_payments_enabled() and self.accepts_cards and self.is_open()
 
     def days_left(self):
         """Whole days left, rounded up: 5 hours left is "1 day left", not "0 days left"."""
