@@ -14,8 +14,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from cms.cache import purge_page_cache
-from manifesto import rules
-from manifesto.describe import amendment_full_url, clause_label, clause_numbers
+from manifesto import news, rules
+from manifesto.describe import amendment_full_url, clause_words
 from manifesto.models import (
     COUNTER_FIELD,
     Amendment,
@@ -38,7 +38,7 @@ class VoteRefused(Exception):
 def propose(page: ManifestoPage, clause: Clause, author, kind: str, text: str, reason: str):
     """Record a new amendment against the current version of the clause's text."""
     status = AmendmentStatus.SUBMITTED if page.screening else AmendmentStatus.PUBLISHED
-    return Amendment.objects.create(
+    amendment = Amendment.objects.create(
         page=page,
         clause=clause,
         kind=kind,
@@ -49,6 +49,8 @@ def propose(page: ManifestoPage, clause: Clause, author, kind: str, text: str, r
         base_text=clause.text,
         status=status,
     )
+    news.amendment_written(amendment)
+    return amendment
 
 
 def comment(amendment: Amendment, author, body: str) -> AmendmentComment:
@@ -318,7 +320,7 @@ def set_status(
         if duplicate_of is not None:
             amendment.duplicate_of = duplicate_of
         amendment.save()
-        AmendmentStatusChange.objects.create(
+        history = AmendmentStatusChange.objects.create(
             amendment=amendment,
             changed_by=None if by == rules.SYSTEM else by,
             from_status=current,
@@ -326,6 +328,7 @@ def set_status(
             reason=reason,
         )
         notify_author(amendment)
+        news.status_changed(amendment, current, history.pk)
     return True
 
 
@@ -389,7 +392,7 @@ def notify_author(amendment: Amendment) -> None:
     lines = [
         f"Hello {author.public_name},",
         "",
-        f"Your amendment to {_clause_words(amendment)} of {page.title} "
+        f"Your amendment to {clause_words(amendment)} of {page.title} "
         f"{STATUS_MESSAGES[amendment.status]}",
     ]
     if amendment.status_reason:
@@ -403,12 +406,6 @@ def notify_author(amendment: Amendment) -> None:
         None,
         [author.email],
     )
-
-
-def _clause_words(amendment: Amendment) -> str:
-    """ "clause 3 (Economy)": the number readers see on the site, not the clause's key."""
-    label = clause_label(amendment.clause, clause_numbers(amendment.page).get(amendment.clause_id))
-    return label[0].lower() + label[1:]
 
 
 def report(amendment: Amendment, reporter, reason: str = "") -> bool:

@@ -112,3 +112,9 @@ def amendment_full_url(amendment: Amendment) -> str:
     return (
         f"{settings.WAGTAILADMIN_BASE_URL.rstrip('/')}{amendment.page.url}amendment/{amendment.pk}/"
     )
+
+
+def clause_words(amendment) -> str:
+    """ "clause 3 (Economy)": the number readers see on the site, not the clause's key."""
+    label = clause_label(amendment.clause, clause_numbers(amendment.page).get(amendment.clause_id))
+    return label[0].lower() + label[1:]

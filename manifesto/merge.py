@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from manifesto import diff as worddiff
-from manifesto import rules
+from manifesto import news, rules
 from manifesto.actions import StatusChangeRefused, reset_votes, set_status
 from manifesto.models import (
     REBASE_STATUSES,
@@ -218,6 +218,7 @@ def merge_amendments(page: ManifestoPage, amendments, moderator, note: str = "")
             set_status(amendment, AmendmentStatus.MERGED, by=rules.SYSTEM)
         for clause in clauses.values():
             _rebase_open_amendments(clause, version, result, merged_into=ordered[0])
+        news.version_merged(version, ordered)
         _recompute_after_commit(page)
     return result
 

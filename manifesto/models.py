@@ -265,6 +265,11 @@ class Clause(models.Model):
         return f"{self.number}. {self.text[:60]}" if hasattr(self, "number") else self.text[:70]
 
     @property
+    def url(self) -> str:
+        """The clause's page: its text and the amendments to it."""
+        return f"{self.page.url}clause/{self.key}/"
+
+    @property
     def anchor(self) -> str:
         return f"clause-{self.key}"
 
@@ -482,6 +487,10 @@ class Amendment(models.Model):
                 if not field.primary_key and field.name not in MAINTAINED_ELSEWHERE
             ]
         super().save(*args, **kwargs)
+
+    @property
+    def url(self) -> str:
+        return f"{self.page.url}amendment/{self.pk}/"
 
     def refresh_diff(self) -> None:
         """Store the word diff, its HTML and the span of base words it touches."""
