@@ -138,6 +138,47 @@ def timed(label):
     return Timer()
 
 
+def delete_previous_run(page):
+    """Delete the previous run's votes, amendments and supporters in a few statements.
+
+    Django's delete would look for each of 10,000 amendments' and 100,000 accounts' rows in
+    every related table and run each amendment's delete signals (many minutes). Should any
+    other row refer to them, the constraints refuse the commit and Django's delete does it
+    after all. The page itself goes through Wagtail (its tree and revisions).
+    """
+    from django.db import IntegrityError, connection, transaction
+
+    from cms.models import User
+    from manifesto.models import Amendment, Vote
+
+    supporters = f"SELECT id FROM {User._meta.db_table} WHERE email LIKE %s"
+    pattern = "%@bench.example"
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if page is not None:
+                amendments = f"SELECT id FROM {Amendment._meta.db_table} WHERE page_id = %s"
+                cursor.execute(
+                    f"DELETE FROM {Vote._meta.db_table} WHERE amendment_id IN ({amendments})",
+                    [page.pk],
+                )
+                cursor.execute(
+                    f"DELETE FROM {Amendment._meta.db_table} WHERE id IN ({amendments})",
+                    [page.pk],
+                )
+            cursor.execute(
+                f"DELETE FROM {Vote._meta.db_table} WHERE voter_id IN ({supporters})", [pattern]
+            )
+            cursor.execute(
+                f"DELETE FROM {User._meta.db_table} WHERE id IN ({supporters})", [pattern]
+            )
+    except IntegrityError:
+        if page is not None:
+            Amendment.objects.filter(page=page).delete()
+        User.objects.filter(email__endswith="@bench.example").delete()
+    if page is not None:
+        page.delete()
+
+
 def generate():
     """Replace the benchmark manifesto and its data; return the page."""
     from django.db import connection
@@ -153,17 +194,8 @@ def generate():
     )
     rng = np.random.default_rng(42)
     home = HomePage.objects.get()
-    old = ManifestoPage.objects.filter(slug="bench-manifesto").first()
-    if old:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "DELETE FROM manifesto_vote WHERE amendment_id IN "
-                "(SELECT id FROM manifesto_amendment WHERE page_id = %s)",
-                [old.pk],
-            )
-        Amendment.objects.filter(page=old).delete()
-        old.delete()
-    User.objects.filter(email__endswith="@bench.example").delete()
+    with timed("deleting the previous run's data"):
+        delete_previous_run(ManifestoPage.objects.filter(slug="bench-manifesto").first())
     from django.utils import timezone
 
     now = timezone.now()

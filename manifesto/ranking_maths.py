@@ -251,15 +251,37 @@ class BridgingScore:
     votes: int
 
 
+def factorise(ids) -> tuple[np.ndarray, np.ndarray]:
+    """(the distinct ids in order, each id's index among them): `np.unique(ids,
+    return_inverse=True)`, but without sorting when the ids are database ids (non-negative
+    integers not much larger than their count), which at a million votes is several times
+    faster."""
+    ids = np.asarray(ids)
+    if (
+        ids.dtype.kind in "iu"
+        and len(ids)
+        and ids.min() >= 0
+        and ids.max() <= 4 * len(ids) + 1_000_000
+    ):
+        present = np.zeros(int(ids.max()) + 1, dtype=bool)
+        present[ids] = True
+        index_of = np.cumsum(present) - 1
+        return np.flatnonzero(present).astype(ids.dtype), index_of[ids]
+    distinct, index = np.unique(ids, return_inverse=True)
+    return distinct, index.reshape(-1)
+
+
 def _filter_minimums(raters, items, min_per_rater, min_per_item):
     """Drop raters and items below the minimums, repeating until stable."""
     keep = np.ones(len(raters), dtype=bool)
+    if not len(raters):
+        return keep
+    r_ids, r_index = factorise(raters)
+    i_ids, i_index = factorise(items)
     while True:
-        r_ids, r_counts = np.unique(raters[keep], return_counts=True)
-        i_ids, i_counts = np.unique(items[keep], return_counts=True)
-        good_r = r_ids[r_counts >= min_per_rater]
-        good_i = i_ids[i_counts >= min_per_item]
-        new_keep = keep & np.isin(raters, good_r) & np.isin(items, good_i)
+        r_counts = np.bincount(r_index[keep], minlength=len(r_ids))
+        i_counts = np.bincount(i_index[keep], minlength=len(i_ids))
+        new_keep = keep & (r_counts[r_index] >= min_per_rater) & (i_counts[i_index] >= min_per_item)
         if new_keep.sum() == keep.sum():
             return keep
         keep = new_keep
@@ -360,8 +382,8 @@ def fit_bridging(
     raters, items, y = raters[keep], items[keep], y[keep]
     if len(y) == 0:
         return None
-    r_ids, r_index = np.unique(raters, return_inverse=True)
-    i_ids, i_index = np.unique(items, return_inverse=True)
+    r_ids, r_index = factorise(raters)
+    i_ids, i_index = factorise(items)
     n_r, n_i, n = len(r_ids), len(i_ids), len(y)
     by_rater = _Side(r_index, i_index, y, n_r)
     by_item = _Side(i_index, r_index, y, n_i)

@@ -188,7 +188,7 @@ def party_counts(
     group_index = np.array(
         [group_of_party.get(int(pk), names.index(NO_PARTY)) for pk in party_ids], dtype=np.int64
     )[party_index]
-    amendment_ids, amendment_index = np.unique(votes.amendments, return_inverse=True)
+    amendment_ids, amendment_index = ranking_maths.factorise(votes.amendments)
     cell = (amendment_index * len(names) + group_index) * 3 + votes.codes
     counts = np.bincount(cell, minlength=len(amendment_ids) * len(names) * 3).reshape(
         len(amendment_ids), len(names), 3
