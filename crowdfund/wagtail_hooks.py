@@ -10,6 +10,7 @@ from datetime import timedelta
 import django_filters
 from django import forms
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
@@ -480,8 +481,6 @@ def crowdfund_totals_table() -> list:
 
 def report_view(request):
     if not request.user.has_perm("crowdfund.view_donation"):
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied
     return TemplateResponse(
         request,
