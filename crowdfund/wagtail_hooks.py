@@ -434,8 +434,8 @@ def reportable_donors() -> list[dict]:
     period = ledger.reportable_period()
     rows = []
     for donor, ids in donors.items():
-        entries = LedgerEntry.objects.filter(donation_id__in=ids).only(*ledger.LAW_FIELDS)
-        gifts = law.gifts_in_law(ledger.law_rows(entries))
+        entries = LedgerEntry.objects.filter(donation_id__in=ids).only(*law.ROW_FIELDS)
+        gifts = law.gifts_in_law(law.rows_of(entries))
         window = law.reportable_window(gifts, period)
         if window is None:
             continue
