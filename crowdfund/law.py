@@ -40,6 +40,25 @@ class Row:
     source_id: str = ""
 
 
+# The ledger entry's columns a Row is made of (LedgerEntry.objects.only(*ROW_FIELDS)).
+ROW_FIELDS = ["donation_id", "kind", "amount_pence", "moved_at", "stripe_charge_id", "source_id"]
+
+
+def rows_of(entries) -> list[Row]:
+    """Ledger entries as the law reads them (from objects already loaded: no query)."""
+    return [
+        Row(
+            donation_id=e.donation_id,
+            kind=e.kind,
+            amount_pence=e.amount_pence,
+            moved_at=e.moved_at,
+            charge_id=e.stripe_charge_id,
+            source_id=e.source_id,
+        )
+        for e in entries
+    ]
+
+
 @dataclass(frozen=True)
 class Gift:
     """One donation in law: a payment over £500 and how much of it is still held."""

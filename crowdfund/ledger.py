@@ -270,20 +270,6 @@ def after_money_in(donation, entry, *, send_receipt: bool = True) -> None:
     check_thresholds(donation.crowdfund_id)
 
 
-def law_rows(entries) -> list[law.Row]:
-    return [
-        law.Row(
-            donation_id=e.donation_id,
-            kind=e.kind,
-            amount_pence=e.amount_pence,
-            moved_at=e.moved_at,
-            charge_id=e.stripe_charge_id,
-            source_id=e.source_id,
-        )
-        for e in entries
-    ]
-
-
 def _donor_flag(email_normalised: str, donation_id: int) -> tuple[list[int], bool]:
     """The donor's donations and their flag, from all of their ledger rows as they stand.
 
@@ -292,7 +278,7 @@ def _donor_flag(email_normalised: str, donation_id: int) -> tuple[list[int], boo
     """
     donor = {"email_normalised": email_normalised} if email_normalised else {"pk": donation_id}
     ids = list(Donation.objects.filter(**donor).order_by("pk").values_list("pk", flat=True))
-    rows = law_rows(LedgerEntry.objects.filter(donation_id__in=ids).only(*LAW_FIELDS))
+    rows = law.rows_of(LedgerEntry.objects.filter(donation_id__in=ids).only(*law.ROW_FIELDS))
     return ids, law.is_reportable(rows, reportable_period())
 
 
@@ -317,9 +303,6 @@ def refresh_reportable(email_normalised: str, donation_id: int | None = None) ->
         ids, flag = _donor_flag(email_normalised, donation_id)
         Donation.objects.filter(pk__in=ids).exclude(reportable=flag).update(reportable=flag)
     return flag
-
-
-LAW_FIELDS = ["donation_id", "kind", "amount_pence", "moved_at", "stripe_charge_id", "source_id"]
 
 
 def refresh_all_reportable() -> int:

@@ -30,8 +30,8 @@ from cms.blocks import BodyBlock
 from cms.models.pages import BasePage
 from cms.subpages import RouteTableMixin
 from crowdfund import law
+from crowdfund.amounts import pounds
 from crowdfund.payments import validate_chargeable_amount
-from crowdfund.templatetags.crowdfund_tags import pounds
 
 
 class FundingModel(models.TextChoices):

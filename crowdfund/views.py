@@ -20,6 +20,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from wagtail.models import Site
 
 from crowdfund import checkout, giving, payments, rules
+from crowdfund.amounts import pounds
 from crowdfund.figures import figures_for, target_missed
 from crowdfund.forms import DonateForm
 from crowdfund.models import (
@@ -28,7 +29,6 @@ from crowdfund.models import (
     WebhookEvent,
 )
 from crowdfund.tasks import apply_webhook_event
-from crowdfund.templatetags.crowdfund_tags import pounds
 
 logger = logging.getLogger(__name__)
 WALL_SIZE = 50

@@ -10,6 +10,7 @@ from datetime import timedelta
 import django_filters
 from django import forms
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
@@ -433,8 +434,8 @@ def reportable_donors() -> list[dict]:
     period = ledger.reportable_period()
     rows = []
     for donor, ids in donors.items():
-        entries = LedgerEntry.objects.filter(donation_id__in=ids).only(*ledger.LAW_FIELDS)
-        gifts = law.gifts_in_law(ledger.law_rows(entries))
+        entries = LedgerEntry.objects.filter(donation_id__in=ids).only(*law.ROW_FIELDS)
+        gifts = law.gifts_in_law(law.rows_of(entries))
         window = law.reportable_window(gifts, period)
         if window is None:
             continue
@@ -480,8 +481,6 @@ def crowdfund_totals_table() -> list:
 
 def report_view(request):
     if not request.user.has_perm("crowdfund.view_donation"):
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied
     return TemplateResponse(
         request,

@@ -1,9 +1,9 @@
 """What the stories app holds about a person, for their data export and account deletion."""
 
+from stories.models import StoryPage
+
 
 def export_stories(user) -> list[dict]:
-    from stories.models import StoryPage
-
     return [
         {
             "reference": story.reference,
@@ -21,8 +21,6 @@ def export_stories(user) -> list[dict]:
 
 def forget_contact_details(user) -> None:
     """On account deletion: the stories stay (they are the group's), the email goes."""
-    from stories.models import StoryPage
-
     forgotten = StoryPage.objects.filter(
         submitted_by=user, contact_email__iexact=user.email
     ).update(contact_email="")

@@ -225,3 +225,18 @@ def test_closed_crowdfund_takes_no_donations(client, stripe_standin, crowdfund):
     response = client.post(donate_url(crowdfund), {"amount": "5", "name": "A B", "email": "a@x.io"})
     assert "has closed" in response.content.decode()
     assert not Donation.objects.exists()
+
+
+def test_when_stripe_cannot_be_reached_the_form_says_so_and_no_gift_is_left(
+    client, stripe_keys, crowdfund
+):
+    stripe_keys.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens there
+    stripe_keys.STRIPE_MAX_NETWORK_RETRIES = 0
+    response = client.post(
+        donate_url(crowdfund),
+        {"amount": "25", "frequency": "one_off", "name": "Ada", "email": "ada@example.com"},
+    )
+    assert response.status_code == 200
+    assert "We could not reach our card processor" in response.content.decode()
+    assert response.context["form"]["name"].value() == "Ada"
+    assert not Donation.objects.exists()
