@@ -36,7 +36,7 @@ axe:
 	else echo "npm not found: the accessibility checks will be skipped"; fi
 
 ## test: the whole suite (SQLite by default; PostgreSQL and Redis when DATABASE_URL and REDIS_URL are set)
-## on TEST_WORKERS parallel workers (pytest-xdist; each has its own test database and Redis
+## on TEST_WORKERS parallel workers (0: in one process; pytest-xdist: each has its own test database and Redis
 ## database, see tests/support/workers.py); the browser journeys all run on one of them.
 TEST_WORKERS ?= 2
 test: install axe

@@ -103,3 +103,21 @@ def demo_site(_demo_for_module, db, settings):
 def demo_site_in_class(_demo_for_class, db, settings):
     """The demo content, loaded once for the test class."""
     settings.MEDIA_ROOT = _demo_for_class
+
+
+# --- parallel runs: what must stay on one worker -----------------------------------------------
+# `make test` spreads tests over workers one by one (--dist loadgroup). A module whose tests
+# share something costly made once per module or session would make it once per worker:
+# these run whole on one worker instead. (The browser journeys have their own group.)
+ONE_WORKER_MODULES = {
+    "tests/faults/test_postgres_restart.py": "a private PostgreSQL cluster, migrated once",
+    "tests/security/test_body_limits.py": "a gunicorn server started once",
+}
+ONE_WORKER_FIXTURES = {"demo_site", "demo_site_in_class"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = item.nodeid.split("::", 1)[0]
+        if module in ONE_WORKER_MODULES or ONE_WORKER_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.xdist_group(module))
