@@ -21,6 +21,7 @@ from cms.models import (
     BlogIndexPage,
     BlogPostPage,
     CampaignPage,
+    Constituency,
     ContactPage,
     EventIndexPage,
     EventPage,
@@ -37,6 +38,7 @@ from crowdfund.models import CrowdfundPage
 from manifesto import actions
 from manifesto.merge import start_text
 from manifesto.models import ManifestoPage
+from meetings.models import MeetingIndexPage, MeetingPage
 from stories.models import Place, StoriesIndexPage, StoryPage
 from tests.cms.conftest import rich_text
 from tests.conftest import make_user
@@ -142,6 +144,21 @@ def build_world() -> World:
     )
     parties = {party.slug: party for party in Party.objects.all()}
     pages["story"].parties.set([parties["green"], parties["labour"]])
+    pages["meeting_index"] = _publish(home, MeetingIndexPage(title="Meetings", slug="meetings"))
+    meeting_start = timezone.now() + datetime.timedelta(days=7)
+    pages["meeting"] = _publish(
+        pages["meeting_index"],
+        MeetingPage(
+            title="A meeting in Frome",
+            slug="frome-meeting",
+            start=meeting_start,
+            end=meeting_start + datetime.timedelta(hours=2),
+            venue="Frome Library",
+            capacity=10,
+            constituency=Constituency.objects.get(name="Frome and East Somerset"),
+            summary="A participatory evening.",
+        ),
+    )
     users = {
         "supporter": make_user(
             "supporter@example.com", SUPPORTERS, party_slug="green", display_name="Sam"
