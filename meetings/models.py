@@ -27,6 +27,8 @@ class MeetingIndexPage(BasePage):
 
     search_listing = True
     query_params = ("region", "constituency")
+    # The list shows live counts of places: a shared copy lives only briefly.
+    page_cache_seconds = 10
 
     introduction = models.TextField(blank=True, help_text="A line or two above the list.")
 
