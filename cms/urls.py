@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("crowdfund.urls")),
     path("", include("stories.urls")),
     path("", include("meetings.urls")),
+    path("", include("notifications.urls")),
 ]
 
 if settings.DEBUG or getattr(settings, "SERVE_MEDIA", False):

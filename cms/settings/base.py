@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from kombu import Queue
 
 from cms.settings.services import cache_config, celery_config, database_config, redis_urls
@@ -23,6 +24,7 @@ INSTALLED_APPS = [
     "stories",
     "local",
     "meetings",
+    "notifications",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -99,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
+                "notifications.context_processors.notifications",
             ],
         },
     },
@@ -443,4 +446,20 @@ CELERY_BEAT_SCHEDULE["meetings-send-reminders"] = {
 CELERY_BEAT_SCHEDULE["meetings-tell-cancellations"] = {
     "task": "meetings.tasks.tell_bookers_of_all_cancellations",
     "schedule": 15 * 60.0,
+}
+
+# --- Notifications -----------------------------------------------------------------
+# Digests go out in the morning, UK time; the sweep sends at-once emails whose task was lost.
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE["notifications-sweep"] = {
+    "task": "notifications.tasks.sweep_notification_emails",
+    "schedule": 120.0,
+}
+CELERY_BEAT_SCHEDULE["notifications-daily-digests"] = {
+    "task": "notifications.tasks.send_daily_digests",
+    "schedule": crontab(hour=7, minute=0),
+}
+CELERY_BEAT_SCHEDULE["notifications-weekly-digests"] = {
+    "task": "notifications.tasks.send_weekly_digests",
+    "schedule": crontab(hour=7, minute=30, day_of_week="mon"),
 }

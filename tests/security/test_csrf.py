@@ -3,7 +3,8 @@
 Two checks:
 
 1. No view in the whole URL tree is `csrf_exempt` except the documented exceptions
-   (`CSRF_EXEMPT_VIEWS`: the Stripe webhook, which proves who sent it by its signature).
+   (`CSRF_EXEMPT_VIEWS`: the Stripe webhook, which proves who sent it by its signature,
+   and the one-click unsubscribe, authorised by its signed token).
 2. Every state-changing public URL, POSTed by a signed-in person (or a visitor, for the
    sign-in forms) with CSRF checks enforced and no token, answers 403 and changes nothing
    in the database. Each one is then POSTed again with a valid token, to prove the data was
@@ -30,6 +31,9 @@ from manifesto.models import Amendment, AmendmentStatus, ManifestoPage
 from meetings.bookings import book_signed_in
 from meetings.models import MeetingIndexPage, MeetingPage
 from meetings.tokens import CANCEL, make_token
+from notifications.following import target_token as follow_target
+from notifications.kinds import Kind
+from notifications.preferences import unsubscribe_token as email_token
 from stories.models import Place, StoriesIndexPage
 from tests.conftest import PASSWORD
 from tests.crowdfund.conftest import stripe_keys, stripe_standin  # noqa: F401  (fixtures)
@@ -38,6 +42,9 @@ from tests.manifesto.conftest import CLAUSES, set_phase
 # module.function of each view allowed to skip CSRF checks, and why.
 CSRF_EXEMPT_VIEWS = {
     "crowdfund.views.stripe_webhook": "Stripe's calls carry no cookie; verified by signature",
+    # RFC 8058: mail providers POST the one-click unsubscribe without cookies; the signed
+    # token authorises it, and all it can do is stop email to the token's owner.
+    "notifications.views.unsubscribe": "one-click unsubscribe; authorised by a signed token",
     # Django REST framework marks its views exempt and checks CSRF itself for anyone signed
     # in by session (SessionAuthentication); the admin API uses only that, see
     # test_the_admin_api_still_refuses_a_post_without_a_token.
@@ -121,6 +128,9 @@ def database_state(ignore=()) -> dict[str, str]:
 
 def changed_tables(before: dict, after: dict) -> list[str]:
     return sorted(label for label in before if before[label] != after.get(label))
+
+
+NOTIFICATION_KINDS = Kind.values
 
 
 @dataclass
@@ -239,6 +249,18 @@ POSTS = [
     Post("cancel a booking by its emailed link", "anonymous",
          lambda w: reverse("meetings_cancel_booking", args=[w["booking_cancel_token"]]),
          lambda w: {}),
+    # Following and notifications
+    Post("follow a post's replies", "supporter", lambda w: reverse("notifications:follow"),
+         lambda w: {"target": follow_target(w["blog_post"]), "action": "follow"}),
+    Post("mark notifications read", "supporter", lambda w: reverse("notifications:mark_all_read"),
+         lambda w: {}, worked=lambda r: r.status_code == 302),
+    Post("choose how often to be emailed", "supporter",
+         lambda w: reverse("notifications:preferences"),
+         lambda w: dict.fromkeys(NOTIFICATION_KINDS, "weekly")),
+    Post("choose by the link in an email, signed out", "anonymous",
+         lambda w: reverse("notifications:preferences_by_token",
+                           args=[email_token(w["supporter"])]),
+         lambda w: dict.fromkeys(NOTIFICATION_KINDS, "never")),
 ]  # fmt: skip
 
 
