@@ -14,12 +14,21 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from meetings import notifications
+from meetings import notifications, tokens
 from meetings.models import Booking, MeetingPage
 
 
 class BookingClosed(Exception):
     """The meeting is not open for booking (unpublished, cancelled or already started)."""
+
+
+def booking_from_token(token: str, purpose: str) -> Booking:
+    """The booking a signed link names, provided its email still matches; else BadToken."""
+    booking_id, email = tokens.read_token(token, purpose)
+    booking = Booking.objects.select_related("meeting").filter(pk=booking_id).first()
+    if booking is None or booking.email.lower() != email:
+        raise tokens.BadToken
+    return booking
 
 
 def lock_meeting(meeting_id: int) -> MeetingPage:

@@ -14,8 +14,10 @@ from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.search import index
 
+from cms.models import Constituency
 from cms.models.pages import BasePage
 from cms.regions import Region
+from meetings import tokens
 
 GROUP_PAGE_MODEL = "local.LocalGroupPage"
 
@@ -25,6 +27,8 @@ class MeetingIndexPage(BasePage):
 
     search_listing = True
     query_params = ("region", "constituency")
+    # The list shows live counts of places: a shared copy lives only briefly.
+    page_cache_seconds = 10
 
     introduction = models.TextField(blank=True, help_text="A line or two above the list.")
 
@@ -37,8 +41,6 @@ class MeetingIndexPage(BasePage):
         verbose_name = "meeting index"
 
     def get_context(self, request, *args, **kwargs):
-        from cms.models import Constituency
-
         context = super().get_context(request, *args, **kwargs)
         meetings = upcoming_meetings()
         region = request.GET.get("region", "")
@@ -165,8 +167,6 @@ class MeetingPage(BasePage):
         return totals
 
     def get_context(self, request, *args, **kwargs):
-        from meetings import rules  # noqa: F401 (the rules register on import)
-
         context = super().get_context(request, *args, **kwargs)
         context["counts"] = self.counts()
         context["my_booking"] = None
@@ -175,6 +175,9 @@ class MeetingPage(BasePage):
                 self.bookings.active().filter(email__iexact=request.user.email).first()
             )
         context["may_see_attendees"] = request.user.has_perm("meetings.see_attendees", self)
+        booking = context["my_booking"]
+        if booking and booking.status == Booking.Status.CONFIRMED and self.open_for_booking:
+            context["calendar_token"] = tokens.make_token(booking, tokens.CALENDAR)
         return context
 
 

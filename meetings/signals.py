@@ -7,6 +7,7 @@ from wagtail.signals import page_published
 
 from meetings import notifications
 from meetings.models import MeetingIndexPage, MeetingPage
+from meetings.tasks import tell_bookers_of_cancellation
 from meetings.workflow import let_moderators_publish
 
 
@@ -15,8 +16,6 @@ def meeting_published(sender, instance, revision=None, **kwargs):
     if instance.first_published_at == instance.last_published_at:
         notifications.meeting_published(instance)
     if instance.cancelled:
-        from meetings.tasks import tell_bookers_of_cancellation
-
         meeting_id = instance.pk
         transaction.on_commit(lambda: tell_bookers_of_cancellation.delay(meeting_id))
 

@@ -7,6 +7,7 @@ two runs at once email each person once.
 from celery import shared_task
 
 from meetings import bookings
+from meetings.models import Booking
 
 
 @shared_task
@@ -22,8 +23,6 @@ def tell_bookers_of_cancellation(meeting_id: int) -> int:
 @shared_task
 def tell_bookers_of_all_cancellations() -> int:
     """The catch-up: any cancelled meeting with someone not yet told."""
-    from meetings.models import Booking
-
     meeting_ids = (
         Booking.objects.filter(
             meeting__cancelled=True,

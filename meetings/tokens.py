@@ -32,14 +32,3 @@ def read_token(token: str, purpose: str) -> tuple[int, str]:
     if not isinstance(booking_id, int) or not isinstance(email, str):
         raise BadToken
     return booking_id, email
-
-
-def booking_from_token(token: str, purpose: str):
-    """The booking a token names, provided its email still matches; else BadToken."""
-    from meetings.models import Booking
-
-    booking_id, email = read_token(token, purpose)
-    booking = Booking.objects.select_related("meeting").filter(pk=booking_id).first()
-    if booking is None or booking.email.lower() != email:
-        raise BadToken
-    return booking

@@ -147,7 +147,7 @@ def cancel_mine(request, meeting_id: int):
 
 def booking_by_token(token: str, purpose: str) -> Booking:
     try:
-        return tokens.booking_from_token(token, purpose)
+        return bookings.booking_from_token(token, purpose)
     except tokens.BadToken as error:
         raise Http404("This link is not valid.") from error
 

@@ -15,7 +15,9 @@ from cms.roles import SUPPORTERS
 from meetings import bookings
 from meetings.models import Booking, MeetingPage
 from tests.conftest import make_user
+from tests.e2e.axe import describe, serious_violations
 from tests.e2e.conftest import log_in
+from tests.e2e.test_accessibility import check_pages
 from tests.e2e.test_journey_story import approve_in_admin
 
 TITLE = "Wells: an evening of listening across parties"
@@ -104,3 +106,26 @@ def test_a_proposed_meeting_is_approved_booked_and_its_waiting_list_served(
     finally:
         for context in contexts:
             context.close()
+
+
+def test_meeting_pages_and_forms_have_no_serious_accessibility_problems(demo, axe_tab, screenshot):
+    meeting = MeetingPage.objects.live().order_by("start").first()
+    full = MeetingPage.objects.get(slug="lancaster-listening-circle")
+    public = {
+        "meetings-index": "/meetings/",
+        "meetings-filtered-empty": "/meetings/?region=northern-ireland",
+        "meeting-with-email-form": meeting.url,
+        "full-meeting": full.url,
+        "propose-signed-out": "/meetings/propose/",
+    }
+    problems = check_pages(axe_tab, public, screenshot)
+    log_in(axe_tab, User.objects.get(email="supporter@alliancehub.example"))
+    signed_in = {"propose-form": "/meetings/propose/", "meeting-one-click": meeting.url}
+    problems |= check_pages(axe_tab, signed_in, screenshot)
+    axe_tab.goto("/meetings/propose/")
+    axe_tab.get_by_role("button", name="Propose the meeting").click()
+    expect(axe_tab.locator("[role=alert]").first).to_be_visible()
+    found = serious_violations(axe_tab)
+    if found:
+        problems["propose-with-errors"] = describe(found)
+    assert not problems, "\n".join(f"{name}: {text}" for name, text in problems.items())

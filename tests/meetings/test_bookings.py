@@ -49,6 +49,7 @@ def test_one_click_booking_takes_a_place_and_emails_the_details(
     page = client.get(meeting.url)
     assert b"You have a place at this meeting." in page.content
     assert b"1 of 10 taken" in page.content
+    assert b"Add to your calendar (.ics)" in page.content
 
 
 def test_booking_twice_keeps_one_booking(client, supporter, meeting):

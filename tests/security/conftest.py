@@ -21,6 +21,7 @@ from cms.models import (
     BlogIndexPage,
     BlogPostPage,
     CampaignPage,
+    Constituency,
     ContactPage,
     EventIndexPage,
     EventPage,
@@ -33,6 +34,7 @@ from cms.models import (
     StandardPage,
 )
 from cms.roles import EDITORS, MODERATORS, SUPPORTERS
+from meetings.models import MeetingIndexPage, MeetingPage
 from stories.models import Place
 from tests.cms.conftest import rich_text
 from tests.conftest import make_user
@@ -131,6 +133,21 @@ def build_world() -> World:
         group_name="Frome Together",
         place=places["frome"],
         parties=[parties["green"], parties["labour"]],
+    )
+    pages["meeting_index"] = _publish(home, MeetingIndexPage(title="Meetings", slug="meetings"))
+    meeting_start = timezone.now() + datetime.timedelta(days=7)
+    pages["meeting"] = _publish(
+        pages["meeting_index"],
+        MeetingPage(
+            title="A meeting in Frome",
+            slug="frome-meeting",
+            start=meeting_start,
+            end=meeting_start + datetime.timedelta(hours=2),
+            venue="Frome Library",
+            capacity=10,
+            constituency=Constituency.objects.get(name="Frome and East Somerset"),
+            summary="A participatory evening.",
+        ),
     )
     users = {
         "supporter": make_user(

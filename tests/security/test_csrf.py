@@ -13,7 +13,7 @@ Two checks:
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
@@ -23,11 +23,14 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from wagtail.contrib.routable_page.models import RoutablePageMixin
 
-from cms.models import BlogIndexPage, BlogPostPage
+from cms.models import BlogIndexPage, BlogPostPage, Constituency
 from crowdfund.models import CrowdfundPage
 from manifesto.actions import propose
 from manifesto.merge import start_text
 from manifesto.models import Amendment, AmendmentStatus, ManifestoPage
+from meetings.bookings import book_signed_in
+from meetings.models import MeetingIndexPage, MeetingPage
+from meetings.tokens import CANCEL, make_token
 from notifications.following import target_token as follow_target
 from notifications.kinds import Kind
 from notifications.preferences import unsubscribe_token as email_token
@@ -229,6 +232,22 @@ POSTS = [
                     "year": "2019", "outcome": "won",
                     "body": "We met, we talked, and the Labour candidate stood aside. " * 3,
                     "contact_email": "group@example.org", "consent": "on", "website": ""}),
+    # Meetings
+    Post("propose a meeting", "supporter", lambda w: reverse("meetings_propose"),
+         lambda w: {"title": "An evening in Frome", "start": "2030-05-01T19:00",
+                    "end": "2030-05-01T21:00", "venue": "Frome Library", "capacity": "20",
+                    "group": "", "constituency": "Frome and East Somerset",
+                    "summary": "Small groups, then a plan."}),
+    Post("book a place with one click", "supporter",
+         lambda w: reverse("meetings_book", args=[w["meeting"].pk]), lambda w: {}),
+    Post("book a place by email", "anonymous",
+         lambda w: reverse("meetings_book", args=[w["meeting"].pk]),
+         lambda w: {"name": "Ada", "email": "ada@example.com"}),
+    Post("cancel my booking", "other_supporter",
+         lambda w: reverse("meetings_cancel_mine", args=[w["meeting"].pk]), lambda w: {}),
+    Post("cancel a booking by its emailed link", "anonymous",
+         lambda w: reverse("meetings_cancel_booking", args=[w["booking_cancel_token"]]),
+         lambda w: {}),
     # Following and notifications
     Post("follow a post's replies", "supporter", lambda w: reverse("notifications:follow"),
          lambda w: {"target": follow_target(w["blog_post"]), "action": "follow"}),
@@ -280,6 +299,18 @@ def world(home, unverified, supporter, moderator, editor, other_supporter, strip
     home.add_child(instance=contact)
     contact.save_revision().publish()
 
+    meeting_index = MeetingIndexPage(title="Meetings", slug="meetings")
+    home.add_child(instance=meeting_index)
+    meeting_index.save_revision().publish()
+    meeting = MeetingPage(
+        title="A meeting", slug="a-meeting", start=datetime(2030, 5, 1, 19, tzinfo=UTC),
+        end=datetime(2030, 5, 1, 21, tzinfo=UTC), venue="A hall", capacity=10,
+        constituency=Constituency.objects.get(name="Frome and East Somerset"), summary="Talk.",
+    )  # fmt: skip
+    meeting_index.add_child(instance=meeting)
+    meeting.save_revision().publish()
+    booking = book_signed_in(meeting, other_supporter)
+
     return {
         "contact": contact,
         "unverified": unverified,
@@ -300,6 +331,9 @@ def world(home, unverified, supporter, moderator, editor, other_supporter, strip
             name="Frome", slug="frome", region="south-west", kind="council"
         ),
         "green": Party.objects.get(slug="green"),
+        "meeting": meeting,
+        "other_supporter": other_supporter,
+        "booking_cancel_token": make_token(booking, CANCEL),
     }
 
 

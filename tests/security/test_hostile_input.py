@@ -11,6 +11,7 @@ fails when a URL pattern or page route is added without a row here (or a stated 
 in `EXCLUDED`). See docs/testing.md, "Hostile input".
 """
 
+import datetime
 import json
 import os
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.test import Client
 from django.urls import URLResolver, get_resolver
+from django.utils import timezone
 from wagtail.contrib.routable_page.models import RoutablePageMixin
 from wagtail.models import get_page_models
 
@@ -656,6 +658,112 @@ ENDPOINTS = [
     ),
 ]
 
+
+def meeting_path(suffix):
+    return lambda w: f"/meetings/{w.pages['meeting'].pk}/{suffix}"
+
+
+def proposal_data(world):
+    start = timezone.localtime() + datetime.timedelta(days=10)
+    return {
+        "title": "An evening in Frome",
+        "start": start.strftime("%Y-%m-%dT%H:%M"),
+        "end": (start + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        "venue": "Frome Library",
+        "accessibility": "Step-free.",
+        "online_link": "",
+        "capacity": "20",
+        "group": "",
+        "constituency": "Frome and East Somerset",
+        "summary": "Small groups, then a plan.",
+    }
+
+
+# A forged signed link: the meetings' booking links answer it with 404.
+FORGED = frozenset({404})
+ENDPOINTS += [
+    Endpoint(
+        "meeting-index",
+        ("wagtail_serve",),
+        GET,
+        page("meeting_index"),
+        lambda w: {"region": "south-west", "constituency": "frome-and-east-somerset"},
+        text_fields=("region", "constituency"),
+    ),
+    Endpoint(
+        "propose-meeting",
+        ("meetings/propose/",),
+        POST,
+        lambda w: "/meetings/propose/",
+        proposal_data,
+        user="supporter",
+        text_fields=(
+            "title", "start", "end", "venue", "accessibility", "online_link", "capacity",
+            "group", "constituency", "summary",
+        ),
+    ),
+    Endpoint(
+        "meeting-proposed",
+        ("meetings/propose/thanks/",),
+        GET,
+        lambda w: "/meetings/propose/thanks/",
+    ),
+    Endpoint(
+        "book-meeting-by-email",
+        ("meetings/<int:meeting_id>/book/",),
+        POST,
+        meeting_path("book/"),
+        lambda w: {"name": "Ada", "email": "ada@example.com"},
+        text_fields=("name", "email"),
+    ),
+    Endpoint(
+        "cancel-my-booking",
+        ("meetings/<int:meeting_id>/cancel/",),
+        POST,
+        meeting_path("cancel/"),
+        user="supporter",
+    ),
+    Endpoint(
+        "meeting-attendees",
+        ("meetings/<int:meeting_id>/attendees/",),
+        GET,
+        meeting_path("attendees/"),
+        user="moderator",
+    ),
+    Endpoint(
+        "meeting-attendees-csv",
+        ("meetings/<int:meeting_id>/attendees.csv",),
+        GET,
+        meeting_path("attendees.csv"),
+        user="moderator",
+    ),
+    Endpoint(
+        "confirm-booking-link",
+        ("meetings/bookings/confirm/<str:token>/",),
+        POST,
+        lambda w: "/meetings/bookings/confirm/not-a-signed-token/",
+        statuses=FORGED,
+        baseline=FORGED,
+    ),
+    Endpoint(
+        "cancel-booking-link",
+        ("meetings/bookings/cancel/<str:token>/",),
+        POST,
+        lambda w: "/meetings/bookings/cancel/not-a-signed-token/",
+        statuses=FORGED,
+        baseline=FORGED,
+    ),
+    Endpoint(
+        "booking-calendar-link",
+        ("meetings/bookings/<str:token>.ics",),
+        GET,
+        lambda w: "/meetings/bookings/not-a-signed-token.ics",
+        statuses=FORGED,
+        baseline=FORGED,
+    ),
+]  # fmt: skip
+
+
 # Patterns with no row above, and why.
 EXCLUDED = {
     "crowdfund/stripe/webhook/": (
@@ -722,7 +830,7 @@ def test_every_page_type_is_in_the_world_the_table_is_sent_to(on_world):
     ours = {
         model.__name__
         for model in get_page_models()
-        if model._meta.app_label in {"cms", "manifesto", "crowdfund", "stories"}
+        if model._meta.app_label in {"cms", "manifesto", "crowdfund", "stories", "meetings"}
     }
     built = {type(page.specific).__name__ for page in on_world.pages.values()}
     assert ours <= built, f"build a page of each type in build_world: {sorted(ours - built)}"
