@@ -94,10 +94,40 @@ def page_urls() -> dict:
                 f"{urls['stories_index']}?region={story.region}&party={party.slug}"
                 f"&arrangement={story.arrangement}"
             )
+    urls.update(constituency_urls())
     extra = getattr(settings, "BENCH_EXTRA_URLS", None)
     if extra:
         urls.update(extra)
     urls["search"] = "/search/?query=alliance"
+    return urls
+
+
+def constituency_urls() -> dict:
+    """The hexagon map coloured by a party, and the constituency with the most on its page
+    (its groups and party positions), each measured cached and uncached like the pages."""
+    try:
+        model = apps.get_model("local.ConstituencyIndexPage")
+    except LookupError:
+        return {}
+    index = pick(model)
+    if index is None or not index.url:
+        return {}
+    from django.db.models import Count
+
+    from cms.models import Constituency, Party
+
+    urls = {}
+    party = Party.objects.filter(is_party=True, positions__isnull=False).order_by("pk").first()
+    urls["constituency_map"] = f"{index.url}map/" + (f"?party={party.slug}" if party else "")
+    busiest = (
+        Constituency.objects.annotate(
+            n=Count("party_positions", distinct=True) + Count("local_groups", distinct=True)
+        )
+        .order_by("-n", "pk")
+        .first()
+    )
+    if busiest is not None:
+        urls["constituency"] = f"{index.url}{busiest.slug}/"
     return urls
 
 

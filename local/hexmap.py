@@ -61,8 +61,8 @@ def centre(hex_q: int, hex_r: int, min_q: int, max_r: int) -> tuple[float, float
 
 def hexagon_path(x: float, y: float) -> str:
     """A pointy-topped hexagon around (x, y) as a short SVG path."""
-    w, h = round(HALF_WIDTH, 2), SIZE / 2
-    return f"M{x:.2f},{y - SIZE:.2f}l{w},{h}v{SIZE}l-{w},{h}l-{w},-{h}v-{SIZE}z"
+    w, h = round(HALF_WIDTH, 2), SIZE // 2
+    return f"M{x:.1f},{y - SIZE:g}l{w},{h}v{SIZE}l-{w},{h}l-{w},-{h}v-{SIZE}z"
 
 
 def count_colour(count: int) -> str:

@@ -23,6 +23,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
+from django.utils.safestring import mark_safe
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
@@ -112,7 +113,8 @@ class ConstituencyIndexPage(RoutablePageMixin, BasePage):
             **self.get_context(request),
             "choice": choice,
             "title": title,
-            "map_html": cached_fragment(request, self, f"map:{choice.key}", render),
+            # Our own template's output, escaped when it was drawn.
+            "map_html": mark_safe(cached_fragment(request, self, f"map:{choice.key}", render)),  # noqa: S308
             "parties": parties,
             "shows": [(name, count.label) for name, count in counts.items()],
         }
@@ -166,17 +168,30 @@ class ConstituencyIndexPage(RoutablePageMixin, BasePage):
 
     @path("<slug:slug>/", name="constituency")
     def constituency(self, request, slug):
+        """One constituency. Its sections are the same for every visitor, so they are drawn
+        once per content generation and shared (a position saved, a page published purges)."""
         constituency = get_object_or_404(Constituency, slug=slug)
-        positions = (
-            PartyPosition.objects.filter(constituency=constituency)
-            .select_related("party", "in_favour_of")
-            .order_by("party__sort_order", "party__name")
-        )
+
+        def render():
+            positions = (
+                PartyPosition.objects.filter(constituency=constituency)
+                .select_related("party", "in_favour_of")
+                .order_by("party__sort_order", "party__name")
+            )
+            context = {
+                "page": self,
+                "constituency": constituency,
+                "positions": positions,
+                "listings": place_listings([constituency]),
+            }
+            return render_to_string("local/constituency_sections.html", context)
+
         context = {
             **self.get_context(request),
             "constituency": constituency,
-            "positions": positions,
-            "listings": place_listings([constituency]),
+            "sections": mark_safe(  # noqa: S308 (our own template's output, escaped when drawn)
+                cached_fragment(request, self, f"constituency:{constituency.pk}", render)
+            ),
         }
         return TemplateResponse(request, "local/constituency_page.html", context)
 

@@ -112,3 +112,18 @@ def test_a_new_position_shows_on_the_map_at_once(client, constituency_index, cac
     assert "Stroud: Standing" not in client.get("/constituencies/map/?party=green").content.decode()
     add_position("Stroud", "green", Position.STANDING)
     assert "Stroud: Standing" in client.get("/constituencies/map/?party=green").content.decode()
+
+
+def test_a_constituency_page_is_drawn_once_and_purged_by_a_new_position(
+    client, constituency_index, frome_group, caches_on
+):
+    url = "/constituencies/frome-and-east-somerset/"
+    client.cookies["sessionid"] = "x"  # past the page cache: the shared sections still apply
+    first = client.get(url).content.decode()
+    with CaptureQueriesContext(connection) as again:
+        second = client.get(url).content.decode()
+    assert second == first
+    assert '<a href="/groups/frome-alliance/">Frome Alliance</a>' in second
+    assert not [q for q in again.captured_queries if "local_partyposition" in q["sql"]]
+    add_position("Frome and East Somerset", "green", Position.STANDING)
+    assert "Standing" in client.get(url).content.decode()

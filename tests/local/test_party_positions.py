@@ -71,3 +71,22 @@ def test_only_moderators_enter_positions(client, request, who):
 
 def test_anonymous_visitors_are_sent_to_sign_in(client):
     assert client.get(ADD_URL).status_code == 302
+
+
+def test_moderators_list_and_filter_positions(client, moderator):
+    stroud = Constituency.objects.get(name="Stroud")
+    PartyPosition.objects.create(
+        constituency=stroud,
+        party=Party.objects.get(slug="green"),
+        position=Position.STANDING,
+        as_of="2026-11-01",
+        source_url="https://example.org/green-stroud",
+    )
+    client.force_login(moderator)
+    listing = "/admin/snippets/local/partyposition/"
+    green = Party.objects.get(slug="green").pk
+    labour = Party.objects.get(slug="labour").pk
+    assert "Stroud" in client.get(f"{listing}?party={green}").content.decode()
+    response = client.get(f"{listing}?party={labour}&constituency__region=south-west")
+    assert response.status_code == 200
+    assert "Stroud" not in response.content.decode()
