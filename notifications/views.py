@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseBadRequest
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,8 +21,9 @@ PER_PAGE = 25
 
 
 def _back(request, fallback: str = "/") -> str:
+    """Where to go after a form: a path on this site only (never a view name or a host)."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
@@ -49,9 +50,11 @@ def open_notification(request, pk: int):
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
     target = notification.url or "/"
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}
+    ):
         target = "/"
-    return redirect(target)
+    return HttpResponseRedirect(target)
 
 
 @login_required
@@ -122,18 +125,16 @@ def _bad_link(request):
 def follow_or_unfollow(request):
     """Follow or stop following what the page showed (a signed target), then go back."""
     target = following.target_from_token(request.POST.get("target", ""))
-    if target is None:
-        return HttpResponseBadRequest("This follow button is out of date: reload the page.")
     action = request.POST.get("action")
+    if target is None or action not in ("follow", "unfollow"):
+        return render(request, "notifications/follow_refused.html", status=400)
     if action == "follow":
         following.follow(request.user, target)
         messages.success(request, f"You now follow {target}.")
-    elif action == "unfollow":
+    else:
         following.unfollow(request.user, target)
         messages.success(request, f"You no longer follow {target}.")
-    else:
-        raise Http404
-    return redirect(_back(request, getattr(target, "url", None) or "/"))
+    return HttpResponseRedirect(_back(request, getattr(target, "url", None) or "/"))
 
 
 @login_required

@@ -24,6 +24,9 @@ from django.utils import timezone
 from wagtail.contrib.routable_page.models import RoutablePageMixin
 from wagtail.models import get_page_models
 
+from notifications.following import target_token as follow_target
+from notifications.kinds import Kind
+from notifications.preferences import unsubscribe_token as email_token
 from tests.security.conftest import FORM_STATUSES, World, has_visible_error
 from tests.security.corpus import (
     AMOUNTS,
@@ -37,6 +40,7 @@ from tests.stories.conftest import set_story_limits
 from tests.support.stripe_standin import WEBHOOK_SECRET, signed_headers
 
 QUERY_STATUSES = {200, 400, 404}
+NOTIFICATION_KINDS = Kind.values
 REDIRECTS = {301, 302, 303}
 
 # Values for fields that are not free text (choices, ids, checkboxes): the ones most
@@ -760,6 +764,76 @@ ENDPOINTS += [
         lambda w: "/meetings/bookings/not-a-signed-token.ics",
         statuses=FORGED,
         baseline=FORGED,
+    ),
+]  # fmt: skip
+
+
+ENDPOINTS += [
+    Endpoint(
+        "notifications",
+        ("account/notifications/",),
+        GET,
+        lambda w: "/account/notifications/",
+        lambda w: {"page": "2"},
+        user="supporter",
+        text_fields=("page",),
+    ),
+    Endpoint(
+        "mark-notifications-read",
+        ("account/notifications/read/",),
+        POST,
+        lambda w: "/account/notifications/read/",
+        user="supporter",
+    ),
+    Endpoint(
+        "open-a-notification",
+        ("account/notifications/<int:pk>/",),
+        GET,
+        lambda w: "/account/notifications/999999/",
+        user="supporter",
+        statuses=FORGED,
+        baseline=FORGED,
+    ),
+    Endpoint(
+        "email-choices",
+        ("account/notifications/email/",),
+        POST,
+        lambda w: "/account/notifications/email/",
+        lambda w: dict.fromkeys(NOTIFICATION_KINDS, "weekly"),
+        user="supporter",
+        text_fields=tuple(NOTIFICATION_KINDS),
+    ),
+    Endpoint(
+        "email-choices-by-link",
+        ("email/choices/<str:token>/",),
+        POST,
+        lambda w: f"/email/choices/{email_token(w.users['supporter'])}/",
+        lambda w: dict.fromkeys(NOTIFICATION_KINDS, "daily"),
+        text_fields=tuple(NOTIFICATION_KINDS),
+    ),
+    Endpoint(
+        "one-click-unsubscribe",
+        ("email/unsubscribe/<str:token>/",),
+        POST,
+        lambda w: f"/email/unsubscribe/{email_token(w.users['other'])}/",
+        lambda w: {"List-Unsubscribe": "One-Click"},
+        text_fields=("List-Unsubscribe",),
+    ),
+    Endpoint(
+        "what-i-follow",
+        ("account/following/",),
+        GET,
+        lambda w: "/account/following/",
+        user="supporter",
+    ),
+    Endpoint(
+        "follow",
+        ("follow/",),
+        POST,
+        lambda w: "/follow/",
+        lambda w: {"target": follow_target(w.home), "action": "follow", "next": "/"},
+        user="supporter",
+        text_fields=("target", "action", "next"),
     ),
 ]  # fmt: skip
 
