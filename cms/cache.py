@@ -6,15 +6,19 @@ for a visitor with a session (signed in, or with personal state), any response
 that sets a cookie (so never a CSRF token), anything but a 200, the admin,
 account pages, documents (which may be private) and previews.
 
-Invalidation is by generation: publishing, unpublishing, moving or deleting a
-page, or any change of public text or of a person's public name, bumps one
-counter that is part of every key, so every cached page and page part is dropped
+Invalidation is by generation (`cms.generation`): publishing, unpublishing, moving
+or deleting a page, or any change of public text or of a person's public name, bumps
+one counter that is part of every key, so every cached page and page part is dropped
 at once. Content edits are rare next to reads, so a coarse purge is correct and
 cheap. What counts as such a change is one registry (`purge_on`), filled by the
 app that owns each model: a save that changes a registered field of something the
 public sees (or saw), and the deletion of something the public sees, purge. A
 response may ask for a shorter life with `Cache-Control: max-age=N` (pages with
 live figures use a few seconds).
+
+What may be answered from the cache is one test on the WSGI environ (`is_cacheable`),
+asked by both the WSGI answer and the middleware. The whole design, with a diagram of
+a request and of a purge, is in docs/caching.md.
 """
 
 import copy

@@ -210,7 +210,6 @@ def new_clause_key() -> str:
 
 
 LIVE_PAGE_KEY = "manifesto:live-page:{generation}:{page_id}"
-LIVE_PAGE_SECONDS = 60
 
 
 def live_manifesto_page(page_id: int) -> ManifestoPage | None:
@@ -220,8 +219,8 @@ def live_manifesto_page(page_id: int) -> ManifestoPage | None:
     the page is saved, and whether it is in a private section (`in_private_section`),
     which changes only with the site-wide entry. The key carries the content generation
     (`cms.generation`), which a save of a manifesto page (registered in manifesto.apps),
-    a publish, a move, a deletion or a new restriction moves on; an entry lives a minute
-    at most.
+    a publish, a move, a deletion or a new restriction moves on; an entry lives
+    MANIFESTO_LIVE_PAGE_SECONDS at most.
     """
     key = LIVE_PAGE_KEY.format(generation=content_generation(), page_id=page_id)
     page = cache.get(key)
@@ -229,7 +228,7 @@ def live_manifesto_page(page_id: int) -> ManifestoPage | None:
         page = ManifestoPage.objects.live().filter(pk=page_id).first()
         if page is not None:
             page.in_private_section = sitewide.may_be_restricted(page)
-            cache.set(key, page, LIVE_PAGE_SECONDS)
+            cache.set(key, page, settings.MANIFESTO_LIVE_PAGE_SECONDS)
     return page
 
 

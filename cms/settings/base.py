@@ -340,6 +340,8 @@ ROUTE_CACHE_SECONDS = env.int("ROUTE_CACHE_SECONDS", default=600)
 # The site-wide entry (sites, private sections, menus: cms/sitewide.py). Every change
 # moves its key on at once; this only bounds how long a dropped key stays in Redis.
 SITEWIDE_CACHE_SECONDS = 24 * 60 * 60
+# The live manifesto page every vote reads (manifesto.models.live_manifesto_page).
+MANIFESTO_LIVE_PAGE_SECONDS = 60
 # What purges these is registered by each app in its AppConfig.ready() (cms.cache.purge_on).
 
 # --- Public forms ----------------------------------------------------------------

@@ -24,9 +24,8 @@ if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     CACHES["default"]["KEY_PREFIX"] = f"hub-test-{env('PYTEST_XDIST_WORKER', default='0')}"
 WAGTAILADMIN_BASE_URL = "http://testserver"
 AXES_FAILURE_LIMIT = 5
-# Feature tests see fresh pages; tests/cms/test_page_cache.py turns the cache on.
-PAGE_CACHE_SECONDS = 0
-FRAGMENT_CACHE_SECONDS = 0
+# The caches stay on, as in production (PAGE_CACHE_SECONDS, FRAGMENT_CACHE_SECONDS,
+# ROUTE_CACHE_SECONDS from base.py); each test starts with an empty cache (tests/conftest.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

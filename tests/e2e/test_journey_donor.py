@@ -83,8 +83,9 @@ def test_donor_gives_and_the_progress_bar_shows_the_new_total(
     deliver_completed_checkout(page, stripe_standin, donation.stripe_checkout_session_id)
 
     page.goto(crowdfund.url)
-    # Tests turn the page cache off (PAGE_CACHE_SECONDS = 0), so the page is drawn afresh;
-    # its script also fetches the live figures, which is what a cached page relies on.
+    # The donor's session (their checkout is noted in it) keeps the page out of the shared
+    # cache, so it is drawn afresh; its script also fetches the live figures, which is what
+    # a cached page relies on.
     expect(page.locator("[data-field=total_display]")).to_have_text(
         re.compile(r"^£40(\.00)?$"), timeout=15_000
     )
