@@ -4,25 +4,10 @@ from django import forms
 from django.apps import apps
 from django.utils import timezone
 
-from cms.models import Constituency
+from cms.forms import ConstituencyNameField
 from cms.search import is_row_id
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-
-
-class ConstituencyNameField(forms.CharField):
-    """A constituency chosen by typing its name (the page offers the names as suggestions)."""
-
-    def clean(self, value):
-        name = " ".join(super().clean(value).split())
-        constituency = Constituency.objects.filter(name__iexact=name).first()
-        if constituency is None:
-            raise forms.ValidationError(
-                "We do not know a constituency of that name. Start typing and choose one of "
-                "the suggestions (for example “Frome and East Somerset”).",
-                code="unknown_constituency",
-            )
-        return constituency
 
 
 class GroupChoiceField(forms.ModelChoiceField):
@@ -71,10 +56,8 @@ class MeetingProposalForm(forms.Form):
         help_text="Organisers of the group publish it at once; otherwise a moderator reviews it.",
     )
     constituency = ConstituencyNameField(
-        max_length=80,
         label="Constituency",
         help_text="Type the name of the UK Parliament constituency and choose a suggestion.",
-        widget=forms.TextInput(attrs={"list": "constituency-names", "autocomplete": "off"}),
     )
     summary = forms.CharField(
         max_length=4000,

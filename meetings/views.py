@@ -15,7 +15,6 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
-from cms.models import Constituency
 from cms.spreadsheets import safe_row
 from meetings import bookings, tokens
 from meetings.calendar import booking_calendar
@@ -77,12 +76,8 @@ def propose(request):
                 return redirect("meetings_proposed")
         if status == 200 and form.errors:
             status = 400
-    context = {"form": form, "constituency_names": constituency_names()}
+    context = {"form": form}
     return never_cached(TemplateResponse(request, "meetings/propose.html", context, status=status))
-
-
-def constituency_names():
-    return Constituency.objects.order_by("name").values_list("name", flat=True)
 
 
 def proposed(request):
