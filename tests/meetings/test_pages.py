@@ -84,3 +84,13 @@ def test_the_demo_has_meetings_and_the_footer_offers_to_host_one(client):
     assert '<a href="/meetings/propose/">Host a local meeting</a>' in footer
     full = MeetingPage.objects.get(slug="lancaster-listening-circle")
     assert full.counts() == {"confirmed": 2, "waiting": 1, "free": 0}
+
+
+def test_the_constituency_page_and_the_map_show_where_meetings_are(client, meeting, frome, home):
+    from local.models import ConstituencyIndexPage
+
+    home.add_child(instance=ConstituencyIndexPage(title="Constituencies", slug="constituencies"))
+    html = client.get(f"/constituencies/{frome.slug}/").content.decode()
+    assert meeting.title in html
+    html = client.get("/constituencies/map/?show=meetings").content.decode()
+    assert f'aria-label="{frome.name}: 1 upcoming meetings"' in html
