@@ -34,6 +34,7 @@ from cms.models import (
     StandardPage,
 )
 from cms.roles import EDITORS, MODERATORS, SUPPORTERS
+from local.models import ConstituencyIndexPage, LocalGroupIndexPage, LocalGroupPage
 from meetings.models import MeetingIndexPage, MeetingPage
 from stories.models import Place
 from tests.cms.conftest import rich_text
@@ -157,6 +158,15 @@ def build_world() -> World:
         "moderator": make_user("moderator@example.com", MODERATORS, SUPPORTERS),
         "editor": make_user("editor@example.com", EDITORS, SUPPORTERS),
     }
+    frome = Constituency.objects.get(name="Frome and East Somerset")
+    pages["constituencies"] = _publish(
+        home, ConstituencyIndexPage(title="Constituencies", slug="constituencies")
+    )
+    pages["groups"] = _publish(home, LocalGroupIndexPage(title="Local groups", slug="groups"))
+    group = LocalGroupPage(title="Frome alliance", slug="frome", description="We meet monthly.")
+    group.constituencies = [frome]
+    group.organisers = [users["other"]]
+    pages["group"] = _publish(pages["groups"], group)
     clause = manifesto.live_clauses().first()
     amendment = AmendmentFactory(page=manifesto, clause=clause, author=users["other"])
     return World(

@@ -465,36 +465,36 @@ ENDPOINTS = [
     ),
     Endpoint(
         "vote-at-the-page-address",
-        ("ManifestoPage:amendment_action",),
+        ("ManifestoPage:amendment_vote",),
         POST,
-        page("manifesto", "amendment_action", amendment_id, lambda w: "vote"),
+        page("manifesto", "amendment_vote", amendment_id),
         lambda w: {"choice": "agree", "next": "/"},
         user="supporter",
         text_fields=("choice", "next"),
     ),
     Endpoint(
         "comment",
-        ("ManifestoPage:amendment_action",),
+        ("ManifestoPage:amendment_comment",),
         POST,
-        page("manifesto", "amendment_action", amendment_id, lambda w: "comment"),
+        page("manifesto", "amendment_comment", amendment_id),
         lambda w: {"body": "I agree with this.", "website": ""},
         user="supporter",
         text_fields=("body",),
     ),
     Endpoint(
         "report",
-        ("ManifestoPage:amendment_action",),
+        ("ManifestoPage:amendment_report",),
         POST,
-        page("manifesto", "amendment_action", amendment_id, lambda w: "report"),
+        page("manifesto", "amendment_report", amendment_id),
         lambda w: {"reason": "Off topic."},
         user="supporter",
         text_fields=("reason",),
     ),
     Endpoint(
         "moderate-status",
-        ("ManifestoPage:amendment_action",),
+        ("ManifestoPage:amendment_status",),
         POST,
-        page("manifesto", "amendment_action", amendment_id, lambda w: "status"),
+        page("manifesto", "amendment_status", amendment_id),
         lambda w: {"action": "reject", "reason": "Not clear.", "duplicate_of": ""},
         user="moderator",
         text_fields=("action", "reason", "duplicate_of"),
@@ -838,6 +838,78 @@ ENDPOINTS += [
 ]  # fmt: skip
 
 
+ENDPOINTS += [
+    Endpoint(
+        "constituency-list",
+        ("ConstituencyIndexPage:list",),
+        GET,
+        page("constituencies"),
+        lambda w: {"q": "frome"},
+        text_fields=("q",),
+    ),
+    Endpoint(
+        "constituency-map",
+        ("ConstituencyIndexPage:map",),
+        GET,
+        page("constituencies", "map"),
+        lambda w: {"party": "green", "show": "groups"},
+        text_fields=("party", "show"),
+    ),
+    Endpoint(
+        "constituency-page",
+        ("ConstituencyIndexPage:constituency",),
+        GET,
+        page("constituencies", "constituency", lambda w: "frome-and-east-somerset"),
+    ),
+    Endpoint(
+        "write-to-a-local-group",
+        ("LocalGroupPage:contact",),
+        POST,
+        page("group", "contact"),
+        lambda w: {"name": "Ada", "email": "ada@example.com",
+                   "message": "Can I help with leaflets?", "website": ""},
+        text_fields=("name", "email", "message"),
+    ),
+    Endpoint(
+        "local-group-message-sent",
+        ("LocalGroupPage:contact_sent",),
+        GET,
+        page("group", "contact_sent"),
+    ),
+    Endpoint(
+        "report-a-relayed-message",
+        ("LocalGroupPage:report",),
+        POST,
+        page("group", "report", lambda w: "7c9e6679-7425-40de-944b-e07fc1f90ae7"),
+        lambda w: {"reason": "Abuse"},
+        text_fields=("reason",),
+        statuses=FORGED,
+        baseline=FORGED,
+    ),
+]  # fmt: skip
+
+
+ENDPOINTS += [
+    Endpoint(
+        "withdraw-my-amendment",
+        ("ManifestoPage:amendment_withdraw",),
+        POST,
+        page("manifesto", "amendment_withdraw", amendment_id),
+        user="other",
+    ),
+    Endpoint(
+        "rewrite-my-amendment",
+        ("ManifestoPage:amendment_update",),
+        POST,
+        page("manifesto", "amendment_update", amendment_id),
+        lambda w: {"text": "Free buses in every market town."},
+        user="other",
+        text_fields=("text",),
+        baseline=frozenset({200, 302, 303, 403}),  # refused: it does not need an update
+    ),
+]  # fmt: skip
+
+
 # Patterns with no row above, and why.
 EXCLUDED = {
     "crowdfund/stripe/webhook/": (
@@ -858,10 +930,11 @@ EXCLUDED = {
     "accounts/password/reset/done/": "a static message",
     "accounts/password/reset/key/done/": "a static message",
     "accounts/login/code/confirm/": "login by code is off (ACCOUNT_LOGIN_BY_CODE_ENABLED)",
-    "ManifestoPage:index_route": "Wagtail's alias of the index route (same view as index)",
     "CrowdfundPage:index_route": "the crowdfund page itself: no input (covered by wagtail_serve)",
     "StoriesIndexPage:index_route": "Wagtail's alias of the library route",
     "ContactPage:index_route": "the contact page itself: no input (covered by wagtail_serve)",
+    "ConstituencyIndexPage:index_route": "Wagtail's alias of the list route",
+    "LocalGroupPage:index_route": "the group page itself: no input (covered by wagtail_serve)",
 }
 
 
@@ -904,7 +977,8 @@ def test_every_page_type_is_in_the_world_the_table_is_sent_to(on_world):
     ours = {
         model.__name__
         for model in get_page_models()
-        if model._meta.app_label in {"cms", "manifesto", "crowdfund", "stories", "meetings"}
+        if model._meta.app_label
+        in {"cms", "manifesto", "crowdfund", "stories", "meetings", "local"}
     }
     built = {type(page.specific).__name__ for page in on_world.pages.values()}
     assert ours <= built, f"build a page of each type in build_world: {sorted(ours - built)}"
