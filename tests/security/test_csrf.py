@@ -25,6 +25,12 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin
 
 from cms.models import BlogIndexPage, BlogPostPage, Constituency
 from crowdfund.models import CrowdfundPage
+from local.models import (
+    ConstituencyIndexPage,
+    LocalGroupIndexPage,
+    LocalGroupPage,
+    RelayedMessage,
+)
 from manifesto.actions import propose
 from manifesto.merge import start_text
 from manifesto.models import Amendment, AmendmentStatus, ManifestoPage
@@ -248,6 +254,14 @@ POSTS = [
     Post("cancel a booking by its emailed link", "anonymous",
          lambda w: reverse("meetings_cancel_booking", args=[w["booking_cancel_token"]]),
          lambda w: {}),
+    # Local groups
+    Post("write to a local group", "anonymous",
+         lambda w: w["group"].url + "contact/",
+         lambda w: {"name": "Ada", "email": "ada@example.com", "message": "Can I help?",
+                    "website": ""}),
+    Post("report a relayed message", "other_supporter",
+         lambda w: w["group"].url + f"report/{w['relayed'].token}/",
+         lambda w: {"reason": "Abuse"}),
     # Following and notifications
     Post("follow a post's replies", "supporter", lambda w: reverse("notifications:follow"),
          lambda w: {"target": follow_target(w["blog_post"]), "action": "follow"}),
@@ -311,7 +325,25 @@ def world(home, unverified, supporter, moderator, editor, other_supporter, strip
     meeting.save_revision().publish()
     booking = book_signed_in(meeting, other_supporter)
 
+    constituencies = ConstituencyIndexPage(title="Constituencies", slug="constituencies")
+    home.add_child(instance=constituencies)
+    constituencies.save_revision().publish()
+    groups = LocalGroupIndexPage(title="Local groups", slug="groups")
+    home.add_child(instance=groups)
+    groups.save_revision().publish()
+    group = LocalGroupPage(title="Frome alliance", slug="frome", description="We meet.")
+    group.constituencies = [Constituency.objects.get(name="Frome and East Somerset")]
+    group.organisers = [other_supporter]
+    groups.add_child(instance=group)
+    group.save_revision().publish()
+    relayed = RelayedMessage.objects.create(
+        group=group, sender_name="Ada", sender_email="ada@example.com", body="Hello."
+    )
+
     return {
+        "constituencies": constituencies,
+        "group": LocalGroupPage.objects.get(pk=group.pk),
+        "relayed": relayed,
         "contact": contact,
         "unverified": unverified,
         "confirmation_key": EmailConfirmationHMAC(EmailAddress.objects.get(user=unverified)).key,
@@ -389,7 +421,14 @@ def test_a_token_from_the_sites_own_form_is_accepted(world):
 # Every sub-page route of the routable pages: POSTed above, or read-only.
 POSTED_ROUTES = {
     "ManifestoPage.propose",
-    "ManifestoPage.amendment_action",  # vote, comment, report, withdraw, update, status
+    "ManifestoPage.amendment_vote",
+    "ManifestoPage.amendment_comment",
+    "ManifestoPage.amendment_report",
+    "ManifestoPage.amendment_withdraw",
+    "ManifestoPage.amendment_update",
+    "ManifestoPage.amendment_status",
+    "LocalGroupPage.contact",
+    "LocalGroupPage.report",
     "ManifestoPage.edit_text",
     "ManifestoPage.merge",
     "CrowdfundPage.donate",
@@ -398,7 +437,6 @@ POSTED_ROUTES = {
 }
 READ_ONLY_ROUTES = {
     "ManifestoPage.index": "",
-    "ManifestoPage.index_route": "",
     "ManifestoPage.clause": "clause/{key}/",
     "ManifestoPage.amendment": "amendment/{amendment}/",
     "ManifestoPage.history": "history/",
@@ -423,6 +461,12 @@ READ_ONLY_ROUTES = {
     "StoriesIndexPage.feed": "feed/",
     "ContactPage.index_route": "",
     "ContactPage.sent": "sent/",
+    "ConstituencyIndexPage.list": "",
+    "ConstituencyIndexPage.index_route": "",
+    "ConstituencyIndexPage.map": "map/",
+    "ConstituencyIndexPage.constituency": "frome-and-east-somerset/",
+    "LocalGroupPage.index_route": "",
+    "LocalGroupPage.contact_sent": "contact/sent/",
 }
 
 
@@ -446,6 +490,8 @@ def test_a_read_only_route_changes_nothing_even_when_posted_with_a_token(world):
         "CrowdfundPage": world["crowdfund"],
         "StoriesIndexPage": world["stories_index"],
         "ContactPage": world["contact"],
+        "ConstituencyIndexPage": world["constituencies"],
+        "LocalGroupPage": world["group"],
     }
     ids = {name: obj.pk for name, obj in world.items() if hasattr(obj, "pk")}
     for page in pages.values():  # the first render creates the site's settings rows
