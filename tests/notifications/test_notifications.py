@@ -85,7 +85,9 @@ def test_the_list_counts_unread_and_opening_marks_read(client, supporter, other_
     _reply([supporter, other_supporter])
     client.force_login(supporter)
     page = client.get("/account/")
-    assert 'Notifications <span class="badge">1' in page.content.decode()
+    assert '<span class="notifications-label">Notifications</span> <span class="badge">1' in (
+        page.content.decode()
+    )
     listing = client.get(reverse("notifications:list")).content.decode()
     assert "Sam replied to your comment on Fair votes" in listing
     mine = Notification.objects.get(recipient=supporter)
