@@ -6,6 +6,8 @@ many places are taken is always counted from the confirmed bookings, under a loc
 meeting's row when it matters (see meetings.bookings).
 """
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -20,6 +22,9 @@ from cms.regions import Region
 from meetings import tokens
 
 GROUP_PAGE_MODEL = "local.LocalGroupPage"
+
+
+SLUG = re.compile(r"[-a-z0-9]{1,80}")
 
 
 class MeetingIndexPage(BasePage):
@@ -48,9 +53,12 @@ class MeetingIndexPage(BasePage):
             meetings = meetings.filter(constituency__region=region)
         else:
             region = ""
-        constituency = Constituency.objects.filter(
-            slug=request.GET.get("constituency", "")[:80]
-        ).first()
+        slug = request.GET.get("constituency", "")
+        # Only a slug can name a constituency: anything else (a NUL byte, 100k characters)
+        # is no filter at all, and never reaches the database.
+        constituency = (
+            Constituency.objects.filter(slug=slug).first() if SLUG.fullmatch(slug) else None
+        )
         if constituency is not None:
             meetings = meetings.filter(constituency=constituency)
         context.update(

@@ -91,9 +91,15 @@ def live_meeting(meeting_id: int) -> MeetingPage:
     return meeting
 
 
-@require_POST
 def book(request, meeting_id: int):
+    """GET: the by-email form (kept off the meeting page, which is cached for visitors).
+    POST: book signed in with one click, or ask for a confirmation link by email."""
     meeting = live_meeting(meeting_id)
+    if request.method != "POST":
+        if request.user.is_authenticated or not meeting.open_for_booking:
+            return redirect(meeting.url)
+        context = {"meeting": meeting, "form": EmailBookingForm()}
+        return never_cached(TemplateResponse(request, "meetings/book_by_email.html", context))
     if not request.user.has_perm("meetings.book_meeting", meeting):
         messages.error(request, "This meeting is not open for booking.")
         return redirect(meeting.url)

@@ -38,6 +38,9 @@ def test_an_approved_answer_tells_the_first_writer_and_followers_not_its_author(
 
 
 @pytest.mark.django_db
-def test_a_visitor_sees_a_sign_in_link_instead_of_follow(client, blog_post):
+def test_a_visitor_is_sent_to_sign_in_to_follow(client, blog_post):
     html = client.get(blog_post.url).content.decode()
-    assert "Sign in to follow the replies here" in html
+    assert (
+        f'<a href="/accounts/login/?next={blog_post.url.replace("/", "%2F")}">'
+        "Follow the replies here</a>"
+    ) in html

@@ -114,7 +114,8 @@ def test_meeting_pages_and_forms_have_no_serious_accessibility_problems(demo, ax
     public = {
         "meetings-index": "/meetings/",
         "meetings-filtered-empty": "/meetings/?region=northern-ireland",
-        "meeting-with-email-form": meeting.url,
+        "meeting-signed-out": meeting.url,
+        "book-with-email-form": f"/meetings/{meeting.pk}/book/",
         "full-meeting": full.url,
         "propose-signed-out": "/meetings/propose/",
     }

@@ -259,3 +259,12 @@ def test_the_attendee_csv_neutralises_formulas(client, organiser, meeting):
     assert rows[0][:2] == ["Name", "Email"]
     assert rows[1][0] == '\'=HYPERLINK("http://evil")'
     assert rows[1][1] == "evil@example.org"
+
+
+def test_visitors_get_a_cacheable_meeting_page_and_the_email_form_on_its_own_page(client, meeting):
+    html = client.get(meeting.url).content.decode()
+    assert "csrfmiddlewaretoken" not in html  # so the page cache may keep it for visitors
+    assert f'href="/meetings/{meeting.pk}/book/"' in html
+    form = client.get(reverse("meetings_book", args=[meeting.pk]))
+    assert form.status_code == 200 and "csrfmiddlewaretoken" in form.content.decode()
+    assert "Send me a confirmation link" in form.content.decode()
