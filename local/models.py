@@ -34,6 +34,7 @@ from cms.models import Constituency, Party
 from cms.models.pages import BasePage
 from cms.places import place_counts, place_listings
 from cms.regions import Region
+from cms.search import query_text
 from local import hexmap
 from local.forms import RATE_LIMITED, AbuseReportForm, GroupContactForm, contact_rate_limited
 from local.organisers import sync_organiser_group
@@ -56,7 +57,7 @@ class ConstituencyIndexPage(RoutablePageMixin, BasePage):
 
     @path("", name="list")
     def constituency_list(self, request):
-        query = request.GET.get("q", "").strip()[:80]
+        query = query_text(request.GET.get("q", ""), max_length=80).strip()
         constituencies = Constituency.objects.only("name", "slug", "region")
         if query:
             constituencies = constituencies.filter(name__icontains=query)
