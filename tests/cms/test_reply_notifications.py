@@ -40,7 +40,4 @@ def test_an_approved_answer_tells_the_first_writer_and_followers_not_its_author(
 @pytest.mark.django_db
 def test_a_visitor_is_sent_to_sign_in_to_follow(client, blog_post):
     html = client.get(blog_post.url).content.decode()
-    assert (
-        f'<a href="/accounts/login/?next={blog_post.url}">'
-        "Follow the replies here</a>"
-    ) in html
+    assert (f'<a href="/accounts/login/?next={blog_post.url}">Follow the replies here</a>') in html
