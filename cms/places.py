@@ -65,16 +65,26 @@ class PlaceCount:
 
     label: str
     counter: Callable[[], dict[int, int]]
+    singular: str = ""  # "Local group", for a count of one (the label when empty)
+
+    def words(self, count: int) -> str:
+        """ "1 local group", "3 local groups": the count in words for the map's labels."""
+        noun = self.singular if count == 1 and self.singular else self.label
+        return f"{count} {noun.lower()}"
 
 
 _counts: dict[str, tuple[int, PlaceCount]] = {}
 
 
 def register_place_count(
-    name: str, label: str, counter: Callable[[], dict[int, int]], order: int = 100
+    name: str,
+    label: str,
+    counter: Callable[[], dict[int, int]],
+    order: int = 100,
+    singular: str = "",
 ) -> None:
     """Add (or replace, by name) an app's count; `name` is what the map's ?show= says."""
-    _counts[name] = (order, PlaceCount(label, counter))
+    _counts[name] = (order, PlaceCount(label, counter, singular))
 
 
 def place_counts() -> dict[str, PlaceCount]:

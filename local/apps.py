@@ -19,7 +19,9 @@ class LocalConfig(AppConfig):
         from local.places import count_groups, group_listing
 
         register_place_listing("groups", group_listing, order=10)
-        register_place_count("groups", "Local groups", count_groups, order=10)
+        register_place_count(
+            "groups", "Local groups", count_groups, order=10, singular="Local group"
+        )
         purge_on(PartyPosition)
         post_delete.connect(remove_organiser_group, sender=LocalGroupPage)
         # Moderators keep where parties campaign up to date and act on abuse reports.

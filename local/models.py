@@ -158,12 +158,11 @@ class ConstituencyIndexPage(RoutablePageMixin, BasePage):
         rows = list(rows)
         for row in rows:
             row["value"] = numbers.get(row["pk"], 0)
-        label = count.label.lower() if count is not None else ""
 
         def describe(value):
             if count is None:
                 return hexmap.NO_VALUE, ""
-            return hexmap.count_colour(value), f"{value} {label}"
+            return hexmap.count_colour(value), count.words(value)
 
         return rows, describe
 

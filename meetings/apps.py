@@ -12,4 +12,10 @@ class MeetingsConfig(AppConfig):
         from meetings.places import count_upcoming_meetings, upcoming_meetings_in
 
         register_place_listing("meetings", upcoming_meetings_in, order=20)
-        register_place_count("meetings", "Upcoming meetings", count_upcoming_meetings, order=20)
+        register_place_count(
+            "meetings",
+            "Upcoming meetings",
+            count_upcoming_meetings,
+            order=20,
+            singular="Upcoming meeting",
+        )

@@ -35,7 +35,7 @@ class StoriesConfig(AppConfig):
         register_figure("stories", "stories of local alliances", count_published_stories, 40)
         # Constituency pages and the map show the stories told about each constituency.
         register_place_listing("stories", story_listing, order=30)
-        register_place_count("stories", "Stories", count_stories, order=30)
+        register_place_count("stories", "Stories", count_stories, order=30, singular="Story")
         register_public_text()
         routes.attach()
 

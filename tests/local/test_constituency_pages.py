@@ -78,7 +78,7 @@ def test_the_map_colours_by_a_partys_position_and_tables_it(client, constituency
 def test_the_map_counts_groups(client, constituency_index, frome_group):
     html = client.get("/constituencies/map/?show=groups").content.decode()
     labels = dict(HEX_LINK.findall(html))
-    assert labels["frome-and-east-somerset"] == "Frome and East Somerset: 1 local groups"
+    assert labels["frome-and-east-somerset"] == "Frome and East Somerset: 1 local group"
     assert labels["stroud"] == "Stroud: 0 local groups"
 
 

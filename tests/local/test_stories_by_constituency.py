@@ -39,4 +39,4 @@ def test_published_stories_show_on_their_constituency_page_and_map(
     html = client.get("/constituencies/frome-and-east-somerset/").content.decode()
     assert "Frome stood together" in html and "A draft" not in html
     html = client.get("/constituencies/map/?show=stories").content.decode()
-    assert 'aria-label="Frome and East Somerset: 1 stories"' in html
+    assert 'aria-label="Frome and East Somerset: 1 story"' in html

@@ -93,4 +93,4 @@ def test_the_constituency_page_and_the_map_show_where_meetings_are(client, meeti
     html = client.get(f"/constituencies/{frome.slug}/").content.decode()
     assert meeting.title in html
     html = client.get("/constituencies/map/?show=meetings").content.decode()
-    assert f'aria-label="{frome.name}: 1 upcoming meetings"' in html
+    assert f'aria-label="{frome.name}: 1 upcoming meeting"' in html
