@@ -80,6 +80,7 @@ class Line:
 
 def break_lines(text: str, first_number: int, width: float = TEXT_COLUMN) -> list[Line]:
     """The clause's text broken into lines that fit `width`, numbered from `first_number`."""
+    register_fonts()  # the widths are the book's font's, whoever asks first
     tokens = worddiff.tokenize(text)
     lines, start, current = [], None, []
     for index, token in enumerate(tokens):
