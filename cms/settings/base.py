@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "local",
     "notifications",
     "meetings",
+    "newsletters",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
