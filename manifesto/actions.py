@@ -2,7 +2,7 @@
 report, change status. Views and the admin call these; the rules are asked here, for
 every caller: a vote asks `rules.vote_refusal` (under the row lock), a comment and a
 report `rules.can`, and a status changes only through `set_status`, which asks
-`rules.can_move`. (Proposing is still checked by its view only.)"""
+`rules.can_move`, and a proposal `rules.can(..., "propose", ...)`."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -36,7 +36,17 @@ class VoteRefused(Exception):
 
 
 def propose(page: ManifestoPage, clause: Clause, author, kind: str, text: str, reason: str):
-    """Record a new amendment against the current version of the clause's text."""
+    """Record a new amendment against the current version of the clause's text.
+
+    Raises PermissionDenied when the rules do not let `author` propose on `page` now, and
+    Clause.DoesNotExist for a clause that is not a live clause of `page`. An `author` of
+    None records an amendment with no person behind it (imported or seeded text), which
+    no request can do: a visitor is an AnonymousUser, never None.
+    """
+    if author is not None and not rules.can(author, "propose", page):
+        raise PermissionDenied(rules.refusal_message(author))
+    if clause.page_id != page.pk or clause.is_deleted:
+        raise Clause.DoesNotExist("No such clause to amend")
     status = AmendmentStatus.SUBMITTED if page.screening else AmendmentStatus.PUBLISHED
     amendment = Amendment.objects.create(
         page=page,

@@ -282,7 +282,7 @@ def test_each_status_change_is_written_to_the_history(moves, manifesto):
 
 
 @pytest.mark.parametrize("role", rules.ROLES)
-def test_comment_and_report_ask_the_grid_themselves(people, manifesto, role):
+def test_comment_report_and_propose_ask_the_grid_themselves(people, manifesto, role):
     """Called without a view, the domain functions refuse what the grid refuses."""
     from django.core.exceptions import PermissionDenied
 
@@ -296,9 +296,32 @@ def test_comment_and_report_ask_the_grid_themselves(people, manifesto, role):
         for action, do in (
             ("discuss", lambda: actions.comment(amendment, user, "A thought.")),
             ("report", lambda: actions.report(amendment, user, "Rude")),
+            (
+                "propose",
+                lambda: actions.propose(manifesto, amendment.clause, user, "add", "More.", ""),
+            ),
         ):
             if phase in EXPECTED[action][role]:
                 do()  # allowed: done (a second report is recorded once)
             else:
                 with pytest.raises(PermissionDenied):
                     do()
+
+
+def test_propose_refuses_a_deleted_or_foreign_clause(people, manifesto, clause, home):
+    """The domain checks the clause itself, whoever calls it."""
+    from manifesto import actions
+    from manifesto.models import Clause
+    from tests.support.factories import ManifestoPageFactory
+
+    _amendment, users = people
+    other = ManifestoPageFactory(
+        parent=home, title="Another", slug="another", clauses=[("Theirs", "Their words.")]
+    )
+    foreign = Clause.objects.get(page=other)
+    with pytest.raises(Clause.DoesNotExist):
+        actions.propose(manifesto, foreign, users["supporter"], "add", "More.", "")
+    clause.is_deleted = True
+    clause.save(update_fields=["is_deleted"])
+    with pytest.raises(Clause.DoesNotExist):
+        actions.propose(manifesto, clause, users["supporter"], "add", "More.", "")
