@@ -29,7 +29,7 @@ from wagtail.search import index
 from cms.blocks import BodyBlock
 from cms.models.pages import BasePage
 from cms.subpages import RouteTableMixin
-from crowdfund import law
+from crowdfund import law, rules
 from crowdfund.amounts import pounds
 from crowdfund.payments import validate_chargeable_amount
 
@@ -149,7 +149,8 @@ class CrowdfundPage(RouteTableMixin, BasePage):
         return amounts
 
     def is_open(self) -> bool:
-        return self.deadline is None or timezone.now() < self.deadline
+        """The rule's answer (`crowdfund.rules.is_open`), for templates."""
+        return rules.is_open(self)
 
     def days_left(self):
         """Whole days left, rounded up: 5 hours left is "1 day left", not "0 days left"."""
