@@ -14,6 +14,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import strip_tags
+from django.utils.safestring import mark_safe
 
 from newsletters.models import Newsletter
 from newsletters.tokens import way_out_token
@@ -51,7 +52,8 @@ def body_text(newsletter: Newsletter) -> str:
 def _context(newsletter: Newsletter, unsubscribe_url: str, preferences_url: str) -> dict:
     return {
         "newsletter": newsletter,
-        "body_html": absolute_links(newsletter.body.render_as_block()),
+        # Wagtail's own rendering of the blocks (escaped there); only the links' bases change.
+        "body_html": mark_safe(absolute_links(newsletter.body.render_as_block())),  # noqa: S308
         "body_text": body_text(newsletter),
         "unsubscribe_url": unsubscribe_url,
         "preferences_url": preferences_url,

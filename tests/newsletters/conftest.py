@@ -49,7 +49,6 @@ def smtp(settings):
 @pytest.fixture
 def fast_sending(settings):
     settings.NEWSLETTER_SEND_RATE = 0  # no pacing in tests
-    settings.NEWSLETTER_RETRY_SECONDS = 0
 
 
 def send(newsletter, editor, capture):

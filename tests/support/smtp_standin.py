@@ -2,8 +2,9 @@
 
 It accepts every message, except for the addresses told to refuse: `refuse` answers 550 at
 RCPT (a permanent failure: "no such user"), `defer` answers 451 (try again later).
-`drop_after` closes the connection once that many messages have been accepted, once, like
-a server restarting mid-send. What it accepted is kept in `received` (recipient, message).
+`drop_after` closes the connection, once, at the first RCPT after that many messages were
+accepted (the message is not accepted), like a server restarting mid-send. What it accepted
+is kept in `received` (recipient, message).
 """
 
 import socket
@@ -31,6 +32,13 @@ class Handler:
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        with self.lock:
+            drop = self.drop_after is not None and self.count >= self.drop_after
+            if drop:
+                self.drop_after = None
+        if drop:
+            server.transport.close()
+            return "421 4.3.2 Service shutting down"
         if address.lower() in self.refuse:
             return "550 5.1.1 No such user here"
         if address.lower() in self.defer:
@@ -45,12 +53,6 @@ class Handler:
                 parsed = message_from_bytes(envelope.original_content or envelope.content)
                 for recipient in envelope.rcpt_tos:
                     self.received.append((recipient.lower(), parsed))
-            drop = self.drop_after is not None and self.count >= self.drop_after
-            if drop:
-                self.drop_after = None
-        if drop:
-            session.transport.close()  # accepted, then the connection goes, as in a crash
-            return "250 OK"
         return "250 Message accepted for delivery"
 
     def recipients(self) -> Counter:
