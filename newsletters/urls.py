@@ -1,4 +1,3 @@
-from anymail.webhooks.mailgun import MailgunTrackingWebhookView
 from django.urls import path
 
 from newsletters import views
@@ -13,9 +12,5 @@ urlpatterns = [
     path("newsletter/preferences/<str:token>/", views.preferences, name="preferences"),
     path("account/newsletter/", views.account, name="account"),
     # The mail provider's bounce and complaint reports (signature checked by django-anymail).
-    path(
-        "newsletter/mail-events/mailgun/",
-        MailgunTrackingWebhookView.as_view(),
-        name="mailgun_events",
-    ),
+    path("newsletter/mail-events/mailgun/", views.mail_provider_events, name="mailgun_events"),
 ]

@@ -1,9 +1,11 @@
 """The public side of newsletters: sign up, confirm, the signed way out, the account page."""
 
+from anymail.webhooks.mailgun import MailgunTrackingWebhookView
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -152,3 +154,19 @@ def account(request):
         "newsletters/account.html",
         {"subscription": subscription, "form": form},
     )
+
+
+_mailgun_events = MailgunTrackingWebhookView.as_view()
+
+
+@csrf_exempt
+def mail_provider_events(request):
+    """Mailgun's bounce, complaint and unsubscribe reports (newsletters.bounces applies them).
+
+    Exempt from CSRF because the provider posts without cookies; django-anymail checks the
+    provider's signature (MAILGUN_WEBHOOK_SIGNING_KEY) instead. Without a key configured
+    there is no provider, and no such address.
+    """
+    if not getattr(settings, "ANYMAIL", {}).get("MAILGUN_WEBHOOK_SIGNING_KEY"):
+        raise Http404
+    return _mailgun_events(request)
