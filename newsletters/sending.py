@@ -7,8 +7,12 @@
    dead worker's rows are picked up later), asks again whether each subscription may
    receive it (an unsubscribe part-way through acts at once), and sends them over one SMTP
    connection at `NEWSLETTER_SEND_RATE` messages a second. Each row is marked sent the
-   moment the server accepts it, so a retried task sends each message once (the one window
-   is a crash between the server's "250" and that UPDATE, as for the outbox: cms/mail.py).
+   as the server accepts it, in one UPDATE per `NEWSLETTER_MARK_EVERY` messages (and at once
+   when anything goes wrong), so a retried task sends each message once. The one window is
+   the process being killed outright between the server's "250" and that UPDATE: then at
+   most `NEWSLETTER_MARK_EVERY` messages go twice (the outbox has a window of one message,
+   cms/mail.py; a commit per message would cap sending at about 100 a second).
+   On the SMTP backend each message is a template's bytes filled in (`emails.WireTemplate`).
 3. A permanent refusal of the address (5xx at RCPT) suppresses it for good; a temporary one
    (4xx, a dropped connection) is tried again later, `NEWSLETTER_MAX_ATTEMPTS` times.
 """
@@ -21,6 +25,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -129,6 +134,43 @@ class Pacer:
         self.next_at = max(now, self.next_at) + self.interval
 
 
+class SentMarks:
+    """Rows accepted by the server, marked sent in one UPDATE every `every` messages (and
+    before anything is given up), instead of one commit per message."""
+
+    def __init__(self, every: int):
+        self.every = every
+        self.pending: list[int] = []
+
+    def add(self, delivery_pk: int) -> None:
+        self.pending.append(delivery_pk)
+        if len(self.pending) >= self.every:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            Delivery.objects.filter(pk__in=self.pending).update(
+                state=State.SENT,
+                sent_at=timezone.now(),
+                attempts=F("attempts") + 1,
+                last_error="",
+                claimed_until=None,
+            )
+            self.pending = []
+
+
+def _transmit(connection, rendered, template, subscription_pk: int, email: str) -> None:
+    """One message to the server: the wire template filled in when the backend is SMTP,
+    else the message built in full (other backends: tests, the console, a provider's API)."""
+    if template is not None:
+        unsubscribe_url, preferences_url = rendered.way_out(subscription_pk)
+        connection.connection.sendmail(
+            template.from_email, [email], template.fill(email, unsubscribe_url, preferences_url)
+        )
+    else:
+        connection.send_messages([rendered.message(subscription_pk, email, connection)])
+
+
 def send_some(newsletter_pk: int, rendered, pacer: Pacer, size: int) -> int:
     """Claim and send one batch over one connection. Returns how many rows it handled
     (0: nothing was due). A broken connection releases the batch and is raised again."""
@@ -151,49 +193,39 @@ def send_some(newsletter_pk: int, rendered, pacer: Pacer, size: int) -> int:
     to_send = [row for row in rows if row[1] in still_receiving]
     connection = get_connection(settings.EMAIL_DELIVERY_BACKEND)
     connection.open()
+    template = rendered.wire_template() if isinstance(connection, SMTPBackend) else None
+    sent = SentMarks(settings.NEWSLETTER_MARK_EVERY)
     done = 0
     try:
         for delivery_pk, subscription_pk, email, attempts in to_send:
             pacer.wait()
-            message = rendered.message(subscription_pk, email, connection=connection)
             try:
-                connection.send_messages([message])
+                _transmit(connection, rendered, template, subscription_pk, email)
             except smtplib.SMTPRecipientsRefused as error:
                 code, text = _refusal_code(error)
+                detail = f"{code} {text}"[:2000]
                 if code >= 500:
-                    _suppress(email, Suppression.Reason.BOUNCED, f"{code} {text}")
-                    _mark(
-                        delivery_pk,
-                        state=State.FAILED,
-                        attempts=F("attempts") + 1,
-                        last_error=f"{code} {text}"[:2000],
-                    )
+                    _suppress(email, Suppression.Reason.BOUNCED, detail)
+                    _mark(delivery_pk, state=State.FAILED, attempts=F("attempts") + 1,
+                          last_error=detail)  # fmt: skip
                 else:
-                    _temporary_failure(delivery_pk, attempts, f"{code} {text}"[:2000])
+                    _temporary_failure(delivery_pk, attempts, detail)
             except smtplib.SMTPResponseException as error:
                 detail = f"{error.smtp_code} {error.smtp_error!r}"[:2000]
                 if error.smtp_code >= 500:
-                    _mark(
-                        delivery_pk,
-                        state=State.FAILED,
-                        attempts=F("attempts") + 1,
-                        last_error=detail,
-                    )
+                    _mark(delivery_pk, state=State.FAILED, attempts=F("attempts") + 1,
+                          last_error=detail)  # fmt: skip
                 else:
                     _temporary_failure(delivery_pk, attempts, detail)
             else:
-                _mark(
-                    delivery_pk,
-                    state=State.SENT,
-                    sent_at=timezone.now(),
-                    attempts=F("attempts") + 1,
-                    last_error="",
-                )
+                sent.add(delivery_pk)
             done += 1
     except OSError:  # the connection broke (smtplib's errors are OSErrors): try again later
+        sent.flush()  # what the server accepted is sent: never again
         Delivery.objects.filter(pk__in=ids, state=State.QUEUED).update(claimed_until=None)
         raise
     finally:
+        sent.flush()
         with contextlib.suppress(OSError):
             connection.close()
     return done + len(skipped)

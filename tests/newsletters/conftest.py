@@ -7,17 +7,15 @@ from newsletters import consent
 from newsletters.models import Newsletter, Source, Subscription
 from tests.support.smtp_standin import SMTPStandIn
 
+BODY = [
+    ("heading", "The manifesto is out"),
+    ("paragraph", '<p>Read it <a href="/manifesto/">on the site</a>.</p>'),
+    ("button", {"text": "Read it", "url": "https://alliancehub.example/manifesto/"}),
+]
+
 
 def make_newsletter(subject="Spring news", **fields):
-    return Newsletter.objects.create(
-        subject=subject,
-        body=[
-            ("heading", "The manifesto is out"),
-            ("paragraph", '<p>Read it <a href="/manifesto/">on the site</a>.</p>'),
-            ("button", {"text": "Read it", "url": "https://alliancehub.example/manifesto/"}),
-        ],
-        **fields,
-    )
+    return Newsletter.objects.create(subject=subject, **{"body": BODY, **fields})
 
 
 def public_subscriber(email, *, confirmed=True, constituency=None) -> Subscription:

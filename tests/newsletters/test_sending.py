@@ -223,3 +223,43 @@ def test_a_preferences_link_works_signed_out(client, newsletter):
     client.post(url, {"action": "subscribe", "consent": "yes"})
     subscription.refresh_from_db()
     assert subscription.is_receiving
+
+
+def test_a_newsletter_with_very_long_lines_is_still_addressed_rightly(
+    editor, smtp, fast_sending, django_capture_on_commit_callbacks
+):
+    """Testing that when a long line is encoded (so placeholders could be split) every
+    message is built in full, and each still carries its own working way out."""
+    from newsletters.emails import render
+
+    subscribers(2)
+    newsletter = make_newsletter(body=[("paragraph", "<p>" + "Word " * 400 + "</p>")])
+    assert render(newsletter).wire_template() is None
+    send(newsletter, editor, django_capture_on_commit_callbacks)
+    links = {"".join(m["List-Unsubscribe"].split()) for _, m in smtp.received}
+    assert len(links) == 2 and smtp.recipients() == {
+        "reader0@example.com": 1,
+        "reader1@example.com": 1,
+    }
+
+
+def test_the_wire_template_is_the_message_built_in_full(newsletter):
+    from email import message_from_bytes
+
+    from newsletters.emails import render
+
+    rendered = render(newsletter)
+    urls = rendered.way_out(7)
+    built = rendered.message(7, "ada@example.com").message()
+    filled = message_from_bytes(rendered.wire_template().fill("ada@example.com", *urls))
+    for header in ("To", "From", "Subject", "List-Unsubscribe", "List-Unsubscribe-Post"):
+        assert "".join(str(filled[header]).split()) == "".join(str(built[header]).split())
+
+    def parts(message):
+        return [
+            part.get_payload(decode=True).replace(b"\r\n", b"\n")
+            for part in message.walk()
+            if not part.is_multipart()
+        ]
+
+    assert parts(filled) == parts(built)
