@@ -47,6 +47,7 @@ def body_text(newsletter: Newsletter) -> str:
         elif block.block_type == "paragraph":
             html = absolute_links(block.value.__html__())
             html = re.sub(r'<a [^>]*href="([^"]+)"[^>]*>(.*?)</a>', r"\2 (\1)", html)
+            html = re.sub(r"<li[^>]*>", "- ", html)
             html = re.sub(r"</(p|li|h\d)>", "\n", html)
             parts.append(strip_tags(html).strip())
         elif block.block_type == "button":

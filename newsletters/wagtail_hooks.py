@@ -12,11 +12,12 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 from wagtail import hooks
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.admin.widgets import ListingButton
+from wagtail.admin.widgets import Button, ListingButton
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.views.snippets import EditView, SnippetViewSet
 
@@ -38,13 +39,19 @@ class NewsletterEditView(EditView):
             return redirect("newsletters_progress", newsletter.pk)
         return super().dispatch(request, *args, **kwargs)
 
+    @cached_property
+    def header_more_buttons(self):
+        buttons = list(super().header_more_buttons)
+        if self.request.user.has_perm("newsletters.send_newsletter"):
+            url = reverse("newsletters_send", args=[self.object.pk])
+            buttons.insert(0, Button("Test, schedule or send", url=url, icon_name="mail"))
+        return buttons
+
 
 class NewsletterViewSet(SnippetViewSet):
     model = Newsletter
     icon = "mail"
     menu_label = "Newsletters"
-    menu_order = 250
-    add_to_admin_menu = True
     edit_view_class = NewsletterEditView
     list_display = ["subject", "status", "audience", "send_at", "updated_at"]
     list_filter = ["status", "audience"]
