@@ -60,6 +60,7 @@ class NewsletterViewSet(SnippetViewSet):
 
 class SubscriptionViewSet(ModelViewSet):
     model = Subscription
+    name = "newsletter_subscribers"
     icon = "user"
     menu_label = "Subscribers"
     list_display = ["email", "source", "opted_in_at", "confirmed_at", "unsubscribed_at"]
@@ -71,6 +72,7 @@ class SubscriptionViewSet(ModelViewSet):
 
 class SuppressionViewSet(ModelViewSet):
     model = Suppression
+    name = "newsletter_suppressions"
     icon = "warning"
     menu_label = "Suppressed addresses"
     list_display = ["email", "reason", "created_at"]
