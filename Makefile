@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: axe demo test install lint format check e2e bench bench-all bench-pages bench-manifesto bench-crowdfund bench-load bench-rsvp clean
+.PHONY: axe demo test install lint format check e2e bench bench-all bench-pages bench-manifesto bench-crowdfund bench-load bench-rsvp bench-newsletter clean
 
 $(BIN)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -90,6 +90,11 @@ bench-crowdfund: install
 bench-load: install
 	BENCH_DATABASE_URL=$(BENCH_PG)/hub_load BENCH_REDIS_URL=redis://127.0.0.1:6379/9 \
 		$(BIN)/python bench/load.py
+
+## bench-newsletter: 60,000 subscribers: queued in under 60 s, delivered to aiosmtpd at 200/s or more
+bench-newsletter: install
+	DATABASE_URL=$(BENCH_PG)/hub_news_bench REDIS_URL=redis://127.0.0.1:6379/10 \
+		$(BIN)/python bench/newsletter.py
 
 ## bench-rsvp: 32 concurrent bookers on the same meetings: RSVPs per second, no place given twice
 bench-rsvp: install

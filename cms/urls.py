@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("stories.urls")),
     path("", include("notifications.urls")),
     path("", include("meetings.urls")),
+    path("", include("newsletters.urls")),
 ]
 
 if settings.DEBUG or getattr(settings, "SERVE_MEDIA", False):

@@ -12,7 +12,7 @@ from cms.demo.people import DEMO_PASSWORD, load_people
 from cms.demo.site import load_editorial_site
 from cms.demo.trust import load_trust_pages
 
-FEATURE_APPS = ["manifesto", "crowdfund", "stories", "local", "meetings"]
+FEATURE_APPS = ["manifesto", "crowdfund", "stories", "local", "meetings", "newsletters"]
 
 __all__ = ["DEMO_PASSWORD", "load_demo_site"]
 

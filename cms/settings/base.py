@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "notifications",
     "meetings",
     "newsletters",
+    "anymail",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -149,6 +150,9 @@ CELERY_TASK_ROUTES = {
     "cms.tasks.send_pending_emails": {"queue": "email"},
     "manifesto.tasks.tell_voters_votes_reset": {"queue": "email"},
     "manifesto.tasks.recompute_rankings": {"queue": "rankings"},
+    "newsletters.tasks.queue_newsletter": {"queue": "email"},
+    "newsletters.tasks.send_newsletter": {"queue": "email"},
+    "newsletters.tasks.send_due_newsletters": {"queue": "email"},
 }
 
 # --- Accounts ---------------------------------------------------------------------
@@ -459,3 +463,32 @@ CELERY_BEAT_SCHEDULE["meetings-tell-cancellations"] = {
 # Messages to a local group's organisers (see docs/local.md): per address and per sender.
 LOCAL_CONTACT_RATE_PER_IP = env("LOCAL_CONTACT_RATE_PER_IP", default="5/h")
 LOCAL_CONTACT_RATE_PER_SENDER = env("LOCAL_CONTACT_RATE_PER_SENDER", default="3/h")
+
+# --- Newsletters -------------------------------------------------------------------
+# Sending at a set rate through one SMTP connection per batch (see docs/newsletters.md).
+NEWSLETTER_FROM_EMAIL = env("NEWSLETTER_FROM_EMAIL", default=DEFAULT_FROM_EMAIL)
+NEWSLETTER_SEND_RATE = env.float("NEWSLETTER_SEND_RATE", default=50.0)  # messages a second
+NEWSLETTER_BATCH_SIZE = env.int("NEWSLETTER_BATCH_SIZE", default=200)
+NEWSLETTER_MARK_EVERY = env.int("NEWSLETTER_MARK_EVERY", default=25)
+NEWSLETTER_TASK_SECONDS = env.float("NEWSLETTER_TASK_SECONDS", default=60.0)
+NEWSLETTER_MAX_ATTEMPTS = env.int("NEWSLETTER_MAX_ATTEMPTS", default=5)
+NEWSLETTER_RETRY_SECONDS = env.float("NEWSLETTER_RETRY_SECONDS", default=300.0)
+NEWSLETTER_CONFIRM_DAYS = env.int("NEWSLETTER_CONFIRM_DAYS", default=7)
+NEWSLETTER_SIGNUP_RATE = env("NEWSLETTER_SIGNUP_RATE", default="10/h")
+NEWSLETTER_SIGNUP_PER_ADDRESS_RATE = env("NEWSLETTER_SIGNUP_PER_ADDRESS_RATE", default="3/d")
+CELERY_BEAT_SCHEDULE["newsletters-send-due"] = {
+    "task": "newsletters.tasks.send_due_newsletters",
+    "schedule": 60.0,
+}
+# A mail provider's bounce and complaint webhooks, through django-anymail (docs/newsletters.md).
+# Only what is set is passed on: anymail refuses the webhook when a secret it needs is missing.
+ANYMAIL = {
+    name: env(variable)
+    for name, variable in [
+        ("WEBHOOK_SECRET", "ANYMAIL_WEBHOOK_SECRET"),
+        ("MAILGUN_API_KEY", "MAILGUN_API_KEY"),
+        ("MAILGUN_SENDER_DOMAIN", "MAILGUN_SENDER_DOMAIN"),
+        ("MAILGUN_WEBHOOK_SIGNING_KEY", "MAILGUN_WEBHOOK_SIGNING_KEY"),
+    ]
+    if env(variable, default="")
+}

@@ -35,7 +35,7 @@ or bulk action is registered without a row here.
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.apps import apps
@@ -43,11 +43,12 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from wagtail import hooks
 from wagtail.admin.views.bulk_action.registry import bulk_action_registry
 from wagtail.admin.viewsets import viewsets as viewset_registry
 
-from cms.models import Author, PageReply, Party, User
+from cms.models import Author, OutgoingEmail, PageReply, Party, User
 from cms.moderation import ModerationStatus
 from crowdfund import ledger
 from crowdfund.models import (
@@ -70,11 +71,12 @@ from manifesto.models import (
     ManifestoVersion,
     Vote,
 )
+from newsletters.models import Newsletter, Subscription, Suppression
 from stories.models import Place, StoriesIndexPage, StoryPage
 from tests.conftest import make_user
 from tests.manifesto.conftest import CLAUSES, set_phase
 
-OUR_APPS = ("cms", "manifesto", "crowdfund", "stories")
+OUR_APPS = ("cms", "manifesto", "crowdfund", "stories", "newsletters")
 USERS = ("anonymous", "unverified", "supporter", "moderator", "editor", "superuser")
 
 LOGIN, NO, YES = "LOGIN", "NO", "YES"
@@ -121,6 +123,7 @@ VERSION, VERSION_CHOOSER = snippet("manifesto.manifestoversion")
 COMMENT, COMMENT_CHOOSER = snippet("manifesto.amendmentcomment")
 PLACE, PLACE_CHOOSER = snippet("stories.place")
 EXPENSE, EXPENSE_CHOOSER = snippet("crowdfund.expense")
+NEWSLETTER, NEWSLETTER_CHOOSER = snippet("newsletters.newsletter")
 
 
 def status_is(model, key, status):
@@ -364,6 +367,53 @@ GRID: list[Row] = [
     *chooser_rows(EXPENSE_CHOOSER,                                 (N,  Y,   Y)),
     # --- Crowdfund report (whoever sees donations) ----------------------------------------
     row("crowdfund_report",                         L,   L,   L,   Y,  Y,   Y),
+    # --- Newsletters (editors write and send them; docs/newsletters.md) -------------------
+    row(f"{NEWSLETTER}:list",                       L,   L,   L,   N,  Y,   Y),
+    row(f"{NEWSLETTER}:list_results",               L,   L,   L,   N,  Y,   Y),
+    row(f"{NEWSLETTER}:add",                        L,   L,   L,   N,  Y,   Y),
+    row(f"{NEWSLETTER}:copy",                       L,   L,   L,   N,  Y,   Y),
+    row(f"{NEWSLETTER}:edit",                       L,   L,   L,   N,  Y,   Y),
+    row(f"{NEWSLETTER}:delete",                     L,   L,   L,   N,  Y,   Y),
+    row(f"{NEWSLETTER}:usage",                      L,   L,   L,   N,  Y,   Y),
+    row(f"{NEWSLETTER}:history",                    L,   L,   L,   N,  Y,   Y),
+    row(f"{NEWSLETTER}:history_results",            L,   L,   L,   N,  Y,   Y),
+    row(f"{NEWSLETTER}:preview_on_add",             L,   L,   L,   N,  Y,   Y),
+    row(f"{NEWSLETTER}:preview_on_edit",            L,   L,   L,   N,  Y,   Y),
+    row("bulk:newsletters.newsletter:delete",       L,   L,   L,   N,  Y,   Y,
+        post={}, changed=lambda w: not Newsletter.objects.filter(pk=w["newsletter"].pk).exists()),
+    *chooser_rows(NEWSLETTER_CHOOSER,                              (N,  Y,   Y)),
+    row("newsletters_send",                         L,   L,   L,   N,  Y,   Y),
+    row("newsletters_send",                         L,   L,   L,   N,  Y,   Y,
+        post={"when": "now", "confirm_count": "1"},  # the one subscriber in the world
+        changed=lambda w: Newsletter.objects.get(pk=w["newsletter"].pk).status != "draft"),
+    row("newsletters_send_test",                    L,   L,   L,   N,  Y,   Y,
+        post={}, changed=lambda w: OutgoingEmail.objects.exists()),
+    row("newsletters_cancel",                       L,   L,   L,   N,  Y,   Y,
+        post={}, changed=lambda w: Newsletter.objects.get(
+            pk=w["scheduled_newsletter"].pk).status == "draft"),
+    row("newsletters_progress",                     L,   L,   L,   N,  Y,   Y),
+    row("newsletters_progress_json",                L,   L,   L,   N,  Y,   Y),
+    # Subscribers: written only by the people themselves (read-only here; editors look).
+    row("newsletter_subscribers:index",             L,   L,   L,   N,  Y,   Y),
+    row("newsletter_subscribers:index_results",     L,   L,   L,   N,  Y,   Y),
+    row("newsletter_subscribers:inspect",           L,   L,   L,   N,  Y,   Y),
+    row("newsletter_subscribers:add",               L,   L,   L,   N,  N,   N),
+    row("newsletter_subscribers:copy",              L,   L,   L,   N,  N,   N),
+    row("newsletter_subscribers:edit",              L,   L,   L,   N,  N,   N),
+    row("newsletter_subscribers:delete",            L,   L,   L,   N,  N,   N),
+    row("newsletter_subscribers:usage",             L,   L,   L,   N,  N,   N),
+    row("newsletter_subscribers:history",           L,   L,   L,   N,  N,   N),
+    row("newsletter_subscribers:history_results",   L,   L,   L,   N,  N,   N),
+    # Suppressed addresses (editors add one by hand, or remove one to allow mail again).
+    row("newsletter_suppressions:index",            L,   L,   L,   N,  Y,   Y),
+    row("newsletter_suppressions:index_results",    L,   L,   L,   N,  Y,   Y),
+    row("newsletter_suppressions:add",              L,   L,   L,   N,  Y,   Y),
+    row("newsletter_suppressions:copy",             L,   L,   L,   N,  Y,   Y),
+    row("newsletter_suppressions:edit",             L,   L,   L,   N,  Y,   Y),
+    row("newsletter_suppressions:delete",           L,   L,   L,   N,  Y,   Y),
+    row("newsletter_suppressions:usage",            L,   L,   L,   N,  Y,   Y),
+    row("newsletter_suppressions:history",          L,   L,   L,   N,  Y,   Y),
+    row("newsletter_suppressions:history_results",  L,   L,   L,   N,  Y,   Y),
     # --- Accounts (cms.User; no role manages accounts: the superuser only) --------------
     row("wagtailusers_users:index",                 L,   L,   L,   N,  N,   Y),
     row("wagtailusers_users:index_results",         L,   L,   L,   N,  N,   Y),
@@ -475,6 +525,21 @@ def world(home, people):
         "expense": Expense.objects.create(
             crowdfund=crowdfund, amount_pence=4_500, description="Room hire", paid_to="Hall"
         ),
+        "newsletter": Newsletter.objects.create(subject="Spring news", body=[("heading", "Hi")]),
+        "scheduled_newsletter": Newsletter.objects.create(
+            subject="Later",
+            body=[("heading", "Hi")],
+            status="scheduled",
+            send_at=timezone.now() + timedelta(days=1),
+        ),
+        "subscription": Subscription.objects.create(
+            email="reader@example.com",
+            source="public",
+            wording="Yes.",
+            opted_in_at=timezone.now(),
+            confirmed_at=timezone.now(),
+        ),
+        "suppression": Suppression.objects.create(email="gone@example.com", reason="bounced"),
         "webhookevent": WebhookEvent.objects.create(
             event_id="evt_grid", type="checkout.session.completed", payload={}
         ),
@@ -510,6 +575,15 @@ OBJECT_FOR_NAMESPACE = {
     "manifesto_merge_preview": "manifesto",
     "manifesto_clear_burst": "amendment",
     "wagtailusers_users": "account",
+    NEWSLETTER: "newsletter",
+    NEWSLETTER_CHOOSER: "newsletter",
+    "newsletters_send": "newsletter",
+    "newsletters_send_test": "newsletter",
+    "newsletters_cancel": "scheduled_newsletter",
+    "newsletters_progress": "newsletter",
+    "newsletters_progress_json": "newsletter",
+    "newsletter_subscribers": "subscription",
+    "newsletter_suppressions": "suppression",
 }
 BULK_TARGET = {
     "cms.party": "party",
@@ -522,6 +596,7 @@ BULK_TARGET = {
     "stories.place": "place",
     "crowdfund.expense": "expense",
     "cms.user": "account",
+    "newsletters.newsletter": "newsletter",
 }
 
 

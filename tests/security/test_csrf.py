@@ -37,6 +37,9 @@ from manifesto.models import Amendment, AmendmentStatus, ManifestoPage
 from meetings.bookings import book_signed_in
 from meetings.models import MeetingIndexPage, MeetingPage
 from meetings.tokens import CANCEL, make_token
+from newsletters import consent as newsletter_consent
+from newsletters.tokens import confirmation_token as newsletter_confirmation
+from newsletters.tokens import way_out_token as newsletter_way_out
 from notifications.following import target_token as follow_target
 from notifications.kinds import Kind
 from notifications.preferences import unsubscribe_token as email_token
@@ -50,6 +53,10 @@ CSRF_EXEMPT_VIEWS = {
     # RFC 8058: mail providers POST the one-click unsubscribe without cookies; the signed
     # token authorises it, and all it can do is stop email to the token's owner.
     "notifications.views.unsubscribe": "one-click unsubscribe; authorised by a signed token",
+    "newsletters.views.unsubscribe": "the newsletter's one-click unsubscribe; a signed token",
+    # The mail provider posts bounces and complaints without cookies; django-anymail checks
+    # the provider's signature instead.
+    "newsletters.views.mail_provider_events": "a mail provider's webhook; verified by signature",
     # Django REST framework marks its views exempt and checks CSRF itself for anyone signed
     # in by session (SessionAuthentication); the admin API uses only that, see
     # test_the_admin_api_still_refuses_a_post_without_a_token.
@@ -274,6 +281,20 @@ POSTS = [
          lambda w: reverse("notifications:preferences_by_token",
                            args=[email_token(w["supporter"])]),
          lambda w: dict.fromkeys(NOTIFICATION_KINDS, "never")),
+    # Newsletters
+    Post("sign up for the newsletter", "anonymous", lambda w: reverse("newsletters:sign_up"),
+         lambda w: {"email": "reader@example.com", "constituency": "", "consent": "on",
+                    "website": ""}),
+    Post("confirm a newsletter sign-up", "anonymous",
+         lambda w: reverse("newsletters:confirm",
+                           args=[newsletter_confirmation(w["newsletter_pending"])]),
+         lambda w: {}),
+    Post("newsletter settings by the link in an email, signed out", "anonymous",
+         lambda w: reverse("newsletters:preferences",
+                           args=[newsletter_way_out(w["newsletter_subscriber"].pk)]),
+         lambda w: {"action": "unsubscribe"}),
+    Post("opt in to the newsletter on the account page", "supporter",
+         lambda w: reverse("newsletters:account"), lambda w: {"consent": "on"}),
 ]  # fmt: skip
 
 
@@ -340,7 +361,12 @@ def world(home, unverified, supporter, moderator, editor, other_supporter, strip
         group=group, sender_name="Ada", sender_email="ada@example.com", body="Hello."
     )
 
+    newsletter_subscriber, _ = newsletter_consent.sign_up_publicly("subscriber@example.com")
+    newsletter_consent.confirm(newsletter_subscriber)
+
     return {
+        "newsletter_pending": newsletter_consent.sign_up_publicly("pending@example.com")[0],
+        "newsletter_subscriber": newsletter_subscriber,
         "constituencies": constituencies,
         "group": LocalGroupPage.objects.get(pk=group.pk),
         "relayed": relayed,
