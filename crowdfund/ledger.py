@@ -175,16 +175,29 @@ def _add_entry(donation, kind: str, amount: int, source_id: str, *, moved_at=Non
 
 def _insert_unless_recorded(entry) -> bool:
     """INSERT the entry, or nothing if its (source_id, kind) is recorded; whether it was."""
-    meta = LedgerEntry._meta
+    return insert_unless_present(entry, ["source_id", "kind"])
+
+
+def insert_unless_present(instance, unique_fields: list[str]) -> bool:
+    """INSERT a new row in one statement, or nothing if a row with the same unique fields
+    exists (ON CONFLICT DO NOTHING): whether it was inserted, its pk set if so.
+
+    No read before it and no savepoint around it: the unique constraint decides, even
+    against a transaction committing the same row at this moment. Sends no signals.
+    """
+    meta = instance._meta
     quote = connection.ops.quote_name
     fields = [field for field in meta.concrete_fields if not field.primary_key]
-    values = [field.get_db_prep_save(field.pre_save(entry, True), connection) for field in fields]
+    values = [
+        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
+    ]
     # Every name comes from the model's own metadata, never from input.
     columns = ", ".join(quote(field.column) for field in fields)
+    conflict = ", ".join(quote(meta.get_field(name).column) for name in unique_fields)
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608
         f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT ({quote('source_id')}, {quote('kind')}) DO NOTHING "
+        f"ON CONFLICT ({conflict}) DO NOTHING "
         f"RETURNING {quote(meta.pk.column)}"
     )
     with connection.cursor() as cursor:
@@ -192,9 +205,9 @@ def _insert_unless_recorded(entry) -> bool:
         row = cursor.fetchone()
     if row is None:
         return False
-    entry.pk = row[0]
-    entry._state.adding = False
-    entry._state.db = connection.alias
+    instance.pk = row[0]
+    instance._state.adding = False
+    instance._state.db = connection.alias
     return True
 
 
