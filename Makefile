@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: axe demo test install lint format check e2e bench bench-all bench-pages bench-manifesto bench-crowdfund bench-load bench-rsvp bench-newsletter clean
+.PHONY: axe demo test install lint format check e2e bench bench-all bench-pages bench-manifesto bench-crowdfund bench-votes bench-load bench-rsvp bench-newsletter clean
 
 $(BIN)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -63,12 +63,13 @@ format: install
 clean:
 	rm -rf $(VENV) staticfiles media-test db.sqlite3
 
-## bench: the page benchmark (needs PostgreSQL, Redis and wrk); BENCH_QUICK=1 for a short run
+## bench: the page benchmark, then the write paths (Stripe webhooks applied, votes through
+## gunicorn), each beside its baseline (needs PostgreSQL, Redis and wrk); BENCH_QUICK=1 for a short run
 BENCH_PG ?= postgres://postgres@127.0.0.1:5432
-bench: bench-pages
+bench: bench-pages bench-crowdfund bench-votes
 
 ## bench-all: every benchmark, one after another
-bench-all: bench-pages bench-manifesto bench-crowdfund
+bench-all: bench-pages bench-manifesto bench-crowdfund bench-votes
 
 ## bench-pages: our pages beside a bare Django view and a fresh Wagtail site
 bench-pages: install
@@ -85,6 +86,13 @@ BENCH_CROWDFUND_REDIS ?= redis://127.0.0.1:6379/3
 bench-crowdfund: install
 	DATABASE_URL=$(BENCH_PG)/$(BENCH_CROWDFUND_DB) REDIS_URL=$(BENCH_CROWDFUND_REDIS) \
 		$(BIN)/python bench/crowdfund_webhooks.py
+
+## bench-votes: 32 signed-in voters through gunicorn (session, CSRF): votes/s, none lost or doubled
+BENCH_VOTES_DB ?= hub_votes_bench
+BENCH_VOTES_REDIS ?= redis://127.0.0.1:6379/14
+bench-votes: install
+	BENCH_DATABASE_URL=$(BENCH_PG)/$(BENCH_VOTES_DB) BENCH_REDIS_URL=$(BENCH_VOTES_REDIS) \
+		$(BIN)/python bench/votes.py
 
 ## bench-load: 2 minutes of mixed load (reads, votes, donations, stories), then every write checked
 bench-load: install

@@ -1,11 +1,13 @@
-"""Benchmark: replay signed Stripe webhooks against the endpoint with a real worker.
+"""Benchmark: replay signed Stripe webhooks against the endpoint with real workers.
 
 Generates donations and the events Stripe would send for them (payments, delayed
 payments, failures, expiries, partial and full refunds, disputes won and lost,
 monthly invoices), adds 20% duplicate deliveries, shuffles everything, and posts each
-signed body to /crowdfund/stripe/webhook/ through Django's full request stack. Real
-Celery workers (started here, Redis broker), one per queue group as in production
-(webhooks; email; default and rankings), apply the events and send the receipts.
+signed body over HTTP to /crowdfund/stripe/webhook/ on gunicorn (BENCH_WORKERS
+workers, production settings, as Stripe reaches the site), from POSTING_THREADS
+connections at once. Real Celery workers (started here, Redis broker), one per queue
+group as in production (webhooks; email; default and rankings), apply the events and
+send the receipts.
 When the inbox is drained (the catch-up applies events that arrived before the
 object they refer to) and every receipt has been sent, it prints the rate, the time
 from the last webhook accepted to the last receipt sent, and checks every crowdfund
@@ -16,14 +18,17 @@ baseline), and the ratio is printed.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/hub_crowdfund_bench \\
     REDIS_URL=redis://127.0.0.1:6379/3 .venv/bin/python bench/crowdfund_webhooks.py
 
-BENCH_QUICK=1 replays 1,000 events instead of 10,000; BENCH_EVENTS=n any other number.
-BENCH_ONE_QUEUE=1 runs a single worker on every queue instead, for comparison.
+BENCH_QUICK=1 replays 2,000 deliveries instead of 10,000; BENCH_EVENTS=n any other
+number. BENCH_ONE_QUEUE=1 runs a single worker on every queue instead, for comparison;
+BENCH_WEBHOOK_CONCURRENCY sets the webhook worker's processes (default 4, as
+docker-compose.yml runs it); BENCH_PORT the port gunicorn listens on (8790).
 Not part of the test suite. Never talks to Stripe: nothing here calls Stripe's API.
 """
 
 import json
 import os
 import random
+import signal
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -34,16 +39,22 @@ sys.path.insert(0, str(ROOT))
 from tests.support import stripe_standin as fake_stripe  # noqa: E402  (no Django here)
 
 QUICK = os.environ.get("BENCH_QUICK") == "1"
-TOTAL_EVENTS = int(os.environ.get("BENCH_EVENTS") or (1_000 if QUICK else 10_000))
+TOTAL_EVENTS = int(os.environ.get("BENCH_EVENTS") or (2_000 if QUICK else 10_000))
 ONE_QUEUE = os.environ.get("BENCH_ONE_QUEUE") == "1"
 # Queue groups and their concurrency, as docker-compose.yml runs them.
-WORKERS = [("webhooks", 2), ("email", 1), ("celery,rankings", 1)]
+WEBHOOK_CONCURRENCY = int(os.environ.get("BENCH_WEBHOOK_CONCURRENCY", "4"))
+WORKERS = [("webhooks", WEBHOOK_CONCURRENCY), ("email", 1), ("celery,rankings", 1)]
 DUPLICATE_SHARE = 0.2
-POSTING_THREADS = 4
+POSTING_THREADS = 8
 WEBHOOK_SECRET = fake_stripe.WEBHOOK_SECRET
+# Production settings (persistent database connections, as the site and workers run),
+# on plain HTTP.
 BENCH_ENV = {
-    "DJANGO_SETTINGS_MODULE": "cms.settings.dev",
-    "DEBUG": "False",
+    "DJANGO_SETTINGS_MODULE": "cms.settings.production",
+    "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+    "SECURE_SSL_REDIRECT": "false",
+    "SECURE_COOKIES": "false",
     "DATABASE_URL": os.environ.get(
         "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hub_crowdfund_bench"
     ),
@@ -80,7 +91,6 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.http import HttpResponse  # noqa: E402
-from django.test import Client  # noqa: E402
 from django.urls import include, path  # noqa: E402
 from django.views.decorators.csrf import csrf_exempt  # noqa: E402
 
@@ -219,26 +229,49 @@ def start_workers():
     ]
 
 
-def post_all(url, bodies, sign=True, threads=POSTING_THREADS):
-    """Deliver every body from a few threads at once, as Stripe does; seconds taken."""
-    from django.db import close_old_connections
+def post_all(path, bodies, sign=True, threads=POSTING_THREADS):
+    """Deliver every body over HTTP from a few connections at once, as Stripe does.
+
+    Returns the seconds taken. Each thread posts its share one after another; any answer
+    but 200 stops the run.
+    """
+    import http.client
+
+    import run  # bench/run.py: the port gunicorn listens on
 
     def deliver(share):
-        client = Client()
-        try:
-            for body in share:
-                headers = fake_stripe.signed_headers(body, WEBHOOK_SECRET) if sign else {}
-                response = client.post(url, data=body, content_type="application/json", **headers)
-                if response.status_code != 200:
-                    raise SystemExit(f"{url} answered {response.status_code}")
-        finally:
-            close_old_connections()
+        for body in share:
+            headers = {"Content-Type": "application/json"}
+            if sign:
+                signed = fake_stripe.signed_headers(body, WEBHOOK_SECRET)
+                headers["Stripe-Signature"] = signed["HTTP_STRIPE_SIGNATURE"]
+            connection = http.client.HTTPConnection("127.0.0.1", run.PORT, timeout=60)
+            try:
+                connection.request("POST", path, body=body.encode(), headers=headers)
+                response = connection.getresponse()
+                response.read()
+            finally:
+                connection.close()
+            if response.status != 200:
+                raise SystemExit(f"{path} answered {response.status}")
 
     shares = [bodies[n::threads] for n in range(threads)]
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=threads) as pool:
         list(pool.map(deliver, shares))
     return time.perf_counter() - started
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds a process and its children have used (Linux /proc)."""
+    total = 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return total
+    return total + sum(cpu_seconds(int(child)) for child in children)
 
 
 def wait_until_applied(unique_ids, timeout=1800):
@@ -293,8 +326,6 @@ def main():
         WebhookEvent,
     )
 
-    settings.ROOT_URLCONF = __name__
-    settings.ALLOWED_HOSTS = ["*"]
     print(f"Migrating {BENCH_ENV['DATABASE_URL']} ...", flush=True)
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
@@ -338,28 +369,36 @@ def main():
         flush=True,
     )
 
+    import run  # bench/run.py: gunicorn as the page benchmark runs it
     from django.utils import timezone
 
-    workers = start_workers()
-    time.sleep(6)
-    try:
-        started = time.perf_counter()
-        webhook_seconds = post_all("/crowdfund/stripe/webhook/", deliveries)
-        last_webhook = timezone.now()
-        caught_up = wait_until_applied(unique_ids)
-        applied_seconds = time.perf_counter() - started
-        receipts, last_receipt = wait_until_receipts_sent()
-    finally:
-        for worker in workers:
-            worker.terminate()
-        for worker in workers:
-            worker.wait(timeout=30)
+    env = {**os.environ, **BENCH_ENV, "PYTHONPATH": str(ROOT / "bench")}
+    with run.gunicorn("crowdfund_webhooks:application", env, ROOT / "bench"):
+        workers = start_workers()
+        time.sleep(6)
+        try:
+            started = time.perf_counter()
+            cpu_before = cpu_seconds(workers[0].pid)
+            webhook_seconds = post_all("/crowdfund/stripe/webhook/", deliveries)
+            last_webhook = timezone.now()
+            caught_up = wait_until_applied(unique_ids)
+            applied_seconds = time.perf_counter() - started
+            worker_cpu = cpu_seconds(workers[0].pid) - cpu_before
+            receipts, last_receipt = wait_until_receipts_sent()
+        finally:
+            for worker in workers:
+                worker.terminate()
+            for worker in workers:
+                worker.wait(timeout=30)
 
-    raw_seconds = post_all("/bench/raw/", deliveries, sign=False)
+        raw_seconds = post_all("/bench/raw/", deliveries, sign=False)
 
-    print(f"Webhook endpoint: {len(deliveries) / webhook_seconds:,.0f} deliveries/s accepted")
-    print(f"Plain raw-body view: {len(deliveries) / raw_seconds:,.0f} deliveries/s")
-    print(f"Ratio (webhook / plain view throughput): {raw_seconds / webhook_seconds:.2f}")
+    accept_rps = len(deliveries) / webhook_seconds
+    raw_rps = len(deliveries) / raw_seconds
+    apply_rps = unique_ids / applied_seconds
+    print(f"Webhook endpoint: {accept_rps:,.0f} deliveries/s accepted")
+    print(f"Plain raw-body view: {raw_rps:,.0f} deliveries/s")
+    print(f"Ratio (webhook / plain view throughput): {accept_rps / raw_rps:.2f}")
     layout = (
         "one worker on every queue"
         if ONE_QUEUE
@@ -369,8 +408,13 @@ def main():
     print(f"Workers: {layout}")
     print(
         f"Applied {unique_ids} events in {applied_seconds:.1f}s: "
-        f"{unique_ids / applied_seconds:,.0f} events/s end to end "
+        f"{apply_rps:,.0f} events/s end to end "
         f"({caught_up} applied by the catch-up after their object arrived)"
+    )
+    print(
+        f"CPU of the {'' if ONE_QUEUE else 'webhook '}worker's processes: "
+        f"{1000 * worker_cpu / unique_ids:.1f} ms per event applied (the steadier figure on a "
+        f"shared machine)"
     )
     print(
         f"Last webhook accepted to last receipt sent ({receipts} receipts): "
@@ -403,7 +447,22 @@ def main():
     if not ok or duplicated_rows:
         raise SystemExit(1)
     print("Totals equal the independently computed sums.")
+    print(
+        f"RESULT webhook_accept rps={accept_rps:.1f} baseline_rps={raw_rps:.1f} "
+        f"vs_baseline={accept_rps / raw_rps:.3f}"
+    )
+    print(
+        f"RESULT webhook_apply rps={apply_rps:.1f} baseline_rps={raw_rps:.1f} "
+        f"vs_baseline={apply_rps / raw_rps:.3f} worker_cpu_ms={1000 * worker_cpu / unique_ids:.1f}"
+    )
 
 
 if __name__ == "__main__":
+    # Stopped from outside (timeout, kill): still stop gunicorn and the workers it started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))
     main()
+else:  # served by gunicorn (post_all): the site's URLs and the raw-body view
+    from django.core.wsgi import get_wsgi_application
+
+    settings.ROOT_URLCONF = __name__
+    application = get_wsgi_application()

@@ -46,12 +46,14 @@ def derive_status(
     return "pending"
 
 
+def thresholds(target: int, stretches: list[int]) -> list:
+    """Every (kind, threshold) a crowdfund announces once: halfway, target, each stretch."""
+    candidates = [("halfway", int(target * HALFWAY)), ("target", target)]
+    return candidates + [("stretch", amount) for amount in sorted(stretches) if amount > target]
+
+
 def thresholds_reached(total: int, target: int, stretches: list[int]) -> list:
     """(kind, threshold) pairs the total has reached; each is announced once (a unique row)."""
-    reached = []
-    candidates = [("halfway", int(target * HALFWAY)), ("target", target)]
-    candidates += [("stretch", amount) for amount in sorted(stretches) if amount > target]
-    for kind, threshold in candidates:
-        if threshold <= total:
-            reached.append((kind, threshold))
-    return reached
+    return [
+        (kind, threshold) for kind, threshold in thresholds(target, stretches) if threshold <= total
+    ]

@@ -25,14 +25,19 @@ import hashlib
 from datetime import date, datetime, time
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Q, Sum
+from django.db import connection, transaction
+from django.db.models import CharField, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from wagtail.models import Page
 
 from crowdfund import emails, law
-from crowdfund.bookkeeping import derive_status, refund_still_to_record, thresholds_reached
+from crowdfund.bookkeeping import (
+    derive_status,
+    refund_still_to_record,
+    thresholds,
+    thresholds_reached,
+)
 from crowdfund.law import is_donation_in_law
 from crowdfund.models import (
     CrowdfundPage,
@@ -82,6 +87,13 @@ def arrival_moment(received_on: date | None) -> datetime:
 
 
 # --- locks: the donor first, then the donation --------------------------------------
+def _donor_lock_key(email_normalised: str, donation_id: int) -> int:
+    """The donor's advisory lock key: one per normalised email, else one per gift."""
+    donor = email_normalised or f"gift:{donation_id}"
+    digest = hashlib.blake2b(f"crowdfund-donor:{donor}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
 def lock_donor(email_normalised: str, donation_id: int) -> None:
     """Take the donor's lock for the rest of the transaction (a PostgreSQL advisory lock).
 
@@ -92,21 +104,39 @@ def lock_donor(email_normalised: str, donation_id: int) -> None:
     """
     if connection.vendor != "postgresql":
         return
-    donor = email_normalised or f"gift:{donation_id}"
-    digest = hashlib.blake2b(f"crowdfund-donor:{donor}".encode(), digest_size=8).digest()
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)]
+            "SELECT pg_advisory_xact_lock(%s)", [_donor_lock_key(email_normalised, donation_id)]
         )
 
 
+# The donor's lock, then the donation's row, in one statement: the CTE (volatile, so
+# evaluated once and first) takes the advisory lock before the row is locked for update.
+LOCK_DONOR_AND_DONATION_SQL = """
+WITH donor AS (SELECT pg_advisory_xact_lock(%s) AS held)
+SELECT donation.* FROM crowdfund_donation donation CROSS JOIN donor
+WHERE donation.id = %s FOR UPDATE OF donation
+"""
+
+
 def lock_donation_where(query):
-    """Lock the donor, then the donation a query names; None if it names none."""
+    """Lock the donor, then the donation a query names; None if it names none.
+
+    Two round trips: find the donation and its donor, then take both locks at once.
+    """
     found = Donation.objects.filter(query).values_list("pk", "email_normalised").first()
     if found is None:
         return None
-    lock_donor(found[1], found[0])
-    return Donation.objects.select_for_update().get(pk=found[0])
+    pk, email_normalised = found
+    if connection.vendor != "postgresql":
+        return Donation.objects.select_for_update().get(pk=pk)
+    return next(
+        iter(
+            Donation.objects.raw(
+                LOCK_DONOR_AND_DONATION_SQL, [_donor_lock_key(email_normalised, pk), pk]
+            )
+        )
+    )
 
 
 # --- writers (call inside transaction.atomic with the donation locked as above) -----
@@ -120,26 +150,65 @@ def lock_donation(donation_id: int):
 def _add_entry(donation, kind: str, amount: int, source_id: str, *, moved_at=None, **extra):
     """Insert one ledger entry unless that movement is already recorded. Returns it or None.
 
-    A new entry has the donor's reportable flag decided again in the same transaction.
+    One statement (INSERT ... ON CONFLICT DO NOTHING on the entry's natural key): the
+    unique constraint decides, so a movement recorded by another transaction, even one
+    committing at this moment, is never recorded twice. A new entry has the donor's
+    reportable flag decided again in the same transaction.
     """
-    if LedgerEntry.objects.filter(source_id=source_id, kind=kind).exists():
-        return None
-    try:
-        with transaction.atomic():
-            entry = LedgerEntry.objects.create(
-                crowdfund_id=donation.crowdfund_id,
-                donation=donation,
-                kind=kind,
-                amount_pence=amount,
-                source_id=source_id,
-                moved_at=moved_at or timezone.now(),
-                **extra,
-            )
-    except IntegrityError:
-        # Another transaction recorded it first: the constraint is the last word.
+    if amount == 0:
+        return None  # moves no money (and the sign constraint would refuse it)
+    donation.__dict__.pop(ROWS_AS_READ, None)
+    entry = LedgerEntry(
+        crowdfund_id=donation.crowdfund_id,
+        donation=donation,
+        kind=kind,
+        amount_pence=amount,
+        source_id=source_id,
+        moved_at=moved_at or timezone.now(),
+        **extra,
+    )
+    if not _insert_unless_recorded(entry):
         return None
     decide_reportable(donation)
     return entry
+
+
+def _insert_unless_recorded(entry) -> bool:
+    """INSERT the entry, or nothing if its (source_id, kind) is recorded; whether it was."""
+    return insert_unless_present(entry, ["source_id", "kind"])
+
+
+def insert_unless_present(instance, unique_fields: list[str]) -> bool:
+    """INSERT a new row in one statement, or nothing if a row with the same unique fields
+    exists (ON CONFLICT DO NOTHING): whether it was inserted, its pk set if so.
+
+    No read before it and no savepoint around it: the unique constraint decides, even
+    against a transaction committing the same row at this moment. Sends no signals.
+    """
+    meta = instance._meta
+    quote = connection.ops.quote_name
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    values = [
+        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
+    ]
+    # Every name comes from the model's own metadata, never from input.
+    columns = ", ".join(quote(field.column) for field in fields)
+    conflict = ", ".join(quote(meta.get_field(name).column) for name in unique_fields)
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({conflict}) DO NOTHING "
+        f"RETURNING {quote(meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    instance.pk = row[0]
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return True
 
 
 def record_payment(
@@ -237,13 +306,21 @@ def record_dispute(donation, dispute_id: str, charge_id: str, amount: int, statu
     refresh_status(donation)
 
 
+# Set on a donation by `decide_reportable`: its ledger rows as read after the newest entry
+# (kind, amount, source), so `refresh_status` right after needs no query of its own. Any
+# new entry clears it first (`_add_entry`).
+ROWS_AS_READ = "_ledger_rows_as_read"
+
+
 def refresh_status(donation) -> None:
     """Recompute and save the status from the ledger and the recorded facts."""
-    entries = list(
-        LedgerEntry.objects.filter(donation=donation).values_list(
-            "kind", "amount_pence", "source_id"
+    entries = donation.__dict__.pop(ROWS_AS_READ, None)
+    if entries is None:
+        entries = list(
+            LedgerEntry.objects.filter(donation=donation).values_list(
+                "kind", "amount_pence", "source_id"
+            )
         )
-    )
     paid = sum(a for k, a, _ in entries if k in (LedgerKind.PAYMENT, LedgerKind.OFFLINE))
     refunded = -sum(a for k, a, _ in entries if k == LedgerKind.REFUND)
     won = {s for k, _, s in entries if k == LedgerKind.DISPUTE_WON}
@@ -270,16 +347,32 @@ def after_money_in(donation, entry, *, send_receipt: bool = True) -> None:
     check_thresholds(donation.crowdfund_id)
 
 
-def _donor_flag(email_normalised: str, donation_id: int) -> tuple[list[int], bool]:
-    """The donor's donations and their flag, from all of their ledger rows as they stand.
+def _donor_flag(email_normalised: str, donation_id: int):
+    """The donor's donations (and the flag each holds), their ledger rows, and their flag
+    decided from all of those rows as they stand: one query.
 
     Donors are matched by normalised email; a gift without an email (an offline
     gift) is its own donor.
     """
     donor = {"email_normalised": email_normalised} if email_normalised else {"pk": donation_id}
-    ids = list(Donation.objects.filter(**donor).order_by("pk").values_list("pk", flat=True))
-    rows = law.rows_of(LedgerEntry.objects.filter(donation_id__in=ids).only(*law.ROW_FIELDS))
-    return ids, law.is_reportable(rows, reportable_period())
+    found = Donation.objects.filter(**donor).values_list(
+        "pk", "reportable", *(f"ledger_entries__{field}" for field in law.ROW_FIELDS)
+    )
+    held: dict[int, bool] = {}
+    rows = []
+    for pk, reportable, *entry in found:
+        held[pk] = reportable
+        if entry[1] is not None:  # a donation with no ledger rows yet
+            donation_id, kind, amount, moved_at, charge_id, source_id = entry
+            rows.append(law.Row(donation_id, kind, amount, moved_at, charge_id, source_id))
+    return held, rows, law.is_reportable(rows, reportable_period())
+
+
+def _set_flag(held: dict[int, bool], flag: bool) -> None:
+    """Write the flag on the donor's donations that hold another one (usually none)."""
+    changed = [pk for pk, reportable in held.items() if reportable != flag]
+    if changed:
+        Donation.objects.filter(pk__in=changed).update(reportable=flag)
 
 
 def decide_reportable(donation) -> bool:
@@ -289,9 +382,14 @@ def decide_reportable(donation) -> bool:
     donor runs meanwhile: the flag commits with the entry or not at all, and a crash
     can never leave it stale.
     """
-    ids, flag = _donor_flag(donation.email_normalised, donation.pk)
-    Donation.objects.filter(pk__in=ids).exclude(reportable=flag).update(reportable=flag)
+    held, rows, flag = _donor_flag(donation.email_normalised, donation.pk)
+    _set_flag(held, flag)
     donation.reportable = flag  # the handler saves the donation's facts after this
+    setattr(
+        donation,
+        ROWS_AS_READ,
+        [(r.kind, r.amount_pence, r.source_id) for r in rows if r.donation_id == donation.pk],
+    )
     return flag
 
 
@@ -300,8 +398,8 @@ def refresh_reportable(email_normalised: str, donation_id: int | None = None) ->
     or after the reporting period setting changed), under the donor's lock."""
     with transaction.atomic():
         lock_donor(email_normalised, donation_id)
-        ids, flag = _donor_flag(email_normalised, donation_id)
-        Donation.objects.filter(pk__in=ids).exclude(reportable=flag).update(reportable=flag)
+        held, _, flag = _donor_flag(email_normalised, donation_id)
+        _set_flag(held, flag)
     return flag
 
 
@@ -314,23 +412,54 @@ def refresh_all_reportable() -> int:
     return flagged + sum(refresh_reportable("", pk) for pk in list(alone))
 
 
+def _thresholds_and_announced(crowdfund_id: int) -> tuple[int, list[int], set]:
+    """The crowdfund's target, its stretch targets and the milestones announced: one query."""
+    text = CharField()
+    rows = (
+        CrowdfundPage.objects.filter(pk=crowdfund_id)
+        .order_by()
+        .values_list(
+            Value("target", output_field=text), Value("", output_field=text), "target_pence"
+        )
+        .union(
+            StretchTarget.objects.filter(page_id=crowdfund_id)
+            .order_by()
+            .values_list(
+                Value("stretch", output_field=text), Value("", output_field=text), "amount_pence"
+            ),
+            Milestone.objects.filter(crowdfund_id=crowdfund_id)
+            .order_by()
+            .values_list(Value("announced", output_field=text), "kind", "threshold_pence"),
+            all=True,
+        )
+    )
+    target, stretches, announced = 0, [], set()
+    for source, kind, amount in rows:
+        if source == "target":
+            target = amount
+        elif source == "stretch":
+            stretches.append(amount)
+        else:
+            announced.add((kind, amount))
+    return target, stretches, announced
+
+
 def check_thresholds(crowdfund_id: int) -> list:
     """Record (and announce) each threshold this movement crossed, exactly once.
 
-    The crowdfund row is locked first, so concurrent payments take turns here and
-    each sees the others' committed entries when it sums the ledger.
+    When every threshold of the crowdfund is already announced, nothing can be crossed
+    (milestones are only ever added): one read, no lock. Otherwise the crowdfund's page
+    row is locked first, so concurrent payments take turns here and each sees the
+    others' committed entries when it sums the ledger.
     """
-    Page.objects.select_for_update().filter(pk=crowdfund_id).first()
-    target = CrowdfundPage.objects.filter(pk=crowdfund_id).values_list("target_pence", flat=True)[0]
+    target, stretches, announced = _thresholds_and_announced(crowdfund_id)
+    if set(thresholds(target, stretches)) <= announced:
+        return []
+    Page.objects.select_for_update().filter(pk=crowdfund_id).values_list("pk").first()
+    target, stretches, announced = _thresholds_and_announced(crowdfund_id)
     after = LedgerEntry.objects.filter(crowdfund_id=crowdfund_id).aggregate(
         total=Coalesce(Sum("amount_pence"), 0)
     )["total"]
-    stretches = list(
-        StretchTarget.objects.filter(page_id=crowdfund_id).values_list("amount_pence", flat=True)
-    )
-    announced = set(
-        Milestone.objects.filter(crowdfund_id=crowdfund_id).values_list("kind", "threshold_pence")
-    )
     reached = []
     for kind, threshold in thresholds_reached(after, target, stretches):
         if (kind, threshold) in announced:

@@ -56,36 +56,56 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(FIRST_RETRY_SECONDS * 2**exponent, LONGEST_WAIT_SECONDS))
 
 
+class _AskStripeFirst(Exception):
+    """Raised inside the transaction: roll back (releasing the row lock), ask Stripe, retry."""
+
+
 def apply_event(event_pk: int) -> str:
-    """Apply one inbox event if it is not applied yet. Returns what happened."""
+    """Apply one inbox event if it is not applied yet. Returns what happened.
+
+    The inbox row is locked first (the already-applied check is made under the lock).
+    An event that needs Stripe (a charge we cannot place from what we hold) rolls back
+    at once, releasing the lock, asks Stripe outside any transaction, and starts again
+    with the answer.
+    """
+    looked_up = None
     try:
-        event = WebhookEvent.objects.only("pk", "type", "payload", "applied_at").get(pk=event_pk)
-        if event.applied_at is not None:
-            return "already applied"
-        looked_up = look_up_before_lock(event)
-        with transaction.atomic():
-            event = WebhookEvent.objects.select_for_update().get(pk=event_pk)
-            if event.applied_at is not None:
-                return "already applied"
+        while True:
             try:
-                outcome = dispatch(event, looked_up)
-            except NotOurs as not_ours:
-                outcome = f"ignored: {not_ours}"
-                logger.info("Stripe event %s ignored: %s", event.event_id, not_ours)
-            event.applied_at = timezone.now()
-            event.outcome = outcome[:200]
-            event.attempts = F("attempts") + 1
-            event.last_error = ""
-            event.next_attempt_at = None
-            event.save(
-                update_fields=["applied_at", "outcome", "attempts", "last_error", "next_attempt_at"]
-            )
-            return outcome
+                return _apply_locked(event_pk, looked_up)
+            except _AskStripeFirst:
+                event = WebhookEvent.objects.only("pk", "type", "payload").get(pk=event_pk)
+                looked_up = look_up_before_lock(event)
     except Exception as error:  # noqa: BLE001 - recorded, then retried by the catch-up task
         _defer(event_pk, error)
         if not isinstance(error, NotYetKnown):
             logger.exception("Stripe event %s could not be applied", event_pk)
         return "deferred"
+
+
+def _apply_locked(event_pk: int, looked_up: dict | None) -> str:
+    with transaction.atomic():
+        event = WebhookEvent.objects.select_for_update().get(pk=event_pk)
+        if event.applied_at is not None:
+            return "already applied"
+        if looked_up is None:
+            if needs_stripe(event):
+                raise _AskStripeFirst
+            looked_up = {}
+        try:
+            outcome = dispatch(event, looked_up)
+        except NotOurs as not_ours:
+            outcome = f"ignored: {not_ours}"
+            logger.info("Stripe event %s ignored: %s", event.event_id, not_ours)
+        event.applied_at = timezone.now()
+        event.outcome = outcome[:200]
+        event.attempts = F("attempts") + 1
+        event.last_error = ""
+        event.next_attempt_at = None
+        event.save(
+            update_fields=["applied_at", "outcome", "attempts", "last_error", "next_attempt_at"]
+        )
+        return outcome
 
 
 def _defer(event_pk: int, error: Exception) -> None:
@@ -263,18 +283,28 @@ def _charge_of(obj: dict) -> tuple[str, str, dict | None]:
     return obj["id"], obj.get("payment_intent") or "", obj.get("metadata")
 
 
+def needs_stripe(event: WebhookEvent) -> bool:
+    """Whether a charge event names a charge that none of our donations can be placed by.
+
+    A read only: inside the transaction it costs one query, and only for charge events.
+    """
+    if HANDLERS.get(event.type) not in LOOKS_UP or not payments.card_payments_enabled():
+        return False
+    obj = event.payload.get("data", {}).get("object", {})
+    charge_id, payment_intent, metadata = _charge_of(obj)
+    return not Donation.objects.filter(_charge_query(charge_id, payment_intent, metadata)).exists()
+
+
 def look_up_before_lock(event: WebhookEvent) -> dict:
     """Ask Stripe what a charge event needs, before any transaction or row lock.
 
     Only when what we hold cannot place the charge (a read without locks). Any
     Stripe failure defers the event (NotYetKnown) with no lock ever held.
     """
-    if HANDLERS.get(event.type) not in LOOKS_UP or not payments.card_payments_enabled():
+    if not needs_stripe(event):
         return {}
     obj = event.payload.get("data", {}).get("object", {})
-    charge_id, payment_intent, metadata = _charge_of(obj)
-    if Donation.objects.filter(_charge_query(charge_id, payment_intent, metadata)).exists():
-        return {}
+    charge_id, payment_intent, _ = _charge_of(obj)
     return _look_up_charge_at_stripe(charge_id, payment_intent)
 
 

@@ -5,7 +5,7 @@ import logging
 
 import stripe
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -19,7 +19,7 @@ from django_ratelimit.core import is_ratelimited
 from kombu.exceptions import OperationalError as BrokerError
 from wagtail.models import Site
 
-from crowdfund import checkout, giving, payments, rules
+from crowdfund import checkout, giving, ledger, payments, rules
 from crowdfund.amounts import pounds
 from crowdfund.figures import figures_for, target_missed
 from crowdfund.forms import DonateForm
@@ -273,17 +273,15 @@ def storable(data) -> bool:
 def store_event(event_id: str, event_type: str, data: dict):
     """Insert into the inbox; a duplicate delivery hits the unique event id instead.
 
-    A plain INSERT (not get_or_create) keeps the common case to one round trip.
+    One statement (INSERT ... ON CONFLICT DO NOTHING RETURNING id, its own transaction)
+    stores a new event; only a duplicate delivery reads the row it met.
     """
     event = WebhookEvent(
         event_id=event_id, type=event_type, livemode=bool(data.get("livemode")), payload=data
     )
-    try:
-        with transaction.atomic():
-            event.save(force_insert=True)
+    if ledger.insert_unless_present(event, ["event_id"]):
         return event, True
-    except IntegrityError:
-        return WebhookEvent.objects.only("pk", "applied_at").get(event_id=event_id), False
+    return WebhookEvent.objects.only("pk", "applied_at").get(event_id=event_id), False
 
 
 def enqueue_apply(event_pk: int) -> None:

@@ -18,7 +18,7 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin
 from wagtail.search import index
 
 from cms import sitewide
-from cms.generation import content_generation
+from cms.generation import GENERATION_KEY, content_generation, request_generation
 from cms.models.pages import BasePage
 from cms.moderation import ModeratedText
 from manifesto import diff as worddiff
@@ -209,7 +209,7 @@ def new_clause_key() -> str:
     return secrets.token_hex(4)
 
 
-LIVE_PAGE_KEY = "manifesto:live-page:{generation}:{page_id}"
+LIVE_PAGE_KEY = "manifesto:live-page:{page_id}"
 
 
 def live_manifesto_page(page_id: int) -> ManifestoPage | None:
@@ -217,18 +217,25 @@ def live_manifesto_page(page_id: int) -> ManifestoPage | None:
 
     A vote needs the page's phase dates and participation rules, which change only when
     the page is saved, and whether it is in a private section (`in_private_section`),
-    which changes only with the site-wide entry. The key carries the content generation
-    (`cms.generation`), which a save of a manifesto page (registered in manifesto.apps),
-    a publish, a move, a deletion or a new restriction moves on; an entry lives
-    MANIFESTO_LIVE_PAGE_SECONDS at most.
+    which changes only with the site-wide entry. The entry holds the content generation
+    (`cms.generation`) it was read under, which a save of a manifesto page (registered in
+    manifesto.apps), a publish, a move, a deletion or a new restriction moves on: it serves
+    only while that generation is the current one. The entry and the current generation
+    are read in one round trip; an entry lives MANIFESTO_LIVE_PAGE_SECONDS at most.
     """
-    key = LIVE_PAGE_KEY.format(generation=content_generation(), page_id=page_id)
-    page = cache.get(key)
-    if page is None:
+    key = LIVE_PAGE_KEY.format(page_id=page_id)
+    found = cache.get_many([GENERATION_KEY, key])
+    if GENERATION_KEY in found:
+        # This request's generation: the one it already read, else the one just read.
+        generation = request_generation.get(GENERATION_KEY, lambda: found[GENERATION_KEY])
+    else:
+        generation = content_generation()
+    held_generation, page = found.get(key) or (None, None)
+    if held_generation != generation:
         page = ManifestoPage.objects.live().filter(pk=page_id).first()
         if page is not None:
             page.in_private_section = sitewide.may_be_restricted(page)
-            cache.set(key, page, settings.MANIFESTO_LIVE_PAGE_SECONDS)
+            cache.set(key, (generation, page), settings.MANIFESTO_LIVE_PAGE_SECONDS)
     return page
 
 
