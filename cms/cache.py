@@ -158,21 +158,23 @@ def cached_fragment(request, page, name: str, render, seconds: int | None = None
 
 
 # When a stored page or part passes its lifetime, the one request that claims the refresh
-# renders it again while the others are still given the stored copy, for at most this
-# long: otherwise every worker renders the same costly page at once the moment it
-# expires (a surge's worst latencies). A purge (a new generation) is never served stale.
-STALE_SECONDS_AT_MOST = 10
+# renders it again while the others are still given the stored copy, for at most
+# PAGE_CACHE_STALE_SECONDS: otherwise every worker renders the same costly page at once
+# the moment it expires (a surge's worst latencies). A purge (a new generation) is never
+# served stale.
+def stale_seconds(lifetime: int) -> int:
+    """How long an entry living `lifetime` seconds may be served past it (never longer)."""
+    return max(0, min(lifetime, settings.PAGE_CACHE_STALE_SECONDS))
 
 
 def store_for(key: str, value, lifetime: int) -> None:
     """Store `value` as fresh for `lifetime` seconds, then briefly stale (see above)."""
-    grace = min(lifetime, STALE_SECONDS_AT_MOST)
-    cache.set(key, (time.time() + lifetime, value), lifetime + grace)
+    cache.set(key, (time.time() + lifetime, value), lifetime + stale_seconds(lifetime))
 
 
 def claim_refresh(key: str) -> bool:
     """True for the one request that re-renders an expired entry; the rest serve it stale."""
-    return cache.add(f"{key}:refreshing", 1, timeout=STALE_SECONDS_AT_MOST)
+    return cache.add(f"{key}:refreshing", 1, timeout=max(1, settings.PAGE_CACHE_STALE_SECONDS))
 
 
 def page_cache_key(request) -> str:

@@ -343,6 +343,16 @@ ROUTE_CACHE_SECONDS = env.int("ROUTE_CACHE_SECONDS", default=600)
 SITEWIDE_CACHE_SECONDS = 24 * 60 * 60
 # The live manifesto page every vote reads (manifesto.models.live_manifesto_page).
 MANIFESTO_LIVE_PAGE_SECONDS = 60
+# How long an expired page or page part is still served to everyone but the one request
+# that renders it again (cms.cache.store_for); also the `stale-while-revalidate` the edge
+# is allowed. A purge is never served stale.
+PAGE_CACHE_STALE_SECONDS = env.int("PAGE_CACHE_STALE_SECONDS", default=10)
+# The signed-in person and their groups (cms/auth_backends.py): dropped when they change,
+# so this only bounds how long an entry no request reads again stays in the cache.
+USER_CACHE_SECONDS = env.int("USER_CACHE_SECONDS", default=300)
+# The manifesto's opinion groups (manifesto/agreement.py): a costly fit, shown at most
+# this old; votes never purge it.
+MANIFESTO_OPINION_GROUPS_SECONDS = env.int("MANIFESTO_OPINION_GROUPS_SECONDS", default=60)
 # What purges these is registered by each app in its AppConfig.ready() (cms.cache.purge_on).
 
 # --- Public forms ----------------------------------------------------------------
