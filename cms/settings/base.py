@@ -355,6 +355,34 @@ USER_CACHE_SECONDS = env.int("USER_CACHE_SECONDS", default=300)
 MANIFESTO_OPINION_GROUPS_SECONDS = env.int("MANIFESTO_OPINION_GROUPS_SECONDS", default=60)
 # What purges these is registered by each app in its AppConfig.ready() (cms.cache.purge_on).
 
+# --- The edge: an HTTP cache in front of the site (cms/edge.py, docs/caching.md) -----------
+# Unset: no edge, everything as before. Varnish's address as the app reaches it (the app
+# sends it one BAN of EDGE_CACHE_TAG per purge); e.g. http://varnish:80 in docker-compose.
+EDGE_CACHE_URL = env("EDGE_CACHE_URL", default="")
+# The tag on every response the edge may keep, and what the site-wide purge bans.
+EDGE_CACHE_TAG = env("EDGE_CACHE_TAG", default="alliancehub")
+# How long one purge request may take before it is logged and tried again from a worker.
+EDGE_PURGE_TIMEOUT_SECONDS = env.float("EDGE_PURGE_TIMEOUT_SECONDS", default=2.0)
+# Wagtail's frontend-cache backends, each with the site-wide purge added (cms.edge).
+WAGTAILFRONTENDCACHE = {}
+if EDGE_CACHE_URL:
+    WAGTAILFRONTENDCACHE["varnish"] = {
+        "BACKEND": "cms.edge.VarnishBackend",
+        "LOCATION": EDGE_CACHE_URL,
+    }
+if env("EDGE_CLOUDFLARE_ZONE_ID", default=""):
+    WAGTAILFRONTENDCACHE["cloudflare"] = {
+        "BACKEND": "cms.edge.CloudflareBackend",
+        "ZONEID": env("EDGE_CLOUDFLARE_ZONE_ID"),
+        "BEARER_TOKEN": env("EDGE_CLOUDFLARE_TOKEN", default=""),
+    }
+if env("EDGE_CLOUDFRONT_DISTRIBUTION_ID", default=""):
+    # Credentials from the usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (boto3).
+    WAGTAILFRONTENDCACHE["cloudfront"] = {
+        "BACKEND": "cms.edge.CloudfrontBackend",
+        "DISTRIBUTION_ID": env("EDGE_CLOUDFRONT_DISTRIBUTION_ID"),
+    }
+
 # --- Public forms ----------------------------------------------------------------
 RATELIMIT_VIEW = "cms.views.rate_limited"
 # With Redis unreachable the counters cannot be read: let the forms work rather than
