@@ -20,11 +20,20 @@ def varnishd_installed():
 
 
 @pytest.fixture(scope="session")
-def edge(varnishd_installed, live_server, tmp_path_factory):
-    """Varnish's base address, in front of the live server, for the whole session."""
+def varnish_for_session(varnishd_installed, live_server, tmp_path_factory):
     backend_port = int(live_server.url.rsplit(":", 1)[1])
     with varnish(backend_port, tmp_path_factory.mktemp("varnish")) as port:
         yield f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def edge(varnish_for_session, settings):
+    """Varnish's base address, in front of the live server, emptied for each test (the
+    database behind it is)."""
+    from cms.edge import VarnishBackend
+
+    VarnishBackend({"LOCATION": varnish_for_session}).purge_everything()
+    return varnish_for_session
 
 
 @pytest.fixture
