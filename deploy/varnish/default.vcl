@@ -64,6 +64,13 @@ sub vcl_recv {
     if (req.url ~ "^/(admin|django-admin|accounts|account|documents)/") {
         return (pass);
     }
+    # Tracking parameters change nothing on a page (the site leaves them out of its own
+    # cache key): one kept page, not one per shared link.
+    if (req.url ~ "[?&](utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid)=") {
+        set req.url = regsuball(req.url, "([?&])(utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid)=[^&]*", "\1");
+        set req.url = regsuball(req.url, "([?&])&+", "\1");
+        set req.url = regsub(req.url, "[?&]+$", "");
+    }
     # Anonymous: cookies (a CSRF token, analytics) never reach the cache. A page with a
     # form sets a new CSRF cookie, so it is passed on uncached by vcl_backend_response.
     unset req.http.Cookie;

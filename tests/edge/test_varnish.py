@@ -176,3 +176,9 @@ def test_varnish_keeps_what_the_app_says_for_the_app_says_long(edge, about):
     again = get(edge, "/about/")
     assert again.edge == "hit"
     assert 0 <= int(again.headers["Age"]) < settings.PAGE_CACHE_SECONDS
+
+
+def test_tracking_parameters_share_the_kept_page(edge, about):
+    get(edge, "/about/")
+    shared = get(edge, "/about/?utm_source=newsletter&fbclid=IwAR0abc")
+    assert shared.edge == "hit"
