@@ -4,8 +4,8 @@ python bench/pages.py urls              -> JSON {name: path} of one live page pe
 python bench/pages.py queries PATH...   -> JSON {path: SQL queries for an anonymous GET}
 python bench/pages.py actions           -> JSON: voters' sessions, amendments, crowdfund
 python bench/pages.py action-queries    -> JSON: SQL queries for a vote, a donation, a webhook
-python bench/pages.py publish PATH TEXT -> JSON {started: time}: the page at PATH published
-                                           with TEXT in its title (purging the edge)
+python bench/pages.py publish PATH TEXT -> JSON {started, published: times}: the page at PATH
+                                           published with TEXT in its title (purging the edge)
 """
 
 import json
@@ -258,7 +258,7 @@ def action_queries() -> dict:
 
 def publish(path: str, text: str) -> dict:
     """Publish the live page at `path` with `text` in its title, as an editor would; the
-    time just before the publish call (the app then purges its cache and the edge)."""
+    times just before the publish call and once it returned (committed and purged)."""
     import time
 
     from wagtail.models import Page
@@ -272,8 +272,8 @@ def publish(path: str, text: str) -> dict:
     page.title = f"{page.title.split(' [')[0]} [{text}]"
     revision = page.save_revision()
     started = time.time()
-    revision.publish()
-    return {"started": started}
+    revision.publish()  # commits, then purges the app's cache and the edge
+    return {"started": started, "published": time.time()}
 
 
 if __name__ == "__main__":
@@ -285,7 +285,7 @@ if __name__ == "__main__":
     elif command == "action-queries":
         print(json.dumps(action_queries()))
     elif command == "publish":
-        print(json.dumps(publish(*arguments)))
+        print(json.dumps(publish(*arguments)), flush=True)
     elif command == "queries":
         print(json.dumps(query_counts(arguments)))
     else:

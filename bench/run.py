@@ -764,26 +764,60 @@ def measure_edge(urls: dict, env: dict) -> list[dict]:
 
 def measure_publish_to_visible(env: dict, urls: dict) -> dict | None:
     """Publish a page in another process (as an editor would) and time its new title's
-    arrival through Varnish, from just before the publish call; the best of three."""
+    arrival through Varnish, from the moment the publish call returned (the change
+    committed, the app's cache and the edge purged); three times. The publish call's own
+    time (Wagtail's revision, log and search index work) is logged beside it."""
     path = urls.get("blog_post") or urls.get("paper") or urls.get("home")
     if path is None:
         return None
     url = f"http://127.0.0.1:{EDGE_PORT}{path}"
-    times = []
+    times, calls, polls, renders = [], [], [], []
     for attempt in range(3):
         urllib.request.urlopen(url, timeout=30).read()  # kept by Varnish
         marker = f"Edge-{os.getpid()}-{attempt}-{random.randrange(10**9)}"
-        started = pages_helper(env, "publish", path, marker)["started"]
+        helper = subprocess.Popen(
+            [PYTHON, "bench/pages.py", "publish", path, marker],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        # Read the answer as soon as it is printed: the helper's own exit (a second or
+        # two on a busy machine) is no part of the publish.
+        line = ""
+        while not line.startswith("{"):
+            line = helper.stdout.readline()
+            if not line:
+                raise SystemExit("bench/pages.py publish printed no answer")
+        published = json.loads(line)
+        calls.append((published["published"] - published["started"]) * 1000)
+        asked = 0
         while True:
+            asked += 1
+            sent = time.time()
             body = urllib.request.urlopen(url, timeout=30).read().decode()
             if marker in body:
-                times.append((time.time() - started) * 1000)
+                times.append((time.time() - published["published"]) * 1000)
+                renders.append((time.time() - sent) * 1000)
+                polls.append(asked)
                 break
-            if time.time() - started > 60:
+            if time.time() - published["published"] > 60:
                 raise SystemExit(f"a publish of {path} did not show through Varnish in 60 s")
             time.sleep(0.01)
-    log(f"  publish to visible through Varnish: {', '.join(f'{t:.0f}' for t in times)} ms")
-    best = round(min(times), 1)
+        helper.stdout.read()
+        if helper.wait() != 0:
+            raise SystemExit("bench/pages.py publish failed")
+
+    def listed(values):
+        return ", ".join(f"{value:.0f}" for value in values)
+
+    # When the first request after the publish already shows it, the time is that one
+    # request's: Varnish fetching the page and the site rendering it afresh.
+    log(
+        f"  publish to visible through Varnish: {listed(times)} ms after the publish call "
+        f"returned (requests until visible: {listed(polls)}; the last one took "
+        f"{listed(renders)} ms; the publish call itself: {listed(calls)} ms)"
+    )
     return {
         "name": "edge_publish_to_visible",
         "path": path,
@@ -793,7 +827,8 @@ def measure_publish_to_visible(env: dict, urls: dict) -> dict | None:
         "errors": 0,
         "queries": None,
         "status": 200,
-        "best_ms": best,
+        "best_ms": round(min(times), 1),
+        "publish_call_ms": round(sorted(calls)[1], 1),
     }
 
 
@@ -883,7 +918,9 @@ def main():
     print()
     for row in rows:
         queries = -1 if row["queries"] is None else row["queries"]
-        extra = f" best_ms={row['best_ms']}" if "best_ms" in row else ""
+        extra = "".join(
+            f" {name}={row[name]}" for name in ("best_ms", "publish_call_ms") if name in row
+        )
         print(
             f"RESULT {row['name']} rps={row['rps']} p50_ms={row['p50_ms']} p99_ms={row['p99_ms']} "
             f"queries={queries} vs_django={row['vs_django']} vs_wagtail={row['vs_wagtail']}{extra}"
