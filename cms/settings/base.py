@@ -149,6 +149,8 @@ CELERY_TASK_ROUTES = {
     "cms.tasks.send_pending_emails": {"queue": "email"},
     "manifesto.tasks.tell_voters_votes_reset": {"queue": "email"},
     "manifesto.tasks.recompute_rankings": {"queue": "rankings"},
+    # A retried edge purge (cms/edge.py) waits with the rest, behind nothing urgent.
+    "cms.edge.purge_edge_again": {"queue": "celery"},
 }
 
 # --- Accounts ---------------------------------------------------------------------
