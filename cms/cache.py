@@ -220,8 +220,13 @@ def reads_query(*names: str):
 @functools.cache
 def query_params_read() -> frozenset[str]:
     """Every GET parameter some page type or marked view reads."""
+    from django.urls import get_resolver
     from wagtail.models import get_page_models
 
+    # The views mark themselves when their modules load, which is when the URLconf is
+    # first read; a process's first request asks this before Django resolves its address,
+    # so load the URLconf here, or the first answer would fix the set without them.
+    get_resolver().url_patterns  # noqa: B018  (read for its import)
     names = set(VIEW_QUERY_PARAMS)
     for model in get_page_models():
         names.update(getattr(model, "query_params", ()))
