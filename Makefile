@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: axe demo test install lint format check e2e bench bench-all bench-pages bench-manifesto bench-crowdfund bench-votes bench-load bench-rsvp bench-newsletter clean
+.PHONY: axe demo edge test install lint format check e2e bench bench-all bench-pages bench-manifesto bench-crowdfund bench-votes bench-load bench-rsvp bench-newsletter clean
 
 $(BIN)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ demo: install
 	env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=cms.settings.dev DEBUG=$${DEBUG:-false} \
 		WAGTAILADMIN_BASE_URL=http://$(HOST):$(PORT) \
 		$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
+
+## edge: the production stack's edge without Docker: gunicorn on PostgreSQL/Redis (DATABASE_URL,
+## REDIS_URL) with Varnish in front at http://127.0.0.1:$(EDGE_PORT)/ (deploy/edge-local.sh)
+EDGE_PORT ?= 8080
+edge: install
+	APP_PORT=$(PORT) EDGE_PORT=$(EDGE_PORT) deploy/edge-local.sh
 
 ## axe: axe-core from the npm registry for the accessibility checks (skipped without npm)
 axe:

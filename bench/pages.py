@@ -4,6 +4,8 @@ python bench/pages.py urls              -> JSON {name: path} of one live page pe
 python bench/pages.py queries PATH...   -> JSON {path: SQL queries for an anonymous GET}
 python bench/pages.py actions           -> JSON: voters' sessions, amendments, crowdfund
 python bench/pages.py action-queries    -> JSON: SQL queries for a vote, a donation, a webhook
+python bench/pages.py publish PATH TEXT -> JSON {started, published: times}: the page at PATH
+                                           published with TEXT in its title (purging the edge)
 """
 
 import json
@@ -254,6 +256,26 @@ def action_queries() -> dict:
     return counts
 
 
+def publish(path: str, text: str) -> dict:
+    """Publish the live page at `path` with `text` in its title, as an editor would; the
+    times just before the publish call and once it returned (committed and purged)."""
+    import time
+
+    from wagtail.models import Page
+
+    slug = path.rstrip("/").rsplit("/", 1)[-1]
+    page = next(
+        candidate
+        for candidate in Page.objects.live().filter(slug=slug).specific()
+        if candidate.url == path
+    )
+    page.title = f"{page.title.split(' [')[0]} [{text}]"
+    revision = page.save_revision()
+    started = time.time()
+    revision.publish()  # commits, then purges the app's cache and the edge
+    return {"started": started, "published": time.time()}
+
+
 if __name__ == "__main__":
     command, *arguments = sys.argv[1:]
     if command == "urls":
@@ -262,6 +284,8 @@ if __name__ == "__main__":
         print(json.dumps(voter_sessions()))
     elif command == "action-queries":
         print(json.dumps(action_queries()))
+    elif command == "publish":
+        print(json.dumps(publish(*arguments)), flush=True)
     elif command == "queries":
         print(json.dumps(query_counts(arguments)))
     else:

@@ -21,6 +21,14 @@ gunicorn settings:
        checkout.session.completed event (plus 20% duplicate deliveries, shuffled) is posted
        to the webhook endpoint and a real Celery worker applies them; every donation must
        end paid with exactly one ledger entry,
+  5. the edge: a real varnishd with deploy/varnish/default.vcl in front of the same
+     gunicorn (page cache on, the app purging Varnish as EDGE_CACHE_URL sets up):
+     - `edge_<page>`: each cached page type answered by Varnish;
+     - `edge_home_cachebuster`: the home page with a new `?v=<n>` on every request, so
+       Varnish never has it and the site's own page cache answers (what is left of its job
+       behind an edge);
+     - `edge_publish_to_visible`: the time from a publish (the call, in another process) to
+       its new title answered by Varnish,
 and prints requests/s, p50, p99, SQL queries per request and the ratios to (1) and (2),
 then one machine-readable RESULT line per measurement.
 
@@ -62,6 +70,8 @@ WORKERS = os.environ.get("BENCH_WORKERS", "4")
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hub_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 PORT = int(os.environ.get("BENCH_PORT", "8790"))
+# Varnish's port in front of gunicorn, for the edge measurements.
+EDGE_PORT = int(os.environ.get("BENCH_EDGE_PORT", str(PORT + 1)))
 VOTERS = 32
 # While tuning one page: BENCH_ONLY=manifesto_uncached,vote measures just those (a page name
 # alone means cached and uncached) beside the two baselines, and BENCH_REUSE_DATA=1 keeps the
@@ -235,8 +245,8 @@ def parse_wrk(output: str) -> dict:
     }
 
 
-def wrk(path: str) -> dict:
-    url = f"http://127.0.0.1:{PORT}{path}"
+def wrk(path: str, port: int = PORT) -> dict:
+    url = f"http://127.0.0.1:{port}{path}"
     # Warm up: fill caches and open persistent connections before measuring.
     subprocess.run(["wrk", "-t2", "-c4", "-d1s", url], capture_output=True)
     output = subprocess.run(
@@ -248,7 +258,7 @@ def wrk(path: str) -> dict:
     return parse_wrk(output)
 
 
-def wrk_script(path: str, script: str, connections: int) -> tuple[dict, str]:
+def wrk_script(path: str, script: str, connections: int, port: int = PORT) -> tuple[dict, str]:
     """wrk with a Lua script, one thread per connection (so each has its own state)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
@@ -263,7 +273,7 @@ def wrk_script(path: str, script: str, connections: int) -> tuple[dict, str]:
                 *TIMEOUT,  # a request given up on might still be applied: never give up
                 "-s",
                 handle.name,
-                f"http://127.0.0.1:{PORT}{path}",
+                f"http://127.0.0.1:{port}{path}",
             ],
             capture_output=True,
             text=True,
@@ -710,6 +720,118 @@ def wanted(name: str, suffix: str = "") -> bool:
     return not ONLY or name in ONLY or f"{name}_{suffix}" in ONLY
 
 
+# Every request a new address Varnish has never seen: `?v=<thread>-<n>` (a parameter no page
+# reads, so the site's page cache answers it from the plain page's entry).
+CACHEBUSTER_LUA = r"""
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("index", counter)
+end
+function init(args)
+  sent = 0
+end
+function request()
+  sent = sent + 1
+  return wrk.format("GET", wrk.path .. "?v=" .. index .. "-" .. sent)
+end
+"""
+
+
+def measure_edge(urls: dict, env: dict) -> list[dict]:
+    """Each cached page through Varnish, a cache-buster flood, and a publish's way through."""
+    from tests.edge.varnish import varnish, varnishd_path
+
+    if varnishd_path() is None:
+        log("varnishd is not installed (apt-get install varnish): no edge measurements")
+        return []
+    rows = []
+    with tempfile.TemporaryDirectory() as folder, varnish(PORT, Path(folder), port=EDGE_PORT):
+        log("measuring our pages through Varnish")
+        for name, path in urls.items():
+            result = wrk(path, EDGE_PORT)
+            result.update(name=f"edge_{name}", path=path, queries=0, status=200)
+            rows.append(result)
+        if "home" in urls:
+            result, _output = wrk_script(urls["home"], CACHEBUSTER_LUA, 4, port=EDGE_PORT)
+            result.update(name="edge_home_cachebuster", path=urls["home"] + "?v=<n>")
+            rows.append({**result, "queries": 0, "status": 200})
+        publish = measure_publish_to_visible(env, urls)
+        if publish is not None:
+            rows.append(publish)
+    return rows
+
+
+def measure_publish_to_visible(env: dict, urls: dict) -> dict | None:
+    """Publish a page in another process (as an editor would) and time its new title's
+    arrival through Varnish, from the moment the publish call returned (the change
+    committed, the app's cache and the edge purged); three times. The publish call's own
+    time (Wagtail's revision, log and search index work) is logged beside it."""
+    path = urls.get("blog_post") or urls.get("paper") or urls.get("home")
+    if path is None:
+        return None
+    url = f"http://127.0.0.1:{EDGE_PORT}{path}"
+    times, calls, polls, renders = [], [], [], []
+    for attempt in range(3):
+        urllib.request.urlopen(url, timeout=30).read()  # kept by Varnish
+        marker = f"Edge-{os.getpid()}-{attempt}-{random.randrange(10**9)}"
+        helper = subprocess.Popen(
+            [PYTHON, "bench/pages.py", "publish", path, marker],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        # Read the answer as soon as it is printed: the helper's own exit (a second or
+        # two on a busy machine) is no part of the publish.
+        line = ""
+        while not line.startswith("{"):
+            line = helper.stdout.readline()
+            if not line:
+                raise SystemExit("bench/pages.py publish printed no answer")
+        published = json.loads(line)
+        calls.append((published["published"] - published["started"]) * 1000)
+        asked = 0
+        while True:
+            asked += 1
+            sent = time.time()
+            body = urllib.request.urlopen(url, timeout=30).read().decode()
+            if marker in body:
+                times.append((time.time() - published["published"]) * 1000)
+                renders.append((time.time() - sent) * 1000)
+                polls.append(asked)
+                break
+            if time.time() - published["published"] > 60:
+                raise SystemExit(f"a publish of {path} did not show through Varnish in 60 s")
+            time.sleep(0.01)
+        helper.stdout.read()
+        if helper.wait() != 0:
+            raise SystemExit("bench/pages.py publish failed")
+
+    def listed(values):
+        return ", ".join(f"{value:.0f}" for value in values)
+
+    # When the first request after the publish already shows it, the time is that one
+    # request's: Varnish fetching the page and the site rendering it afresh.
+    log(
+        f"  publish to visible through Varnish: {listed(times)} ms after the publish call "
+        f"returned (requests until visible: {listed(polls)}; the last one took "
+        f"{listed(renders)} ms; the publish call itself: {listed(calls)} ms)"
+    )
+    return {
+        "name": "edge_publish_to_visible",
+        "path": path,
+        "rps": 0.0,
+        "p50_ms": round(sorted(times)[1], 1),
+        "p99_ms": round(max(times), 1),
+        "errors": 0,
+        "queries": None,
+        "status": 200,
+        "best_ms": round(min(times), 1),
+        "publish_call_ms": round(sorted(calls)[1], 1),
+    }
+
+
 def measure_site(urls: dict) -> list[dict]:
     rows = []
     for cached in (True, False):
@@ -719,6 +841,9 @@ def measure_site(urls: dict) -> list[dict]:
         if not chosen and not actions:
             continue
         env = site_env(page_cache=cached)
+        if cached:
+            # The app purges the Varnish measure_edge starts in front of this gunicorn.
+            env["EDGE_CACHE_URL"] = f"http://127.0.0.1:{EDGE_PORT}"
         subprocess.run(["redis-cli", "-u", REDIS_URL, "flushdb"], check=True, capture_output=True)
         queries = pages_helper(env, "queries", *chosen.values()) if chosen else {}
         log(f"measuring our pages, {suffix}")
@@ -732,6 +857,13 @@ def measure_site(urls: dict) -> list[dict]:
                     status=queries[path]["status"],
                 )
                 rows.append(result)
+            edge = {
+                name: path
+                for name, path in urls.items()
+                if wanted(name, "cached") or wanted("edge_" + name)
+            }
+            if cached and edge:
+                rows += measure_edge(edge, env)
             if actions:
                 measured = [measure_vote(env)] if "vote" in actions else []
                 if "donate" in actions:
@@ -786,9 +918,12 @@ def main():
     print()
     for row in rows:
         queries = -1 if row["queries"] is None else row["queries"]
+        extra = "".join(
+            f" {name}={row[name]}" for name in ("best_ms", "publish_call_ms") if name in row
+        )
         print(
             f"RESULT {row['name']} rps={row['rps']} p50_ms={row['p50_ms']} p99_ms={row['p99_ms']} "
-            f"queries={queries} vs_django={row['vs_django']} vs_wagtail={row['vs_wagtail']}"
+            f"queries={queries} vs_django={row['vs_django']} vs_wagtail={row['vs_wagtail']}{extra}"
         )
 
 

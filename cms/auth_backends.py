@@ -16,6 +16,7 @@ request, so a password change still signs out other sessions at once.
 """
 
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
+from django.conf import settings
 from django.contrib.auth import backends, get_user_model
 from django.contrib.auth.models import Group
 from django.core.cache import cache
@@ -25,7 +26,6 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 
 SEPARATOR = "\x1f"  # the ASCII unit separator: never part of a group's name
 USER_KEY = "auth:user:{}"
-USER_SECONDS = 300
 
 
 def _group_names_sql() -> str:
@@ -69,7 +69,7 @@ def cached_user(user_id):
     if user is None:
         user = load_user_with_group_names(user_id)
         if user is not None:
-            cache.set(key, user, USER_SECONDS)
+            cache.set(key, user, settings.USER_CACHE_SECONDS)
     return user
 
 

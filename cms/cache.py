@@ -38,6 +38,7 @@ from django.http import HttpResponse
 from django.http.cookie import parse_cookie
 from django.utils.cache import get_max_age
 
+from cms.edge import age_header, keep_from_edge, mark_private, mark_shared
 from cms.generation import (
     GENERATION_KEY,
     content_generation,
@@ -158,21 +159,23 @@ def cached_fragment(request, page, name: str, render, seconds: int | None = None
 
 
 # When a stored page or part passes its lifetime, the one request that claims the refresh
-# renders it again while the others are still given the stored copy, for at most this
-# long: otherwise every worker renders the same costly page at once the moment it
-# expires (a surge's worst latencies). A purge (a new generation) is never served stale.
-STALE_SECONDS_AT_MOST = 10
+# renders it again while the others are still given the stored copy, for at most
+# PAGE_CACHE_STALE_SECONDS: otherwise every worker renders the same costly page at once
+# the moment it expires (a surge's worst latencies). A purge (a new generation) is never
+# served stale.
+def stale_seconds(lifetime: int) -> int:
+    """How long an entry living `lifetime` seconds may be served past it (never longer)."""
+    return max(0, min(lifetime, settings.PAGE_CACHE_STALE_SECONDS))
 
 
 def store_for(key: str, value, lifetime: int) -> None:
     """Store `value` as fresh for `lifetime` seconds, then briefly stale (see above)."""
-    grace = min(lifetime, STALE_SECONDS_AT_MOST)
-    cache.set(key, (time.time() + lifetime, value), lifetime + grace)
+    cache.set(key, (time.time() + lifetime, value), lifetime + stale_seconds(lifetime))
 
 
 def claim_refresh(key: str) -> bool:
     """True for the one request that re-renders an expired entry; the rest serve it stale."""
-    return cache.add(f"{key}:refreshing", 1, timeout=STALE_SECONDS_AT_MOST)
+    return cache.add(f"{key}:refreshing", 1, timeout=max(1, settings.PAGE_CACHE_STALE_SECONDS))
 
 
 def page_cache_key(request) -> str:
@@ -217,8 +220,13 @@ def reads_query(*names: str):
 @functools.cache
 def query_params_read() -> frozenset[str]:
     """Every GET parameter some page type or marked view reads."""
+    from django.urls import get_resolver
     from wagtail.models import get_page_models
 
+    # The views mark themselves when their modules load, which is when the URLconf is
+    # first read; a process's first request asks this before Django resolves its address,
+    # so load the URLconf here, or the first answer would fix the set without them.
+    get_resolver().url_patterns  # noqa: B018  (read for its import)
     names = set(VIEW_QUERY_PARAMS)
     for model in get_page_models():
         names.update(getattr(model, "query_params", ()))
@@ -320,6 +328,7 @@ def response_lifetime(request, response) -> int:
         response.status_code != 200
         or response.streaming
         or response.cookies
+        or request.META.get("CSRF_COOKIE_USED")
         or (user is not None and user.is_authenticated)
         or NO_STORE.search(response.get("Cache-Control", ""))
         or not reads_only_what_it_declares(request)
@@ -349,7 +358,8 @@ class AnonymousPageCacheMiddleware:
 
     First of all the middleware, so what it stores is the response as it leaves the
     site, with every header: the WSGI application below can then answer a fresh page
-    with no middleware at all.
+    with no middleware at all. It also says, on every response, what an HTTP cache in
+    front of the site may keep (`cms.edge`): what it stores, for as long; nothing else.
     """
 
     def __init__(self, get_response):
@@ -357,7 +367,9 @@ class AnonymousPageCacheMiddleware:
 
     def __call__(self, request):
         if not is_cacheable(request.META):
-            return self.get_response(request)
+            response = self.get_response(request)
+            mark_private(request, response)
+            return response
         # The page sees only the parameters that key it, so what it renders for
         # `?utm_source=x` is what it renders for the plain address it is stored under.
         request.GET = kept_query(request)
@@ -376,12 +388,20 @@ class AnonymousPageCacheMiddleware:
             return response
         response = self.get_response(request)
         lifetime = response_lifetime(request, response)
-        if lifetime:
-            if hasattr(response, "render") and not response.is_rendered:
-                response.render()
-            headers = [(name, value) for name, value in response.items()]
-            store_for(key, (generation, response.status_code, headers, response.content), lifetime)
-            response["X-Page-Cache"] = "miss"
+        if not lifetime:
+            mark_private(request, response)
+            return response
+        if hasattr(response, "render") and not response.is_rendered:
+            response.render()
+        mark_shared(response, lifetime, stale_seconds(lifetime))
+        headers = [(name, value) for name, value in response.items()]
+        store_for(key, (generation, response.status_code, headers, response.content), lifetime)
+        response["X-Page-Cache"] = "miss"
+        if current_generation() != generation:
+            # A change committed while this page was rendered: the edge's purge may have
+            # gone before it, so the edge must not keep it (the app stored it under the old
+            # generation, which nobody is answered from).
+            keep_from_edge(response)
         return response
 
 
@@ -466,7 +486,12 @@ def stored_answer(meta, key: str):
     ):
         return generation, None
     fresh_until, (_generation, status, headers, content) = stored
-    if time.time() < fresh_until:
+    now = time.time()
+    # How old the answer is, so an edge in front keeps it only for the rest of its life.
+    age = age_header(headers, fresh_until, now)
+    if age is not None:
+        headers = [*headers, ("Age", age)]
+    if now < fresh_until:
         return generation, (status, headers, content, "hit")
     if meta.get(REFRESH_CLAIMED) == key or claim_refresh(key):
         meta[REFRESH_CLAIMED] = key

@@ -12,12 +12,12 @@ view, so a hidden or withdrawn one disappears at once.
 """
 
 import numpy as np
+from django.conf import settings
 from django.core.cache import cache
 
 from manifesto import explain, ranking_maths
 from manifesto.models import OPEN_STATUSES, Amendment, Vote, VoteChoice
 
-GROUPS_SECONDS = 60
 GROUPS_KEY = "manifesto:opinion-groups:{}:{}"
 
 
@@ -54,7 +54,7 @@ def opinion_group_figures(page, clause=None) -> dict:
     figures = cache.get(key)
     if figures is None:
         figures = _fit_groups(page, clause)
-        cache.set(key, figures, GROUPS_SECONDS)
+        cache.set(key, figures, settings.MANIFESTO_OPINION_GROUPS_SECONDS)
     return figures
 
 

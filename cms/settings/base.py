@@ -153,6 +153,8 @@ CELERY_TASK_ROUTES = {
     "newsletters.tasks.queue_newsletter": {"queue": "email"},
     "newsletters.tasks.send_newsletter": {"queue": "email"},
     "newsletters.tasks.send_due_newsletters": {"queue": "email"},
+    # A retried edge purge (cms/edge.py) waits with the rest, behind nothing urgent.
+    "cms.edge.purge_edge_again": {"queue": "celery"},
 }
 
 # --- Accounts ---------------------------------------------------------------------
@@ -347,7 +349,45 @@ ROUTE_CACHE_SECONDS = env.int("ROUTE_CACHE_SECONDS", default=600)
 SITEWIDE_CACHE_SECONDS = 24 * 60 * 60
 # The live manifesto page every vote reads (manifesto.models.live_manifesto_page).
 MANIFESTO_LIVE_PAGE_SECONDS = 60
+# How long an expired page or page part is still served to everyone but the one request
+# that renders it again (cms.cache.store_for); also the `stale-while-revalidate` the edge
+# is allowed. A purge is never served stale.
+PAGE_CACHE_STALE_SECONDS = env.int("PAGE_CACHE_STALE_SECONDS", default=10)
+# The signed-in person and their groups (cms/auth_backends.py): dropped when they change,
+# so this only bounds how long an entry no request reads again stays in the cache.
+USER_CACHE_SECONDS = env.int("USER_CACHE_SECONDS", default=300)
+# The manifesto's opinion groups (manifesto/agreement.py): a costly fit, shown at most
+# this old; votes never purge it.
+MANIFESTO_OPINION_GROUPS_SECONDS = env.int("MANIFESTO_OPINION_GROUPS_SECONDS", default=60)
 # What purges these is registered by each app in its AppConfig.ready() (cms.cache.purge_on).
+
+# --- The edge: an HTTP cache in front of the site (cms/edge.py, docs/caching.md) -----------
+# Unset: no edge, everything as before. Varnish's address as the app reaches it (the app
+# sends it one BAN of EDGE_CACHE_TAG per purge); e.g. http://varnish:80 in docker-compose.
+EDGE_CACHE_URL = env("EDGE_CACHE_URL", default="")
+# The tag on every response the edge may keep, and what the site-wide purge bans.
+EDGE_CACHE_TAG = env("EDGE_CACHE_TAG", default="alliancehub")
+# How long one purge request may take before it is logged and tried again from a worker.
+EDGE_PURGE_TIMEOUT_SECONDS = env.float("EDGE_PURGE_TIMEOUT_SECONDS", default=2.0)
+# Wagtail's frontend-cache backends, each with the site-wide purge added (cms.edge).
+WAGTAILFRONTENDCACHE = {}
+if EDGE_CACHE_URL:
+    WAGTAILFRONTENDCACHE["varnish"] = {
+        "BACKEND": "cms.edge.VarnishBackend",
+        "LOCATION": EDGE_CACHE_URL,
+    }
+if env("EDGE_CLOUDFLARE_ZONE_ID", default=""):
+    WAGTAILFRONTENDCACHE["cloudflare"] = {
+        "BACKEND": "cms.edge.CloudflareBackend",
+        "ZONEID": env("EDGE_CLOUDFLARE_ZONE_ID"),
+        "BEARER_TOKEN": env("EDGE_CLOUDFLARE_TOKEN", default=""),
+    }
+if env("EDGE_CLOUDFRONT_DISTRIBUTION_ID", default=""):
+    # Credentials from the usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (boto3).
+    WAGTAILFRONTENDCACHE["cloudfront"] = {
+        "BACKEND": "cms.edge.CloudfrontBackend",
+        "DISTRIBUTION_ID": env("EDGE_CLOUDFRONT_DISTRIBUTION_ID"),
+    }
 
 # --- Public forms ----------------------------------------------------------------
 RATELIMIT_VIEW = "cms.views.rate_limited"

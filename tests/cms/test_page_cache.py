@@ -192,8 +192,6 @@ def test_a_stale_copy_is_dropped_by_the_cache_itself_after_its_grace(
     request ever refreshes it."""
     from django.core.cache import cache
 
-    from cms.cache import STALE_SECONDS_AT_MOST
-
     timeouts = {}
     original_set = cache.set
 
@@ -204,7 +202,7 @@ def test_a_stale_copy_is_dropped_by_the_cache_itself_after_its_grace(
     monkeypatch.setattr(cache, "set", recording_set)
     client.get("/about/")
     stored = [timeout for key, timeout in timeouts.items() if key.startswith("pagecache:")]
-    assert stored == [settings.PAGE_CACHE_SECONDS + STALE_SECONDS_AT_MOST]
+    assert stored == [settings.PAGE_CACHE_SECONDS + settings.PAGE_CACHE_STALE_SECONDS]
 
 
 class WSGICall:
@@ -343,3 +341,28 @@ def test_an_expired_page_is_refreshed_once_and_answered_stale_before_django_mean
     cache.add(f"{key}:refreshing", 1)  # someone else is rendering it this time
     status, headers, body, django_ran = wsgi.get("/about/")
     assert not django_ran and headers["X-Page-Cache"] == "stale" and body == first.content
+
+
+def test_a_fresh_process_keys_its_first_request_by_every_parameter_a_view_reads():
+    """The first request of a new worker asks which parameters key the cache before Django
+    resolves its address; the views that read some (search's `query`) must count already."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import django; django.setup()\n"
+        "from cms.cache import query_params_read\n"
+        "print(sorted(query_params_read()))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "cms.settings.test"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    read = result.stdout.strip().splitlines()[-1]
+    assert "'query'" in read and "'p'" in read

@@ -17,6 +17,7 @@ EXPECTED_QUEUES = {
     "manifesto.tasks.tell_voters_votes_reset": "email",
     "manifesto.tasks.recompute_rankings": "rankings",
     "crowdfund.tasks.settle_finished_crowdfunds": "celery",
+    "cms.edge.purge_edge_again": "celery",
 }
 # What each task is called with (the rest take none).
 ARGUMENTS = {
@@ -27,6 +28,7 @@ ARGUMENTS = {
     "cms.tasks.deliver_email": (1,),
     "manifesto.tasks.tell_voters_votes_reset": (1, [2]),
     "manifesto.tasks.recompute_rankings": (1,),
+    "cms.edge.purge_edge_again": (["varnish"],),
 }
 
 
