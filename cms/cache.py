@@ -216,9 +216,16 @@ def reads_query(*names: str):
 
 @functools.cache
 def query_params_read() -> frozenset[str]:
-    """Every GET parameter some page type or marked view reads."""
+    """Every GET parameter some page type or marked view reads.
+
+    The URLconf is loaded first: views are marked when their modules are imported, and
+    the first request of a process reaches this middleware before Django resolves it.
+    """
+    from importlib import import_module
+
     from wagtail.models import get_page_models
 
+    import_module(settings.ROOT_URLCONF)  # imports every view module: every mark is made
     names = set(VIEW_QUERY_PARAMS)
     for model in get_page_models():
         names.update(getattr(model, "query_params", ()))
