@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, render
 
 from manifesto import agreement, rules
 from manifesto import ranking_maths as ranking
-from manifesto.collisions import collisions_for
+from manifesto.collisions import collisions_with
 from manifesto.forms import CommentForm, ReportForm, StatusForm, UpdateAmendmentForm
 from manifesto.models import (
     OPEN_STATUSES,
@@ -28,6 +28,7 @@ from manifesto.views.listing import (
     default_sort,
     listing_query,
     my_votes,
+    numbered,
     order_links,
     order_seed,
     shared_listing_part,
@@ -82,7 +83,9 @@ def clauses_with_leading_amendments(page: ManifestoPage) -> list[Clause]:
 def clause_view(request, page: ManifestoPage, key: str):
     require(request, "view", page)
     clause = get_object_or_404(
-        Clause.objects.select_related("provenance__amendment__author", "provenance__version"),
+        numbered(
+            Clause.objects.select_related("provenance__amendment__author", "provenance__version")
+        ),
         page=page,
         key=key,
     )
@@ -108,7 +111,7 @@ def clause_view(request, page: ManifestoPage, key: str):
             request,
             page,
             clause=clause,
-            number=clause_number(clause),
+            number=clause.number,
             listing=AmendmentListing(request, page, clause, sort, status, seed),
             listing_part=shared_listing_part(
                 clause, sort, status, request.GET.get("page"), can_vote
@@ -138,7 +141,6 @@ def amendment_view(request, page, pk, comment_form=None, report_form=None):
     else:
         comments = comments.visible()
     groups = (amendment.common_ground_detail or {}).get("groups", {})
-    collisions = collisions_for([amendment], amendment.clause)[amendment.pk]
     amendment.my_vote = my_votes(request, [amendment.pk]).get(amendment.pk)
     return render(
         request,
@@ -150,7 +152,7 @@ def amendment_view(request, page, pk, comment_form=None, report_form=None):
             clause=amendment.clause,
             comments=comments,
             party_groups=sorted(groups.items()),
-            collisions=Amendment.objects.filter(pk__in=collisions).only("pk", "text"),
+            collisions=collisions_with(amendment),
             comment_form=comment_form or CommentForm(),
             report_form=report_form or ReportForm(words=words_for(page.is_consultation)),
             update_form=UpdateAmendmentForm(initial={"text": amendment.clause.text}),
