@@ -11,6 +11,7 @@ from manifesto.collisions import collisions_with
 from manifesto.forms import CommentForm, ReportForm, StatusForm, UpdateAmendmentForm
 from manifesto.models import (
     OPEN_STATUSES,
+    PUBLIC_STATUSES,
     Amendment,
     AmendmentComment,
     AmendmentStatus,
@@ -142,6 +143,8 @@ def amendment_view(request, page, pk, comment_form=None, report_form=None):
         comments = comments.visible()
     groups = (amendment.common_ground_detail or {}).get("groups", {})
     amendment.my_vote = my_votes(request, [amendment.pk]).get(amendment.pk)
+    can_vote = rules.can_vote(user, page, amendment)
+    shared = shared_amendment_part(amendment, can_vote)
     return render(
         request,
         "manifesto/amendment.html",
@@ -152,11 +155,13 @@ def amendment_view(request, page, pk, comment_form=None, report_form=None):
             clause=amendment.clause,
             comments=comments,
             party_groups=sorted(groups.items()),
-            collisions=collisions_with(amendment),
+            collisions=functools.cache(lambda: collisions_with(amendment)),
+            change_part=shared and f"{shared}-change",
+            results_part=shared and f"{shared}-results",
             comment_form=comment_form or CommentForm(),
             report_form=report_form or ReportForm(words=words_for(page.is_consultation)),
             update_form=UpdateAmendmentForm(initial={"text": amendment.clause.text}),
-            can_vote=rules.can_vote(user, page, amendment),
+            can_vote=can_vote,
             can_discuss=can(user, "discuss", page, amendment),
             can_report=can(user, "report", page, amendment),
             can_withdraw=rules.can_withdraw(user, page, amendment),
@@ -166,6 +171,19 @@ def amendment_view(request, page, pk, comment_form=None, report_form=None):
             not_enough=ranking.NOT_ENOUGH_CROSS_PARTY,
         ),
     )
+
+
+def shared_amendment_part(amendment, can_vote) -> str | None:
+    """The name under which an amendment's change and figures are a shared page part, or None.
+
+    Shared, for a few seconds (its figures stay that fresh), with everyone who sees it
+    without vote buttons; only while it is public, since a change to an amendment the
+    public cannot see purges nothing (`manifesto.apps`). Its collisions are read only
+    when the part is rendered.
+    """
+    if can_vote or amendment.is_hidden or amendment.status not in PUBLIC_STATUSES:
+        return None
+    return f"amendment-{amendment.pk}"
 
 
 def where_we_agree_view(request, page, key=None):
