@@ -114,3 +114,9 @@ bench-newsletter: install
 bench-rsvp: install
 	DATABASE_URL=$(BENCH_PG)/hub_meetings_bench REDIS_URL=redis://127.0.0.1:6379/15 \
 		$(BIN)/python bench/rsvp.py
+
+## bench-search: site search repeated, and never asked before, beside the two baselines
+## (the page benchmark's data and settings; BENCH_REUSE_DATA=1 keeps what `make bench` loaded)
+.PHONY: bench-search
+bench-search: install
+	$(BIN)/python bench/search.py

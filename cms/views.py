@@ -7,7 +7,6 @@ from allauth.account import views as allauth_views
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,7 +15,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
 from wagtail.contrib.sitemaps.views import sitemap as wagtail_sitemap
-from wagtail.models import Page
 
 from cms.accounts import delete_account, export_personal_data, safe_next
 from cms.cache import reads_query
@@ -24,9 +22,8 @@ from cms.calendars import calendar_of
 from cms.forms import DeleteAccountForm, ProfileForm
 from cms.models import EventPage
 from cms.models.events import with_finish
-from cms.models.pages import SitePageQuerySet
 from cms.navigation import navigation
-from cms.search import MAX_RESULTS, content_first, page_text, search_words, snippet
+from cms.search_results import SearchResults
 
 
 @login_required
@@ -69,29 +66,11 @@ def delete_my_account(request):
 @reads_query("query", "page")
 @require_GET
 def search(request):
-    """Pages matching the words, content before listings, each with a highlighted extract.
-
-    The backend's hits (at most MAX_RESULTS) are ordered once; only the shown page of ten
-    is then read in full for its extract, so the queries do not grow with the hits.
-    """
+    """Pages matching the words, content before listings, each with a highlighted extract
+    (cms.search_results: ranked once, read only when the shared list is not stored)."""
     query = request.GET.get("query", "").strip()[:200]
-    hits = []
-    if search_words(query):
-        found = SitePageQuerySet(Page).live().public()
-        hits = content_first(found.search(search_words(query))[:MAX_RESULTS])
-    page = Paginator(hits, 10).get_page(request.GET.get("page"))
-    shown_ids = [hit.pk for hit in page]
-    shown = {hit.pk: hit for hit in SitePageQuerySet(Page).filter(pk__in=shown_ids).specific()}
-    results = [
-        {"page": shown[hit.pk], "snippet": snippet(page_text(shown[hit.pk]), query)}
-        for hit in page
-        if hit.pk in shown
-    ]
-    return render(
-        request,
-        "cms/search.html",
-        {"query": query, "results": page, "shown": results},
-    )
+    results = SearchResults(query, request.GET.get("page"), request.get_host())
+    return render(request, "cms/search.html", {"query": query, "results": results})
 
 
 @reads_query("p")  # the sitemap's own pages (Django's sitemap view)

@@ -280,7 +280,13 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 WAGTAIL_SITE_NAME = "Alliance Hub"
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
 WAGTAIL_I18N_ENABLED = False
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Wagtail's database backend: PostgreSQL full-text search (or SQLite's FTS5). The text
+# search configuration is named, not left to the database server's default, so words are
+# stemmed the same way on every server ("alliances" finds "alliance"); after changing it,
+# run `manage.py update_index`. The index over title and body: cms migration 0009.
+WAGTAILSEARCH_BACKENDS = {
+    "default": {"BACKEND": "wagtail.search.backends.database", "SEARCH_CONFIG": "english"}
+}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "odt", "docx", "xlsx", "csv", "txt", "pptx"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 # The most pixels any image may declare (a 48-megapixel camera's photos fit): larger ones

@@ -35,7 +35,9 @@ def page_context(request, page, **extra):
 
 def amendment_or_404(request, page, pk) -> Amendment:
     amendment = get_object_or_404(
-        Amendment.objects.select_related("clause", "author", "author__party", "duplicate_of"),
+        Amendment.objects.select_related(
+            "clause", "author", "author__party", "duplicate_of", "base_version"
+        ),
         page=page,
         pk=pk,
     )

@@ -7,10 +7,11 @@ from django.shortcuts import get_object_or_404, render
 
 from manifesto import agreement, rules
 from manifesto import ranking_maths as ranking
-from manifesto.collisions import collisions_for
+from manifesto.collisions import collisions_with
 from manifesto.forms import CommentForm, ReportForm, StatusForm, UpdateAmendmentForm
 from manifesto.models import (
     OPEN_STATUSES,
+    PUBLIC_STATUSES,
     Amendment,
     AmendmentComment,
     AmendmentStatus,
@@ -28,6 +29,7 @@ from manifesto.views.listing import (
     default_sort,
     listing_query,
     my_votes,
+    numbered,
     order_links,
     order_seed,
     shared_listing_part,
@@ -82,7 +84,9 @@ def clauses_with_leading_amendments(page: ManifestoPage) -> list[Clause]:
 def clause_view(request, page: ManifestoPage, key: str):
     require(request, "view", page)
     clause = get_object_or_404(
-        Clause.objects.select_related("provenance__amendment__author", "provenance__version"),
+        numbered(
+            Clause.objects.select_related("provenance__amendment__author", "provenance__version")
+        ),
         page=page,
         key=key,
     )
@@ -108,7 +112,7 @@ def clause_view(request, page: ManifestoPage, key: str):
             request,
             page,
             clause=clause,
-            number=clause_number(clause),
+            number=clause.number,
             listing=AmendmentListing(request, page, clause, sort, status, seed),
             listing_part=shared_listing_part(
                 clause, sort, status, request.GET.get("page"), can_vote
@@ -138,8 +142,9 @@ def amendment_view(request, page, pk, comment_form=None, report_form=None):
     else:
         comments = comments.visible()
     groups = (amendment.common_ground_detail or {}).get("groups", {})
-    collisions = collisions_for([amendment], amendment.clause)[amendment.pk]
     amendment.my_vote = my_votes(request, [amendment.pk]).get(amendment.pk)
+    can_vote = rules.can_vote(user, page, amendment)
+    shared = shared_amendment_part(amendment, can_vote)
     return render(
         request,
         "manifesto/amendment.html",
@@ -150,11 +155,13 @@ def amendment_view(request, page, pk, comment_form=None, report_form=None):
             clause=amendment.clause,
             comments=comments,
             party_groups=sorted(groups.items()),
-            collisions=Amendment.objects.filter(pk__in=collisions).only("pk", "text"),
+            collisions=functools.cache(lambda: collisions_with(amendment)),
+            change_part=shared and f"{shared}-change",
+            results_part=shared and f"{shared}-results",
             comment_form=comment_form or CommentForm(),
             report_form=report_form or ReportForm(words=words_for(page.is_consultation)),
             update_form=UpdateAmendmentForm(initial={"text": amendment.clause.text}),
-            can_vote=rules.can_vote(user, page, amendment),
+            can_vote=can_vote,
             can_discuss=can(user, "discuss", page, amendment),
             can_report=can(user, "report", page, amendment),
             can_withdraw=rules.can_withdraw(user, page, amendment),
@@ -164,6 +171,19 @@ def amendment_view(request, page, pk, comment_form=None, report_form=None):
             not_enough=ranking.NOT_ENOUGH_CROSS_PARTY,
         ),
     )
+
+
+def shared_amendment_part(amendment, can_vote) -> str | None:
+    """The name under which an amendment's change and figures are a shared page part, or None.
+
+    Shared, for a few seconds (its figures stay that fresh), with everyone who sees it
+    without vote buttons; only while it is public, since a change to an amendment the
+    public cannot see purges nothing (`manifesto.apps`). Its collisions are read only
+    when the part is rendered.
+    """
+    if can_vote or amendment.is_hidden or amendment.status not in PUBLIC_STATUSES:
+        return None
+    return f"amendment-{amendment.pk}"
 
 
 def where_we_agree_view(request, page, key=None):

@@ -93,3 +93,42 @@ def test_an_unknown_status_is_shown_as_all_and_shares_that_part(
     html = client.get(f"{manifesto.url}clause/{clause.key}/?sort=common&status=<b>x</b>")
     assert "&lt;b&gt;" not in html.content.decode() and "<b>x</b>" not in html.content.decode()
     assert part_lifetimes == {f"clause-{clause.pk}-common-all-1": 5}
+
+
+def test_an_amendments_change_and_figures_are_shared_for_five_seconds(
+    client, parts_on, part_lifetimes, manifesto, amendment, supporter
+):
+    cast_vote(amendment, supporter, "agree")
+    url = f"{manifesto.url}amendment/{amendment.pk}/"
+    first, html = queries(client, url)
+    second, again = queries(client, url)
+    assert second < first and again == html
+    assert "<ins>" in again and "Green" in again and "1 agree" in again.replace("</span>", "")
+    assert part_lifetimes == {
+        f"amendment-{amendment.pk}-change": 5,
+        f"amendment-{amendment.pk}-results": 5,
+    }
+
+
+def test_a_voters_amendment_page_is_their_own(
+    client, parts_on, part_lifetimes, manifesto, amendment, supporter
+):
+    url = f"{manifesto.url}amendment/{amendment.pk}/"
+    Client().get(url)  # an anonymous visitor fills the shared parts
+    part_lifetimes.clear()
+    client.force_login(supporter)
+    mine = client.get(url).content.decode()
+    assert 'name="csrfmiddlewaretoken"' in mine and "Green" in mine
+    assert part_lifetimes == {}
+
+
+def test_an_amendment_the_public_cannot_see_is_never_shared(
+    client, parts_on, part_lifetimes, manifesto, clause, other_supporter
+):
+    manifesto.screening = True
+    manifesto.save()
+    waiting = propose(manifesto, clause, other_supporter, "replace", "Awaiting screening.", "Why.")
+    client.force_login(other_supporter)
+    html = client.get(f"{manifesto.url}amendment/{waiting.pk}/").content.decode()
+    assert "Awaiting" in html
+    assert part_lifetimes == {}
