@@ -57,6 +57,7 @@ def comment(amendment: Amendment, author, body: str) -> AmendmentComment:
     """A comment in an amendment's discussion, shown once a moderator has approved it."""
     if not rules.can(author, "discuss", amendment.page, amendment):
         raise PermissionDenied(rules.refusal_message(author))
+    news.took_part(amendment.pk, author.pk)
     return AmendmentComment.objects.create(amendment=amendment, author=author, body=body)
 
 
@@ -171,7 +172,9 @@ def cast_vote_checked(page: ManifestoPage, amendment_id: int, voter, choice: str
         refused = refusal(amendment)
         if refused is not None:
             raise _vote_refused(voter, refused)
-        return cast_vote(amendment, voter, choice)
+        counts = cast_vote(amendment, voter, choice)
+        news.took_part(amendment_id, voter.pk)
+        return counts
     allowed = [
         _state_key(status, is_hidden, is_author)
         for status in AmendmentStatus.values
@@ -196,6 +199,7 @@ def cast_vote_checked(page: ManifestoPage, amendment_id: int, voter, choice: str
         if refused is not None:
             raise _vote_refused(voter, refused)
         raise VoteRefused("This vote could not be recorded.")
+    news.took_part(amendment_id, voter.pk)
     return VoteCounts(amendment_id, *counters)
 
 
@@ -448,6 +452,7 @@ def reset_votes(amendment: Amendment) -> int:
         bridging_detail={},
     )
     if voter_ids:
+        news.votes_reset(amendment, voter_ids)
         # Without a broker the emails are written to the outbox here instead: never lost.
         queue_after_commit(
             tell_voters_votes_reset, amendment.pk, voter_ids, fallback=tell_voters_votes_reset

@@ -89,3 +89,17 @@ def digest_email(user, notifications, frequency_label: str):
         {"groups": groups, "count": count, "frequency_label": frequency_label},
         ALL_KINDS,
     )
+
+
+def waiting_email(user, items, total: int):
+    """The moderators' digest: each queue with its count and a link to where it is done."""
+    rows = [
+        {"count": item.count, "label": item.label, "link": absolute(item.url)} for item in items
+    ]
+    return _message(
+        user,
+        f"Waiting for moderators: {total} item{'s' if total != 1 else ''}",
+        "waiting",
+        {"items": rows, "total": total, "dashboard": absolute("/admin/")},
+        Kind.WAITING,
+    )

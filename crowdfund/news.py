@@ -1,0 +1,32 @@
+"""What crowdfunds tell their followers: each milestone, once.
+
+A `Milestone` row is written once per threshold (a unique constraint), in the transaction
+that records the money; its creation tells the crowdfund's followers in that same
+transaction (a `post_save` receiver in `crowdfund/signals.py`), keyed by the milestone.
+"""
+
+from crowdfund.models import Milestone
+from notifications.following import follower_ids
+from notifications.kinds import Kind
+from notifications.notify import notify
+
+
+def _pounds(pence: int) -> str:
+    return f"£{pence / 100:,.0f}"
+
+
+def milestone_reached(milestone: Milestone) -> None:
+    crowdfund = milestone.crowdfund
+    words = {
+        Milestone.Kind.HALFWAY: f"is halfway to its target of {_pounds(crowdfund.target_pence)}",
+        Milestone.Kind.TARGET: f"reached its target of {_pounds(crowdfund.target_pence)}",
+        Milestone.Kind.STRETCH: f"reached a stretch target of {_pounds(milestone.threshold_pence)}",
+        Milestone.Kind.REFUNDS: "missed its target: gifts are being refunded",
+    }
+    notify(
+        follower_ids(crowdfund),
+        kind=Kind.CROWDFUND,
+        key=f"crowdfund-milestone:{milestone.pk}",
+        summary=f"{crowdfund.title} {words.get(milestone.kind, milestone.get_kind_display())}",
+        url=crowdfund.url or "",
+    )
