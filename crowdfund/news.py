@@ -5,7 +5,12 @@ that records the money; its creation tells the crowdfund's followers in that sam
 transaction (a `post_save` receiver in `crowdfund/signals.py`), keyed by the milestone.
 """
 
-from crowdfund.models import Milestone
+from wagtail import hooks
+
+from crowdfund.law import normalise_email
+from crowdfund.models import Donation, Milestone
+from notifications.activity import HOOK as ACTIVITY_HOOK
+from notifications.activity import Item, Section
 from notifications.following import follower_ids
 from notifications.kinds import Kind
 from notifications.notify import notify
@@ -29,4 +34,32 @@ def milestone_reached(milestone: Milestone) -> None:
         key=f"crowdfund-milestone:{milestone.pk}",
         summary=f"{crowdfund.title} {words.get(milestone.kind, milestone.get_kind_display())}",
         url=crowdfund.url or "",
+    )
+
+
+@hooks.register(ACTIVITY_HOOK)
+def gifts_activity(user) -> Section:
+    """Gifts given with your account's email address (a gift records an address, not an
+    account), the started but unpaid left out (one query)."""
+    email = normalise_email(user.email or "")
+    gifts = (
+        Donation.objects.filter(email_normalised=email)
+        .exclude(status__in=["pending", "expired", "failed"])
+        .select_related("crowdfund")
+        .order_by("-created_at", "-pk")[:20]
+        if email
+        else []
+    )
+    return Section(
+        "Your gifts",
+        [
+            Item(
+                f"{gift.amount_display} to {gift.crowdfund.title}",
+                gift.crowdfund.url or "",
+                f"{gift.get_status_display()}, {gift.created_at:%-d %B %Y}",
+            )
+            for gift in gifts
+        ],
+        empty="No gifts with your email address yet.",
+        order=40,
     )

@@ -7,6 +7,7 @@ report `rules.can`, and a status changes only through `set_status`, which asks
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
@@ -199,7 +200,6 @@ def cast_vote_checked(page: ManifestoPage, amendment_id: int, voter, choice: str
         if refused is not None:
             raise _vote_refused(voter, refused)
         raise VoteRefused("This vote could not be recorded.")
-    news.took_part(amendment_id, voter.pk)
     return VoteCounts(amendment_id, *counters)
 
 
@@ -213,7 +213,8 @@ def _state_key(status: str, is_hidden: bool, is_author: bool) -> str:
 # second runs once the lock is granted, so its snapshot includes anything committed by
 # the transaction it waited for (a vote, a moderator's change): if the amendment is in a
 # state the voter may vote in, it reads their previous choice, upserts the vote and moves
-# the counters by exactly the difference; otherwise it changes nothing and returns no row.
+# the counters by exactly the difference (and follows the amendment for the voter);
+# otherwise it changes nothing and returns no row.
 CAST_VOTE_SQL = """
 SELECT status, is_hidden, author_id FROM manifesto_amendment
 WHERE id = %(amendment)s AND page_id = %(page)s FOR UPDATE;
@@ -231,6 +232,14 @@ WITH allowed AS (
     ON CONFLICT (amendment_id, voter_id)
     DO UPDATE SET choice = EXCLUDED.choice, updated_at = EXCLUDED.updated_at
     RETURNING 1
+), followed AS (
+    -- Voting follows the amendment (notifications.following.follow_automatically, here
+    -- in the same message): never again once the voter turned that follow off.
+    INSERT INTO notifications_follow
+        (user_id, content_type_id, object_id, automatic, active, created_at)
+    SELECT %(voter)s, %(amendment_type)s, %(amendment)s::text, true, true, %(now)s
+    WHERE EXISTS (SELECT 1 FROM upsert)
+    ON CONFLICT (user_id, content_type_id, object_id) DO NOTHING
 )
 UPDATE manifesto_amendment SET
     agree_count = agree_count + (%(choice)s = 'agree')::int
@@ -256,6 +265,7 @@ def _cast_vote_postgresql(page, amendment_id, voter, choice, allowed):
                 "choice": choice,
                 "now": timezone.now(),
                 "allowed": allowed,
+                "amendment_type": ContentType.objects.get_for_model(Amendment).pk,
             },
         )
         found = cursor.fetchone()

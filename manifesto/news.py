@@ -10,8 +10,13 @@ voters whose votes are reset find it in their notifications (the email is the ta
 
 import hashlib
 
+from django.db.models import Count
+from wagtail import hooks
+
 from manifesto.describe import clause_words
-from manifesto.models import Amendment, AmendmentStatus, ManifestoVersion
+from manifesto.models import Amendment, AmendmentStatus, ManifestoVersion, Vote
+from notifications.activity import HOOK as ACTIVITY_HOOK
+from notifications.activity import Item, Section
 from notifications.following import follow, follow_automatically, follower_ids
 from notifications.kinds import Kind
 from notifications.notify import notify
@@ -91,4 +96,67 @@ def votes_reset(amendment: Amendment, voter_ids: list[int]) -> None:
         ),
         url=amendment.url,
         emailed_elsewhere=True,
+    )
+
+
+MOST_LISTED = 20
+
+
+@hooks.register(ACTIVITY_HOOK)
+def amendments_activity(user) -> Section:
+    """Your amendments and where each stands (one query)."""
+    amendments = (
+        Amendment.objects.filter(author=user)
+        .select_related("page", "clause")
+        .order_by("-created_at", "-pk")[:MOST_LISTED]
+    )
+    return Section(
+        "Your amendments",
+        [
+            Item(
+                f"Amendment {amendment.pk} to {clause_words(amendment)} of {amendment.page.title}",
+                amendment.url,
+                amendment.get_status_display(),
+            )
+            for amendment in amendments
+        ],
+        empty="You have not proposed an amendment yet.",
+        order=10,
+    )
+
+
+@hooks.register(ACTIVITY_HOOK)
+def votes_activity(user) -> Section:
+    """Your votes: how many of each, and the latest (two queries)."""
+    counts = dict(
+        Vote.objects.filter(voter=user)
+        .order_by()
+        .values_list("choice")
+        .annotate(n=Count("pk"))
+        .values_list("choice", "n")
+    )
+    latest = (
+        Vote.objects.filter(voter=user)
+        .select_related("amendment__page", "amendment__clause")
+        .order_by("-updated_at", "-pk")[:10]
+    )
+    total = sum(counts.values())
+    return Section(
+        "Your votes",
+        [
+            Item(
+                f"Amendment {vote.amendment_id} to {clause_words(vote.amendment)}",
+                vote.amendment.url,
+                vote.get_choice_display(),
+            )
+            for vote in latest
+        ],
+        empty="You have not voted on an amendment yet.",
+        summary=(
+            f"{total} vote{'s' if total != 1 else ''}: {counts.get('agree', 0)} agree, "
+            f"{counts.get('disagree', 0)} disagree, {counts.get('pass', 0)} pass. The latest:"
+            if total
+            else ""
+        ),
+        order=20,
     )

@@ -10,8 +10,11 @@ import hashlib
 from datetime import UTC, datetime
 
 from django.utils import timezone
+from wagtail import hooks
 
 from meetings.models import Booking, MeetingPage
+from notifications.activity import HOOK as ACTIVITY_HOOK
+from notifications.activity import Item, Section
 from notifications.following import followers_of_any, region_target
 from notifications.kinds import Kind
 from notifications.notify import notify
@@ -76,4 +79,27 @@ def meeting_published(meeting: MeetingPage, revision=None) -> None:
         key=f"meeting-changed:{meeting.pk}:{_fingerprint(meeting)}",
         summary=summary,
         url=meeting.url or "",
+    )
+
+
+@hooks.register(ACTIVITY_HOOK)
+def meetings_activity(user) -> Section:
+    """Meetings you booked, soonest first, then the past (one query)."""
+    bookings = (
+        Booking.objects.filter(user=user)
+        .select_related("meeting")
+        .order_by("-meeting__start", "-pk")[:20]
+    )
+    return Section(
+        "Your meetings",
+        [
+            Item(
+                booking.meeting.title,
+                booking.meeting.url or "",
+                f"{_when(booking.meeting)}: {booking.get_status_display().lower()}",
+            )
+            for booking in bookings
+        ],
+        empty="You have not booked a place at a meeting yet.",
+        order=50,
     )

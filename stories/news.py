@@ -5,6 +5,10 @@ notifications; the email about it stays `stories.notifications`', so it is not s
 A first publication is news for the followers of its place, its constituency and its region.
 """
 
+from wagtail import hooks
+
+from notifications.activity import HOOK as ACTIVITY_HOOK
+from notifications.activity import Item, Section
 from notifications.following import follow_automatically, followers_of_any, region_target
 from notifications.kinds import Kind
 from notifications.notify import notify
@@ -49,4 +53,27 @@ def story_turned_down(story: StoryPage, task_state_id) -> None:
         ),
         url="",
         emailed_elsewhere=True,
+    )
+
+
+@hooks.register(ACTIVITY_HOOK)
+def stories_activity(user) -> Section:
+    """The stories you sent in, published or in review (one query)."""
+    stories = StoryPage.objects.filter(submitted_by=user).order_by("-pk")[:20]
+    words = {
+        ReviewDecision.DECLINED: "Not published",
+        ReviewDecision.CHANGES_REQUESTED: "Changes asked for",
+    }
+    return Section(
+        "Your stories",
+        [
+            Item(
+                story.title,
+                story.url if story.live else "",
+                "Published" if story.live else words.get(story.review_decision, "In review"),
+            )
+            for story in stories
+        ],
+        empty="You have not sent in a story yet.",
+        order=30,
     )

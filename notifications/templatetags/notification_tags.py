@@ -1,6 +1,6 @@
 from django import template
 
-from notifications.following import is_following, target_token
+from notifications.following import is_following, region_target, target_token
 
 register = template.Library()
 
@@ -19,3 +19,9 @@ def follow_button(context, obj, label="this"):
         "next": request.get_full_path() if request else "/",
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.simple_tag
+def region_to_follow(code):
+    """The followable row of a region or nation, for `{% follow_button %}`."""
+    return region_target(code)
