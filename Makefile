@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: axe demo test install lint format check e2e bench bench-all bench-pages bench-manifesto bench-crowdfund bench-load bench-rsvp clean
+.PHONY: axe demo test install lint format check e2e bench bench-all bench-pages bench-manifesto bench-crowdfund bench-load bench-rsvp bench-digest clean
 
 $(BIN)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -90,6 +90,11 @@ bench-crowdfund: install
 bench-load: install
 	BENCH_DATABASE_URL=$(BENCH_PG)/hub_load BENCH_REDIS_URL=redis://127.0.0.1:6379/9 \
 		$(BIN)/python bench/load.py
+
+## bench-digest: the daily digest for 15,000 and 60,000 supporters: time, peak RSS, beside send_mass_mail
+bench-digest: install
+	DATABASE_URL=$(BENCH_PG)/hub_digest_bench REDIS_URL=redis://127.0.0.1:6379/15 \
+		$(BIN)/python bench/digest.py
 
 ## bench-rsvp: 32 concurrent bookers on the same meetings: RSVPs per second, no place given twice
 bench-rsvp: install
