@@ -37,8 +37,9 @@ def way_out(user, kind: str = ALL_KINDS) -> dict:
     """The unsubscribe and preferences addresses, and the headers mail clients act on."""
     token = unsubscribe_token(user, kind)
     unsubscribe_url = absolute(_path_with_slot("notifications:unsubscribe").replace(SLOT, token))
+    everything = token if kind == ALL_KINDS else unsubscribe_token(user)
     preferences_url = absolute(
-        _path_with_slot("notifications:preferences_by_token").replace(SLOT, unsubscribe_token(user))
+        _path_with_slot("notifications:preferences_by_token").replace(SLOT, everything)
     )
     return {
         "unsubscribe_url": unsubscribe_url,
