@@ -1,14 +1,21 @@
-"""What crowdfunds tell their followers: each milestone, once.
+"""What crowdfunds tell their followers: each milestone, once, and a deadline near.
 
 A `Milestone` row is written once per threshold (a unique constraint), in the transaction
 that records the money; its creation tells the crowdfund's followers in that same
 transaction (a `post_save` receiver in `crowdfund/signals.py`), keyed by the milestone.
+Three days before a crowdfund closes, beat's `tell_followers_deadline_near` tells them
+once (keyed by the crowdfund and its deadline, so a moved deadline is news again).
 """
 
+from datetime import timedelta
+
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
 from wagtail import hooks
 
 from crowdfund.law import normalise_email
-from crowdfund.models import Donation, Milestone
+from crowdfund.models import CrowdfundPage, Donation, Milestone
 from notifications.activity import HOOK as ACTIVITY_HOOK
 from notifications.activity import Item, Section
 from notifications.following import follower_ids
@@ -35,6 +42,32 @@ def milestone_reached(milestone: Milestone) -> None:
         summary=f"{crowdfund.title} {words.get(milestone.kind, milestone.get_kind_display())}",
         url=crowdfund.url or "",
     )
+
+
+DEADLINE_NEAR = timedelta(days=3)
+
+
+@shared_task
+def tell_followers_deadline_near() -> int:
+    """Each live crowdfund closing within three days: its followers are told, once."""
+    now = timezone.now()
+    closing = CrowdfundPage.objects.live().filter(
+        deadline__gt=now, deadline__lte=now + DEADLINE_NEAR
+    )
+    told = 0
+    for crowdfund in closing:
+        with transaction.atomic():
+            told += notify(
+                follower_ids(crowdfund),
+                kind=Kind.CROWDFUND,
+                key=f"crowdfund-deadline:{crowdfund.pk}:{crowdfund.deadline:%Y%m%d%H%M}",
+                summary=(
+                    f"{crowdfund.title} closes on "
+                    f"{timezone.localtime(crowdfund.deadline):%-d %B at %H:%M}"
+                ),
+                url=crowdfund.url or "",
+            )
+    return told
 
 
 @hooks.register(ACTIVITY_HOOK)

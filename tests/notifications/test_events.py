@@ -200,3 +200,26 @@ def test_a_kind_chosen_at_once_is_emailed_at_once(home, follower, mail_via_celer
     assert [m.subject for m in mail_via_celery.outbox if follower.email in m.to] == [
         f"{crowdfund.title} is halfway to its target of £100"
     ]
+
+
+def test_a_deadline_near_is_told_once_and_again_if_the_deadline_moves(home, follower):
+    from django.utils import timezone
+
+    from crowdfund.news import tell_followers_deadline_near
+
+    crowdfund = make_crowdfund(home, target_pence=10_000)
+    later = make_crowdfund(home, slug="later", target_pence=10_000)
+    follow(follower, crowdfund)
+    follow(follower, later)
+    crowdfund.deadline = timezone.now() + timedelta(days=2)
+    crowdfund.save_revision().publish()
+    later.deadline = timezone.now() + timedelta(days=20)
+    later.save_revision().publish()
+    tell_followers_deadline_near.delay()
+    tell_followers_deadline_near.delay()  # the next morning: told already
+    [summary] = told(follower, Kind.CROWDFUND)
+    assert summary.startswith(f"{crowdfund.title} closes on ")
+    crowdfund.deadline = timezone.now() + timedelta(days=1)
+    crowdfund.save_revision().publish()
+    tell_followers_deadline_near.delay()
+    assert len(told(follower, Kind.CROWDFUND)) == 2
