@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: axe demo edge test install lint format check e2e bench bench-all bench-pages bench-manifesto bench-crowdfund bench-votes bench-load bench-rsvp bench-newsletter clean
+.PHONY: axe demo edge test install lint format check e2e bench bench-all bench-pages bench-manifesto bench-crowdfund bench-votes bench-search bench-load bench-rsvp bench-newsletter bench-digest clean
 
 $(BIN)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -75,7 +75,7 @@ BENCH_PG ?= postgres://postgres@127.0.0.1:5432
 bench: bench-pages bench-crowdfund bench-votes
 
 ## bench-all: every benchmark, one after another
-bench-all: bench-pages bench-manifesto bench-crowdfund bench-votes
+bench-all: bench-pages bench-manifesto bench-crowdfund bench-votes bench-search bench-newsletter bench-digest bench-rsvp
 
 ## bench-pages: our pages beside a bare Django view and a fresh Wagtail site
 bench-pages: install
@@ -109,6 +109,11 @@ bench-load: install
 bench-newsletter: install
 	DATABASE_URL=$(BENCH_PG)/hub_news_bench REDIS_URL=redis://127.0.0.1:6379/10 \
 		$(BIN)/python bench/newsletter.py
+
+## bench-digest: the daily digest for 15,000 and 60,000 supporters: time, peak RSS, beside send_mass_mail
+bench-digest: install
+	DATABASE_URL=$(BENCH_PG)/hub_digest_bench REDIS_URL=redis://127.0.0.1:6379/15 \
+		$(BIN)/python bench/digest.py
 
 ## bench-rsvp: 32 concurrent bookers on the same meetings: RSVPs per second, no place given twice
 bench-rsvp: install

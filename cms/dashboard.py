@@ -4,9 +4,12 @@ Each app says what of its own awaits moderators through the `waiting_for_moderat
 (registered in its `wagtail_hooks.py`): a function of the request returning `Waiting`
 items, only those the person may act on, each counted in one query (never per row). The
 panel shows them all in one list, with links to the filtered lists where the work is done.
+The moderators' daily digest email (notifications/moderators.py) asks the same hook, for
+each moderator, through `waiting_for`: one list, so the panel and the email always agree.
 """
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from wagtail import hooks
 from wagtail.admin.ui.components import Component
@@ -32,6 +35,12 @@ class Waiting:
 def waiting_items(request) -> list[Waiting]:
     items = [item for hook in hooks.get_hooks(HOOK) for item in hook(request)]
     return sorted(items, key=lambda item: item.order)
+
+
+def waiting_for(user) -> list[Waiting]:
+    """What awaits `user` (as the panel would show them), outside a request: the hooks only
+    ask who is looking."""
+    return waiting_items(SimpleNamespace(user=user))
 
 
 class WaitingForModeratorsPanel(Component):

@@ -4,11 +4,15 @@ Moderators enter party positions (with a source) and act on abuse reports; both 
 snippets, so Wagtail checks the model permissions the Moderators role holds (local/apps.py).
 """
 
+from django.urls import reverse
+from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from cms.dashboard import HOOK as WAITING_HOOK
+from cms.dashboard import Waiting
 from local.models import AbuseReport, PartyPosition
 
 
@@ -46,3 +50,13 @@ class LocalViewSetGroup(ViewSetGroup):
 
 
 register_snippet(LocalViewSetGroup)
+
+
+@hooks.register(WAITING_HOOK)
+def reported_messages_waiting(request):
+    """Messages organisers reported as abusive, not yet acted on (one query)."""
+    if not request.user.has_perm("local.change_abusereport"):
+        return []
+    count = AbuseReport.objects.filter(resolved=False).count()
+    url = reverse("wagtailsnippets_local_abusereport:list") + "?resolved=false"
+    return [Waiting(count, "reported message to look at", "reported messages to look at", url, 45)]

@@ -7,6 +7,7 @@ report `rules.can`, and a status changes only through `set_status`, which asks
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
@@ -67,6 +68,7 @@ def comment(amendment: Amendment, author, body: str) -> AmendmentComment:
     """A comment in an amendment's discussion, shown once a moderator has approved it."""
     if not rules.can(author, "discuss", amendment.page, amendment):
         raise PermissionDenied(rules.refusal_message(author))
+    news.took_part(amendment.pk, author.pk)
     return AmendmentComment.objects.create(amendment=amendment, author=author, body=body)
 
 
@@ -181,7 +183,9 @@ def cast_vote_checked(page: ManifestoPage, amendment_id: int, voter, choice: str
         refused = refusal(amendment)
         if refused is not None:
             raise _vote_refused(voter, refused)
-        return cast_vote(amendment, voter, choice)
+        counts = cast_vote(amendment, voter, choice)
+        news.took_part(amendment_id, voter.pk)
+        return counts
     allowed = [
         _state_key(status, is_hidden, is_author)
         for status in AmendmentStatus.values
@@ -219,7 +223,8 @@ def _state_key(status: str, is_hidden: bool, is_author: bool) -> str:
 # second runs once the lock is granted, so its snapshot includes anything committed by
 # the transaction it waited for (a vote, a moderator's change): if the amendment is in a
 # state the voter may vote in, it reads their previous choice, upserts the vote and moves
-# the counters by exactly the difference; otherwise it changes nothing and returns no row.
+# the counters by exactly the difference (and follows the amendment for the voter);
+# otherwise it changes nothing and returns no row.
 CAST_VOTE_SQL = """
 SELECT status, is_hidden, author_id FROM manifesto_amendment
 WHERE id = %(amendment)s AND page_id = %(page)s FOR UPDATE;
@@ -237,6 +242,14 @@ WITH allowed AS (
     ON CONFLICT (amendment_id, voter_id)
     DO UPDATE SET choice = EXCLUDED.choice, updated_at = EXCLUDED.updated_at
     RETURNING 1
+), followed AS (
+    -- Voting follows the amendment (notifications.following.follow_automatically, here
+    -- in the same message): never again once the voter turned that follow off.
+    INSERT INTO notifications_follow
+        (user_id, content_type_id, object_id, automatic, active, created_at)
+    SELECT %(voter)s, %(amendment_type)s, %(amendment)s::text, true, true, %(now)s
+    WHERE EXISTS (SELECT 1 FROM upsert)
+    ON CONFLICT (user_id, content_type_id, object_id) DO NOTHING
 )
 UPDATE manifesto_amendment SET
     agree_count = agree_count + (%(choice)s = 'agree')::int
@@ -262,6 +275,7 @@ def _cast_vote_postgresql(page, amendment_id, voter, choice, allowed):
                 "choice": choice,
                 "now": timezone.now(),
                 "allowed": allowed,
+                "amendment_type": ContentType.objects.get_for_model(Amendment).pk,
             },
         )
         found = cursor.fetchone()
@@ -458,6 +472,7 @@ def reset_votes(amendment: Amendment) -> int:
         bridging_detail={},
     )
     if voter_ids:
+        news.votes_reset(amendment, voter_ids)
         # Without a broker the emails are written to the outbox here instead: never lost.
         queue_after_commit(
             tell_voters_votes_reset, amendment.pk, voter_ids, fallback=tell_voters_votes_reset

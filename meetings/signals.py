@@ -5,7 +5,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from wagtail.signals import page_published
 
-from meetings import notifications
+from meetings import news, notifications
 from meetings.models import MeetingIndexPage, MeetingPage
 from meetings.tasks import tell_bookers_of_cancellation
 from meetings.workflow import let_moderators_publish
@@ -13,6 +13,7 @@ from meetings.workflow import let_moderators_publish
 
 @receiver(page_published, sender=MeetingPage)
 def meeting_published(sender, instance, revision=None, **kwargs):
+    news.meeting_published(instance, revision)
     if instance.first_published_at == instance.last_published_at:
         notifications.meeting_published(instance)
     if instance.cancelled:

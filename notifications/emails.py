@@ -1,6 +1,7 @@
 """The emails notifications send: one at once, or a digest; each with a way out (RFC 8058)."""
 
 from collections import defaultdict
+from functools import cache
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -21,12 +22,24 @@ def absolute(path: str) -> str:
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
 
 
+SLOT = "--slot--"
+
+
+@cache
+def _path_with_slot(name: str) -> str:
+    """The view's address with a slot for the token: `reverse` once, not once an email (a
+    digest run writes tens of thousands). Tokens are URL-safe, so filling the slot gives
+    what `reverse` would."""
+    return reverse(name, args=[SLOT])
+
+
 def way_out(user, kind: str = ALL_KINDS) -> dict:
     """The unsubscribe and preferences addresses, and the headers mail clients act on."""
     token = unsubscribe_token(user, kind)
-    unsubscribe_url = absolute(reverse("notifications:unsubscribe", args=[token]))
+    unsubscribe_url = absolute(_path_with_slot("notifications:unsubscribe").replace(SLOT, token))
+    everything = token if kind == ALL_KINDS else unsubscribe_token(user)
     preferences_url = absolute(
-        reverse("notifications:preferences_by_token", args=[unsubscribe_token(user)])
+        _path_with_slot("notifications:preferences_by_token").replace(SLOT, everything)
     )
     return {
         "unsubscribe_url": unsubscribe_url,
@@ -88,4 +101,18 @@ def digest_email(user, notifications, frequency_label: str):
         "digest",
         {"groups": groups, "count": count, "frequency_label": frequency_label},
         ALL_KINDS,
+    )
+
+
+def waiting_email(user, items, total: int):
+    """The moderators' digest: each queue with its count and a link to where it is done."""
+    rows = [
+        {"count": item.count, "label": item.label, "link": absolute(item.url)} for item in items
+    ]
+    return _message(
+        user,
+        f"Waiting for moderators: {total} item{'s' if total != 1 else ''}",
+        "waiting",
+        {"items": rows, "total": total, "dashboard": absolute("/admin/")},
+        Kind.WAITING,
     )

@@ -3,9 +3,10 @@
 from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from wagtail.models import Page
 
-from notifications.models import Follow
+from notifications.models import Follow, FollowedRegion
 
 TARGET_SALT = "notifications.follow-target"
 
@@ -36,6 +37,27 @@ def follow(user, obj, *, automatic: bool = False) -> Follow:
     return record
 
 
+def follow_automatically(user_id: int, obj) -> None:
+    """Taking part follows `obj`, in one statement that never re-follows what was turned off.
+
+    For busy paths (a vote): an insert that does nothing when a row, active or not, exists.
+    """
+    if user_id is None:
+        return
+    content_type, object_id = _key(obj)
+    Follow.objects.bulk_create(
+        [
+            Follow(
+                user_id=user_id,
+                content_type=content_type,
+                object_id=object_id,
+                automatic=True,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
 def unfollow(user, obj) -> None:
     """Stop following `obj`; the row stays (inactive) so taking part does not re-follow it."""
     content_type, object_id = _key(obj)
@@ -64,6 +86,24 @@ def follower_ids(obj) -> list[int]:
             content_type=content_type, object_id=object_id, active=True
         ).values_list("user_id", flat=True)
     )
+
+
+def followers_of_any(objects) -> set[int]:
+    """The ids of the supporters following any of `objects` (one query)."""
+    keys = [_key(obj) for obj in objects if obj is not None]
+    if not keys:
+        return set()
+    condition = Q()
+    for content_type, object_id in keys:
+        condition |= Q(content_type=content_type, object_id=object_id)
+    return set(Follow.objects.filter(condition, active=True).values_list("user_id", flat=True))
+
+
+def region_target(code: str):
+    """The followable name of a region or nation (one row each, made by a migration)."""
+    if not code:
+        return None
+    return FollowedRegion.objects.filter(code=code).first()
 
 
 def target_token(obj) -> str:

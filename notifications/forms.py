@@ -1,6 +1,6 @@
 from django import forms
 
-from notifications.kinds import Frequency, Kind
+from notifications.kinds import MODERATOR_KINDS, Frequency, Kind
 from notifications.preferences import frequencies_for, set_frequency
 
 
@@ -11,7 +11,12 @@ class EmailPreferencesForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         current = frequencies_for([user.pk])[user.pk]
-        for kind, label in Kind.choices:
+        self.kinds = [
+            (kind, label)
+            for kind, label in Kind.choices
+            if kind not in MODERATOR_KINDS or user.has_perm("wagtailadmin.access_admin")
+        ]
+        for kind, label in self.kinds:
             self.fields[kind] = forms.ChoiceField(
                 label=label,
                 choices=Frequency.choices,
@@ -20,5 +25,5 @@ class EmailPreferencesForm(forms.Form):
             )
 
     def save(self):
-        for kind in Kind.values:
+        for kind, _label in self.kinds:
             set_frequency(self.user, kind, self.cleaned_data[kind])

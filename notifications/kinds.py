@@ -16,6 +16,7 @@ class Kind(models.TextChoices):
     MEETING = "meeting", "Meetings near you"
     CROWDFUND = "crowdfund", "Crowdfund milestones"
     DECISION = "decision", "Moderators' decisions on what you sent"
+    WAITING = "waiting", "What awaits moderators (for moderators and editors)"
 
 
 class Frequency(models.TextChoices):
@@ -37,6 +38,10 @@ DEFAULT_FREQUENCY = {
     Kind.MEETING: Frequency.DAILY,
     Kind.CROWDFUND: Frequency.WEEKLY,
     Kind.DECISION: Frequency.IMMEDIATELY,
+    Kind.WAITING: Frequency.DAILY,
 }
+
+# Kinds that only some people are ever sent: their choice is shown to those people only.
+MODERATOR_KINDS = (Kind.WAITING,)
 
 DIGEST_FREQUENCIES = (Frequency.DAILY, Frequency.WEEKLY)

@@ -5,6 +5,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from cms.regions import Region
 from notifications.kinds import Frequency, Kind
 
 
@@ -102,3 +103,19 @@ class EmailPreference(models.Model):
 
     def __str__(self):
         return f"{self.user}: {self.get_kind_display()} {self.get_frequency_display()}"
+
+
+class FollowedRegion(models.Model):
+    """A region or nation as something to follow ("meetings and stories in London").
+
+    Regions are a list of choices, not rows, so each has one row here for a `Follow` to
+    point at; a migration makes all twelve.
+    """
+
+    code = models.CharField(max_length=20, choices=Region.choices, unique=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.get_code_display()

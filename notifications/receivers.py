@@ -19,6 +19,8 @@ def reply_saved(sender, instance: PageReply, created: bool, update_fields=None, 
     """A writer follows the page they reply to; once approved, the thread and followers hear."""
     if created and instance.author_id:
         follow(instance.author, instance.page, automatic=True)
+    if instance.moderated_by_id and update_fields and "status" in update_fields:
+        reply_decided(instance)
     if instance.status != ModerationStatus.APPROVED:
         return
     page = instance.page.specific
@@ -32,4 +34,24 @@ def reply_saved(sender, instance: PageReply, created: bool, update_fields=None, 
         summary=f"{instance.author_name} replied on “{page.title}”",
         url=f"{page.url}#reply-{instance.pk}",
         exclude=[instance.author_id],
+    )
+
+
+DECIDED = {
+    ModerationStatus.APPROVED: "is published",
+    ModerationStatus.REJECTED: "was not published",
+}
+
+
+def reply_decided(reply: PageReply) -> None:
+    """A moderator's decision on a reply, for its writer (spam is not answered)."""
+    if reply.status not in DECIDED or not reply.author_id:
+        return
+    page = reply.page.specific
+    notify(
+        [reply.author_id],
+        kind=Kind.DECISION,
+        key=f"reply-decision:{reply.pk}:{reply.status}",
+        summary=f"Your reply on “{page.title}” {DECIDED[reply.status]}",
+        url=f"{page.url}#reply-{reply.pk}" if reply.status == ModerationStatus.APPROVED else "",
     )

@@ -7,8 +7,11 @@ The supporter's preference is read again at sending time, so an unsubscribe acts
 """
 
 from datetime import timedelta
+from itertools import groupby, islice
+from operator import attrgetter
 
 from django.contrib.auth import get_user_model
+from django.core.mail import get_connection
 from django.db import transaction
 from django.utils import timezone
 
@@ -65,11 +68,20 @@ def sweep_immediate(older_than: timedelta = timedelta(minutes=2)) -> int:
     return sum(email_now(key) for key in list(keys[:DIGEST_BATCH]))
 
 
+def batched(iterable, size: int):
+    """Lists of up to `size` items from a stream (itertools.batched, before Python 3.12)."""
+    iterator = iter(iterable)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
 def send_digests(frequency: str, label: str) -> int:
     """One digest per supporter with notifications waiting at `frequency`; streamed in batches.
 
-    Recipients are read as a stream of ids, never all rows in memory; each digest is its own
-    transaction, so a failure part-way leaves the rest for the next run.
+    Recipients are read as a stream of ids, never all in memory. Each batch of up to
+    DIGEST_BATCH people is one transaction: lock their waiting rows, write their digests to
+    the outbox in one insert, mark the rows emailed. A failure part-way leaves that batch
+    (and the rest) for the next run, and a second run at once finds nothing left to send.
     """
     pending = (
         Notification.objects.filter(email_frequency=frequency, emailed_at__isnull=True)
@@ -77,24 +89,33 @@ def send_digests(frequency: str, label: str) -> int:
         .values_list("recipient_id", flat=True)
         .distinct()
     )
-    users = get_user_model().objects
     sent = 0
-    for recipient_id in pending.iterator(chunk_size=DIGEST_BATCH):
-        with transaction.atomic():
-            rows = list(
-                Notification.objects.select_for_update(skip_locked=True)
-                .filter(
-                    recipient_id=recipient_id, email_frequency=frequency, emailed_at__isnull=True
-                )
-                .order_by("created_at", "pk")
-            )
-            rows = _still_wanted(rows, frequency)
-            user = users.filter(pk=recipient_id, is_active=True).first()
-            if not rows or user is None:
-                continue
-            digest_email(user, rows, label).send()
-            Notification.objects.filter(pk__in=[row.pk for row in rows]).update(
-                emailed_at=timezone.now()
-            )
-            sent += 1
+    for batch in batched(pending.iterator(chunk_size=DIGEST_BATCH), DIGEST_BATCH):
+        sent += _send_digest_batch(batch, frequency, label)
     return sent
+
+
+def _send_digest_batch(recipient_ids: list[int], frequency: str, label: str) -> int:
+    with transaction.atomic():
+        rows = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(
+                recipient_id__in=recipient_ids,
+                email_frequency=frequency,
+                emailed_at__isnull=True,
+            )
+            .order_by("recipient_id", "created_at", "pk")
+        )
+        rows = _still_wanted(rows, frequency)
+        users = get_user_model().objects.filter(pk__in=recipient_ids, is_active=True)
+        people = {user.pk: user for user in users}
+        messages, told = [], []
+        for recipient_id, theirs in groupby(rows, key=attrgetter("recipient_id")):
+            theirs = list(theirs)
+            if recipient_id in people:
+                messages.append(digest_email(people[recipient_id], theirs, label))
+                told += [row.pk for row in theirs]
+        if messages:
+            get_connection().send_messages(messages)  # the outbox: one insert
+            Notification.objects.filter(pk__in=told).update(emailed_at=timezone.now())
+    return len(messages)

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from notifications import sending
+from notifications import moderators, sending
 from notifications.kinds import Frequency
 
 
@@ -24,3 +24,8 @@ def send_daily_digests() -> int:
 @shared_task
 def send_weekly_digests() -> int:
     return sending.send_digests(Frequency.WEEKLY, "weekly")
+
+
+@shared_task
+def send_moderators_digests() -> int:
+    return moderators.send_moderators_digests()

@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from notifications import following
+from notifications import activity, following
 from notifications.forms import EmailPreferencesForm
 from notifications.kinds import Kind
 from notifications.models import Notification
@@ -144,3 +144,17 @@ def follow_list(request):
     follows = [(record, record.target) for record in following.follows_of(request.user)]
     follows = [(record, target) for record, target in follows if target is not None]
     return render(request, "notifications/following.html", {"follows": follows})
+
+
+@login_required
+@never_cache
+def my_activity(request):
+    """What the supporter did here, app by app, and how many things they follow."""
+    return render(
+        request,
+        "notifications/activity.html",
+        {
+            "sections": activity.sections_for(request.user),
+            "follow_count": following.follows_of(request.user).count(),
+        },
+    )

@@ -5,7 +5,7 @@ from django.db.models.signals import post_save, pre_delete
 from django.dispatch import receiver
 from wagtail.signals import page_published, workflow_rejected
 
-from stories import notifications
+from stories import news, notifications
 from stories.models import Place, ReviewDecision, StoriesIndexPage, StoryPage
 from stories.personal_data import forget_contact_details
 from stories.workflow import assign_story_workflow
@@ -19,6 +19,7 @@ def tell_sender_about_the_decision(sender, instance, user=None, **kwargs):
         return
     task_state = instance.current_task_state
     reason = task_state.comment if task_state else ""
+    news.story_turned_down(story, task_state.pk if task_state else instance.pk)
     if story.review_decision == ReviewDecision.DECLINED:
         notifications.story_declined(story, reason)
     else:
@@ -30,6 +31,7 @@ def tell_sender_story_is_published(sender, instance, revision=None, **kwargs):
     """The first publication of a sent-in story is news for its sender (later edits are not)."""
     if instance.reference and instance.first_published_at == instance.last_published_at:
         notifications.story_published(instance)
+    news.story_published(instance)
 
 
 @receiver(post_save, sender=StoriesIndexPage)

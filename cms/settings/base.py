@@ -490,6 +490,14 @@ CELERY_BEAT_SCHEDULE["notifications-weekly-digests"] = {
     "task": "notifications.tasks.send_weekly_digests",
     "schedule": crontab(hour=7, minute=30, day_of_week="mon"),
 }
+CELERY_BEAT_SCHEDULE["crowdfund-deadline-near"] = {
+    "task": "crowdfund.news.tell_followers_deadline_near",
+    "schedule": crontab(hour=9, minute=0),
+}
+CELERY_BEAT_SCHEDULE["notifications-moderators-digest"] = {
+    "task": "notifications.tasks.send_moderators_digests",
+    "schedule": crontab(hour=7, minute=15),
+}
 
 # --- Meetings --------------------------------------------------------------------
 # Meetings run by local people (see docs/meetings.md). Rates use django-ratelimit's syntax.

@@ -154,7 +154,8 @@ def test_the_panel_costs_the_same_queries_however_much_waits(
     html, many = render()
     assert '<span class="count">5</span> amendments to screen' in html
     assert '<span class="count">5</span> donation checks to make' in html
-    assert many == few <= 6
+    # One query a queue, two for the manifesto's four: seven, however much waits.
+    assert many == few <= 7
 
 
 def test_with_nothing_waiting_the_panel_says_so(client, editor):

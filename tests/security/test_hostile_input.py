@@ -827,6 +827,13 @@ ENDPOINTS += [
         user="supporter",
     ),
     Endpoint(
+        "my-activity",
+        ("account/activity/",),
+        GET,
+        lambda w: "/account/activity/",
+        user="supporter",
+    ),
+    Endpoint(
         "follow",
         ("follow/",),
         POST,
