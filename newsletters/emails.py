@@ -6,7 +6,6 @@ the RFC 8058 one-click headers and links to unsubscribe and to the preferences p
 working without signing in (signed tokens, `newsletters.tokens`).
 """
 
-import re
 import uuid
 from dataclasses import dataclass
 from functools import cached_property
@@ -16,10 +15,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.mail.utils import DNS_NAME
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import strip_tags
-from django.utils.safestring import mark_safe
 
 from newsletters.models import Newsletter
+from newsletters.rendering import message_context
 from newsletters.tokens import way_out_token
 from notifications.emails import absolute
 
@@ -29,49 +27,6 @@ PREFERENCES = "%%PREFERENCES_URL%%"
 RECIPIENT = "recipient-placeholder@newsletter.invalid"
 MESSAGE_ID = "message-id-placeholder"
 LINK_SLOT = "link-slot"
-RELATIVE_LINK = re.compile(r'(href|src)="/(?!/)')
-
-
-def absolute_links(html: str) -> str:
-    """Links and images inside rich text point at the site itself, by its base URL."""
-    base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
-    return RELATIVE_LINK.sub(lambda match: f'{match.group(1)}="{base}/', html)
-
-
-def body_text(newsletter: Newsletter) -> str:
-    """A plain-text version of the body, for mail clients that show no HTML."""
-    parts = []
-    for block in newsletter.body:
-        if block.block_type == "heading":
-            parts.append(f"{block.value}\n{'=' * len(str(block.value))}")
-        elif block.block_type == "paragraph":
-            html = absolute_links(block.value.__html__())
-            html = re.sub(r'<a [^>]*href="([^"]+)"[^>]*>(.*?)</a>', r"\2 (\1)", html)
-            html = re.sub(r"<li[^>]*>", "- ", html)
-            html = re.sub(r"</(p|li|h\d)>", "\n", html)
-            parts.append(strip_tags(html).strip())
-        elif block.block_type == "button":
-            parts.append(f"{block.value['text']}: {block.value['url']}")
-        elif block.block_type == "image" and block.value.get("caption"):
-            parts.append(f"[{block.value['caption']}]")
-    return "\n\n".join(parts)
-
-
-def _context(newsletter: Newsletter, unsubscribe_url: str, preferences_url: str) -> dict:
-    return {
-        "newsletter": newsletter,
-        # Wagtail's own rendering of the blocks (escaped there); only the links' bases change.
-        "body_html": mark_safe(absolute_links(newsletter.body.render_as_block())),  # noqa: S308
-        "body_text": body_text(newsletter),
-        "unsubscribe_url": unsubscribe_url,
-        "preferences_url": preferences_url,
-        "site_url": absolute("/"),
-    }
-
-
-def preview_context(newsletter: Newsletter) -> dict:
-    """What the admin's preview shows: the email as sent, with its links going nowhere."""
-    return _context(newsletter, "#", "#")
 
 
 @dataclass
@@ -152,7 +107,7 @@ class WireTemplate:
 
 
 def render(newsletter: Newsletter, *, test: bool = False) -> RenderedNewsletter:
-    context = _context(newsletter, UNSUBSCRIBE, PREFERENCES)
+    context = message_context(newsletter, UNSUBSCRIBE, PREFERENCES)
     context["test"] = test
     subject = f"[Test] {newsletter.subject}" if test else newsletter.subject
     return RenderedNewsletter(

@@ -19,6 +19,7 @@ from wagtail.search import index
 
 from cms.regions import Region
 from newsletters.blocks import NewsletterBodyBlock
+from newsletters.rendering import preview_context
 
 
 class Source(models.TextChoices):
@@ -229,8 +230,6 @@ class Newsletter(PreviewableMixin, index.Indexed, models.Model):
         return "newsletters/email/newsletter.html"
 
     def get_preview_context(self, request, mode_name):
-        from newsletters.emails import preview_context
-
         return preview_context(self)
 
 
