@@ -184,3 +184,23 @@ def log_in(tab, user):
 def _context_base_url(tab):
     tab.goto("/")
     return tab.evaluate("location.origin")
+
+
+@pytest.fixture
+def new_tab(browser, live_server, settings):
+    """Fresh browser contexts (own cookies: another person) at the live server."""
+    settings.ALLOWED_HOSTS = ["*"]
+    contexts = []
+
+    def open_tab():
+        context = browser.new_context(
+            base_url=live_server.url, viewport={"width": 1200, "height": 900}
+        )
+        contexts.append(context)
+        tab = context.new_page()
+        tab.set_default_timeout(15_000)
+        return tab
+
+    yield open_tab
+    for context in contexts:
+        context.close()

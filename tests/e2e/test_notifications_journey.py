@@ -52,26 +52,6 @@ def manifesto(transactional_db):
 
 
 @pytest.fixture
-def new_tab(browser, live_server, settings):
-    """Fresh browser contexts (own cookies: another person) at the live server."""
-    settings.ALLOWED_HOSTS = ["*"]
-    contexts = []
-
-    def open_tab():
-        context = browser.new_context(
-            base_url=live_server.url, viewport={"width": 1200, "height": 900}
-        )
-        contexts.append(context)
-        tab = context.new_page()
-        tab.set_default_timeout(15_000)
-        return tab
-
-    yield open_tab
-    for context in contexts:
-        context.close()
-
-
-@pytest.fixture
 def people(transactional_db):
     follower = make_user("fola@example.com", SUPPORTERS, party_slug="green", display_name="Fola")
     author = make_user("nia@example.com", SUPPORTERS, party_slug="labour", display_name="Nia")
