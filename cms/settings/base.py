@@ -155,6 +155,8 @@ CELERY_TASK_ROUTES = {
     "newsletters.tasks.send_due_newsletters": {"queue": "email"},
     # A retried edge purge (cms/edge.py) waits with the rest, behind nothing urgent.
     "cms.edge.purge_edge_again": {"queue": "celery"},
+    # Beat's daily look for crowdfunds closing soon: notifications, not mail, so no hurry.
+    "crowdfund.news.tell_followers_deadline_near": {"queue": "celery"},
 }
 
 # --- Accounts ---------------------------------------------------------------------

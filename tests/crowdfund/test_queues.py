@@ -18,6 +18,7 @@ EXPECTED_QUEUES = {
     "manifesto.tasks.recompute_rankings": "rankings",
     "crowdfund.tasks.settle_finished_crowdfunds": "celery",
     "cms.edge.purge_edge_again": "celery",
+    "crowdfund.news.tell_followers_deadline_near": "celery",
 }
 # What each task is called with (the rest take none).
 ARGUMENTS = {
