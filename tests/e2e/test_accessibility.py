@@ -78,7 +78,8 @@ def editorial_page_urls() -> dict[str, str]:
 
 
 def test_public_page_types_have_no_serious_accessibility_problems(demo, axe_tab, screenshot):
-    problems = check_pages(axe_tab, editorial_page_urls(), screenshot)
+    urls = {**editorial_page_urls(), "newsletter-sign-up": "/newsletter/"}
+    problems = check_pages(axe_tab, urls, screenshot)
     assert not problems, "\n".join(f"{name}: {text}" for name, text in problems.items())
 
 
@@ -91,6 +92,11 @@ def test_signed_in_pages_have_no_serious_accessibility_problems(demo, axe_tab, s
         "story-share-form": _share_url(),
         "welcome": "/account/welcome/",
         "amendment-with-share-links": _published_amendment_url(),
+        "notifications": "/account/notifications/",
+        "email-choices": "/account/notifications/email/",
+        "following": "/account/following/",
+        "activity": "/account/activity/",
+        "newsletter-opt-in": "/account/newsletter/",
     }
     problems = check_pages(axe_tab, urls, screenshot)
     assert not problems, "\n".join(f"{name}: {text}" for name, text in problems.items())

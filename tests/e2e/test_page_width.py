@@ -99,6 +99,7 @@ def public_urls() -> dict[str, str]:
             "where-we-agree": base + manifesto.reverse_subpage("where_we_agree"),
             "how-ranking-works": base + manifesto.reverse_subpage("how_ranking_works"),
             "history": base + manifesto.reverse_subpage("history"),
+            "newsletter-sign-up": "/newsletter/",
         }
     )
     return urls
@@ -115,6 +116,11 @@ def signed_in_urls() -> dict[str, str]:
         "propose": f"{manifesto.url}clause/{clause.key}/propose/",
         "share-story": stories + "share/",
         "signed-in-amendment": public_urls()["amendment"],
+        "notifications": "/account/notifications/",
+        "email-choices": "/account/notifications/email/",
+        "following": "/account/following/",
+        "activity": "/account/activity/",
+        "newsletter-opt-in": "/account/newsletter/",
     }
 
 
