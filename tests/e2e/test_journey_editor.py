@@ -63,6 +63,20 @@ def write_body(tab):
     type_rich_text(tab, "body-4-value-text", "Our count of the 2024 general election results.")
 
 
+def wait_for_autosave(tab):
+    """Let the admin's autosave finish, as an editor sees "Saved" before publishing.
+
+    The create form saves a draft by itself half a second after each change and then becomes
+    the edit form. Publishing while that first save is on its way sends a second create to the
+    same address, which Wagtail answers "slug in use" (or, racing, with an error page).
+    """
+    indicator = tab.locator("#w-autosave-indicator")
+    expect(indicator).to_have_attribute("data-w-autosave-state-value", "saved", timeout=15_000)
+    expect(tab.locator("#page-edit-form")).to_have_attribute(
+        "action", re.compile(r"/admin/pages/\d+/edit/"), timeout=15_000
+    )
+
+
 def test_editor_publishes_a_paper_that_readers_find_on_the_site_and_in_search(
     papers, page, screenshot
 ):
@@ -74,17 +88,10 @@ def test_editor_publishes_a_paper_that_readers_find_on_the_site_and_in_search(
     expect(page.locator("#id_slug")).to_have_value("counting-the-votes-that-matter")
     write_body(page)
     screenshot(page, "1-paper-in-the-editor")
+    wait_for_autosave(page)
     page.locator("footer [data-w-dropdown-target=toggle]").last.click()
     page.locator("button[name=action-publish]").click()
-    published = page.get_by_text(re.compile(r"created and published|has been published"))
-    # Under load Chromium has been seen to send the create form twice at once; Wagtail's
-    # create view then publishes the first and answers the second with a 500 (its slug
-    # check races). That is Wagtail's to fix; what this journey proves is that the paper
-    # is published once and readers find it, so either answer is followed by those checks.
-    went_wrong = page.get_by_role("heading", name="Something went wrong")
-    expect(published.or_(went_wrong)).to_be_visible()
-    if went_wrong.is_visible():
-        assert PaperPage.objects.filter(title=TITLE).count() == 1
+    expect(page.get_by_text(re.compile(r"has been published"))).to_be_visible()
     screenshot(page, "2-published")
 
     paper = PaperPage.objects.get(title=TITLE)
