@@ -38,17 +38,7 @@ def opt_in_from_account(user, wording: str = ACCOUNT_WORDING) -> Subscription:
     subscription.email = email
     subscription.source = Source.ACCOUNT
     subscription.wording = wording
-    subscription.opted_in_at = now
-    subscription.confirmed_at = now
-    subscription.unsubscribed_at = None
-    subscription.save()
-    ConsentEvent.objects.create(
-        subscription=subscription,
-        action=ConsentEvent.Action.OPTED_IN,
-        at=now,
-        how="account page",
-        wording=wording,
-    )
+    _record_opt_in(subscription, now, how="account page", confirmed=True)
     return subscription
 
 
@@ -72,18 +62,23 @@ def sign_up_publicly(email: str, constituency=None, wording: str = PUBLIC_WORDIN
         subscription.source = Source.PUBLIC_FORM
         if constituency is not None:
             subscription.constituency = constituency
+    _record_opt_in(subscription, now, how="public form", confirmed=False)
+    return subscription, "confirm"
+
+
+def _record_opt_in(subscription: Subscription, now, how: str, confirmed: bool) -> None:
+    """Start (or restart) the consent and keep its record: when, how, and the words agreed to."""
     subscription.opted_in_at = now
-    subscription.confirmed_at = None
+    subscription.confirmed_at = now if confirmed else None
     subscription.unsubscribed_at = None
     subscription.save()
     ConsentEvent.objects.create(
         subscription=subscription,
         action=ConsentEvent.Action.OPTED_IN,
         at=now,
-        how="public form",
-        wording=wording,
+        how=how,
+        wording=subscription.wording,
     )
-    return subscription, "confirm"
 
 
 @transaction.atomic

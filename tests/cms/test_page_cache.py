@@ -8,6 +8,7 @@ from wagtail.models import Page
 
 from cms.cache import purge_page_cache
 from cms.models import MenuItem, NavigationSettings, StandardPage
+from tests.support.demo_snapshot import load_demo_content
 
 
 @pytest.fixture(autouse=True)
@@ -103,11 +104,8 @@ def test_purge_works_on_an_empty_cache(db):
 
 def test_every_public_demo_page_is_served_from_the_cache_to_anonymous_visitors(db, settings):
     """No public page type sets a cookie or carries a CSRF token for anonymous visitors."""
-    from io import StringIO
 
-    from django.core.management import call_command
-
-    call_command("load_demo", stdout=StringIO())
+    load_demo_content()
     anonymous = Client()
     pages = Page.objects.live().public().filter(depth__gt=1).specific()
     assert len(pages) > 10
@@ -127,11 +125,8 @@ def test_pages_with_live_figures_are_cached_only_for_seconds(db, settings):
 
     assert CrowdfundPage.page_cache_seconds <= 5
     assert ManifestoPage.page_cache_seconds <= 5
-    from io import StringIO
 
-    from django.core.management import call_command
-
-    call_command("load_demo", stdout=StringIO())
+    load_demo_content()
     page = CrowdfundPage.objects.live().first()
     captured = {}
     original_set = cache.set

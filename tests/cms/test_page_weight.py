@@ -1,10 +1,10 @@
 """Testing that the home page stays light: HTML, CSS and JS under 100 KB, all from this site."""
 
 import re
-from io import StringIO
 
 from django.contrib.staticfiles import finders
-from django.core.management import call_command
+
+from tests.support.demo_snapshot import load_demo_content
 
 BUDGET_BYTES = 100 * 1024
 
@@ -16,7 +16,7 @@ def linked_assets(html: str) -> list[str]:
 
 
 def test_home_page_html_css_and_js_fit_the_budget_and_come_from_this_site(client, db):
-    call_command("load_demo", stdout=StringIO())
+    load_demo_content()
     html = client.get("/").content.decode()
     assets = linked_assets(html)
     assert assets, "the page links its stylesheet"

@@ -7,9 +7,11 @@ browser download. Screenshots of key screens go to artifacts/screenshots/.
 import os
 import re
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -204,3 +206,25 @@ def new_tab(browser, live_server, settings):
     yield open_tab
     for context in contexts:
         context.close()
+
+
+def open_manifesto(clauses):
+    """A published manifesto with the given (heading, text) clauses, amendments open (so
+    proposing and voting are both allowed) and screening off: the journeys' starting point."""
+    from cms.models import HomePage
+    from manifesto.merge import start_text
+    from manifesto.models import ManifestoPage
+
+    now = timezone.now()
+    page = ManifestoPage(
+        title="Our manifesto",
+        slug="manifesto",
+        screening=False,
+        amendments_open_at=now - timedelta(days=1),
+        voting_only_from=now + timedelta(days=7),
+        closed_at=now + timedelta(days=14),
+    )
+    HomePage.objects.get().add_child(instance=page)
+    page.save_revision().publish()
+    start_text(page, clauses)
+    return page

@@ -6,7 +6,6 @@ that the axe script can be injected; the pages themselves are served unchanged).
 """
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from cms.models import (
@@ -25,11 +24,12 @@ from crowdfund.models import CrowdfundPage
 from stories.models import StoriesIndexPage, StoryPage
 from tests.e2e.axe import describe, serious_violations
 from tests.e2e.conftest import log_in
+from tests.support.demo_snapshot import load_demo_content
 
 
 @pytest.fixture
 def demo(transactional_db):
-    call_command("load_demo", verbosity=0)
+    load_demo_content()
 
 
 def first_url(model, **filters) -> str:

@@ -2,17 +2,17 @@
 problem, and every hexagon is reached with the keyboard with its focus visible."""
 
 import pytest
-from django.core.management import call_command
 
 from local.models import ConstituencyIndexPage, LocalGroupPage
 from tests.e2e.axe import describe, serious_violations
 from tests.e2e.test_accessibility import check_pages
 from tests.e2e.test_keyboard_only import _FOCUS_IS_VISIBLE
+from tests.support.demo_snapshot import load_demo_content
 
 
 @pytest.fixture
 def demo(transactional_db):
-    call_command("load_demo", verbosity=0)
+    load_demo_content()
 
 
 def local_urls() -> dict[str, str]:

@@ -13,26 +13,23 @@ no votes and no score, ranks below it. One agree vote scores 0.21: above it.
 """
 
 import re
-from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from django.db.models import Count
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from cms.models import User
 from cms.roles import SUPPORTERS
 from manifesto.actions import cast_vote, propose
-from manifesto.merge import start_text
 from manifesto.models import OPEN_STATUSES, Amendment, AmendmentStatus, ManifestoPage, Vote
 from manifesto.tasks import recompute_rankings
 from tests.conftest import PASSWORD, make_user
 from tests.e2e.axe import describe, serious_violations
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, open_manifesto
 from tests.e2e.test_accessibility import check_pages
 from tests.e2e.test_keyboard_only import tab_to, type_into
+from tests.support.demo_snapshot import load_demo_content
 
 CLAUSES = [
     ("Climate", "A Green New Deal to meet the climate emergency with jobs in every region."),
@@ -48,20 +45,7 @@ REASON = "Most councils are elected by first past the post too, and that is wher
 def manifesto(transactional_db):
     """A manifesto with amendments open (so proposing and voting are both allowed), screening
     off, and on point 2 one amendment that already has a Popular score."""
-    from cms.models import HomePage
-
-    now = timezone.now()
-    page = ManifestoPage(
-        title="Our manifesto",
-        slug="manifesto",
-        screening=False,
-        amendments_open_at=now - timedelta(days=1),
-        voting_only_from=now + timedelta(days=7),
-        closed_at=now + timedelta(days=14),
-    )
-    HomePage.objects.get().add_child(instance=page)
-    page.save_revision().publish()
-    start_text(page, CLAUSES)
+    page = open_manifesto(CLAUSES)
     clause = page.live_clauses()[1]
     author = make_user("sam@example.com", SUPPORTERS, party_slug="green", display_name="Rhys")
     earlier = propose(
@@ -236,7 +220,7 @@ def test_clause_page_and_propose_form_have_no_serious_accessibility_problems(
     """axe-core on the demo charter's busiest clause: its ranked list for a visitor (fair
     random order) and for a signed-in supporter (by popularity, with vote buttons), the
     propose form, that form sent without a reason or a change, and an amendment page."""
-    call_command("load_demo", verbosity=0)
+    load_demo_content()
     charter = ManifestoPage.objects.get(slug="manifesto")
     busiest = (
         Amendment.objects.filter(page=charter, status__in=OPEN_STATUSES)

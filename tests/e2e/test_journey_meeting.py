@@ -6,7 +6,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -19,13 +18,14 @@ from tests.e2e.axe import describe, serious_violations
 from tests.e2e.conftest import log_in
 from tests.e2e.test_accessibility import check_pages
 from tests.e2e.test_journey_story import approve_in_admin
+from tests.support.demo_snapshot import load_demo_content
 
 TITLE = "Wells: an evening of listening across parties"
 
 
 @pytest.fixture
 def demo(transactional_db):
-    call_command("load_demo", verbosity=0)
+    load_demo_content()
 
 
 def propose(tab):

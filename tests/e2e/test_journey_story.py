@@ -5,7 +5,6 @@ import io
 import re
 
 import pytest
-from django.core.management import call_command
 from PIL import Image
 from playwright.sync_api import expect
 
@@ -13,6 +12,7 @@ from cms.demo import DEMO_PASSWORD
 from cms.models import User
 from stories.models import StoriesIndexPage, StoryPage
 from tests.e2e.conftest import log_in
+from tests.support.demo_snapshot import load_demo_content
 
 TITLE = "How Stroud's parties kept one candidate on the ballot"
 STORY = (
@@ -24,7 +24,7 @@ STORY = (
 
 @pytest.fixture
 def demo(transactional_db):
-    call_command("load_demo", verbosity=0)
+    load_demo_content()
     return StoriesIndexPage.objects.live().get()
 
 

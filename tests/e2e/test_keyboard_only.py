@@ -8,7 +8,6 @@ passes through it.
 
 import re
 
-from django.core.management import call_command
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
@@ -22,6 +21,7 @@ from tests.e2e.test_journey_donor import (
     deliver_completed_checkout,
 )
 from tests.e2e.test_journey_story import STORY, small_jpeg
+from tests.support.demo_snapshot import load_demo_content
 
 MAX_TABS = 80
 
@@ -106,7 +106,7 @@ def choose_by_typing(tab, selector, text):
 def test_group_sends_a_story_with_a_photo_with_the_keyboard_alone(
     transactional_db, page, screenshot
 ):
-    call_command("load_demo", verbosity=0)
+    load_demo_content()
     index = StoriesIndexPage.objects.live().get()
     log_in(page, User.objects.get(email="supporter@alliancehub.example"))
     page.goto(index.url + index.reverse_subpage("submit"))

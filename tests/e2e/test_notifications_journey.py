@@ -8,21 +8,18 @@ outbox table), so the digest is what beat's `send_daily_digests` would send.
 """
 
 import re
-from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from cms.roles import SUPPORTERS
-from manifesto.merge import start_text
-from manifesto.models import Amendment, ManifestoPage
+from manifesto.models import Amendment
 from notifications.kinds import Frequency, Kind
 from notifications.models import EmailPreference, Notification
 from notifications.tasks import send_daily_digests
 from tests.conftest import make_user
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, open_manifesto
 
 CLAUSES = [
     ("Climate", "A Green New Deal to meet the climate emergency with jobs in every region."),
@@ -33,20 +30,7 @@ NEW_WORDING = "Fair votes: a proportional voting system for every election, coun
 
 @pytest.fixture
 def manifesto(transactional_db):
-    from cms.models import HomePage
-
-    now = timezone.now()
-    page = ManifestoPage(
-        title="Our manifesto",
-        slug="manifesto",
-        screening=False,
-        amendments_open_at=now - timedelta(days=1),
-        voting_only_from=now + timedelta(days=7),
-        closed_at=now + timedelta(days=14),
-    )
-    HomePage.objects.get().add_child(instance=page)
-    page.save_revision().publish()
-    start_text(page, CLAUSES)
+    page = open_manifesto(CLAUSES)
     page.clause = page.live_clauses()[1]
     return page
 

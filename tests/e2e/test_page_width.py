@@ -9,13 +9,13 @@ to artifacts/screenshots/ (kept, gitignored) for a person to look at.
 """
 
 import pytest
-from django.core.management import call_command
 
 from cms.models import ContactPage, LegalPage, User
 from crowdfund.models import CrowdfundPage
 from manifesto.models import Amendment, ManifestoPage
 from tests.e2e.conftest import log_in
 from tests.e2e.test_accessibility import editorial_page_urls, first_url
+from tests.support.demo_snapshot import load_demo_content
 
 WIDTHS = (320, 390, 768, 1440)
 SMALLEST_TEXT_PX = 12
@@ -73,7 +73,7 @@ MEASURE = """
 
 @pytest.fixture
 def demo(transactional_db):
-    call_command("load_demo", verbosity=0)
+    load_demo_content()
 
 
 def public_urls() -> dict[str, str]:

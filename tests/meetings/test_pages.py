@@ -1,10 +1,8 @@
 """Testing the meetings index, the meeting page, the place listing and the demo meetings."""
 
 from datetime import timedelta
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -13,6 +11,7 @@ from cms.places import place_listings, registered_place_listings
 from meetings import bookings
 from meetings.models import MeetingPage
 from tests.conftest import make_user
+from tests.support.demo_snapshot import load_demo_content
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +75,7 @@ def test_an_online_meeting_keeps_its_link_for_those_booked(client, make_meeting)
 
 
 def test_the_demo_has_meetings_and_the_footer_offers_to_host_one(client):
-    call_command("load_demo", stdout=StringIO())
+    load_demo_content()
     assert MeetingPage.objects.live().count() >= 3
     html = client.get("/meetings/").content.decode()
     assert "Frome: a market town evening" in html

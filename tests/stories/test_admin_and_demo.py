@@ -1,10 +1,8 @@
 """Testing the admin screens editors use for stories, the demo content and personal data."""
 
 import re
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils.html import escape
 from wagtail.models import Site
@@ -12,6 +10,7 @@ from wagtail.models import Site
 from cms.accounts import delete_account, export_personal_data
 from stories.models import StoriesIndexPage, StoryPage
 from tests.stories.conftest import submit_url
+from tests.support.demo_snapshot import load_demo_content
 
 
 @pytest.fixture
@@ -77,7 +76,7 @@ def test_personal_data_export_lists_a_persons_stories_and_deletion_forgets_the_e
 
 
 def test_demo_has_published_stories_and_one_awaiting_review(db, client):
-    call_command("load_demo", stdout=StringIO())
+    load_demo_content()
     index = StoriesIndexPage.objects.get()
     stories = StoryPage.objects.child_of(index)
     assert stories.live().count() >= 6

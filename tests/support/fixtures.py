@@ -5,10 +5,9 @@
 - `demo_site` / `demo_site_in_class`: the demo content, loaded once per module or class.
 """
 
-from io import StringIO
-
 import pytest
 
+from tests.support.demo_snapshot import load_demo_content
 from tests.support.stripe_standin import WEBHOOK_SECRET, StripeStandIn
 
 
@@ -72,12 +71,11 @@ def built_once(django_db_blocker, build):
 
 
 def _load_demo(django_db_blocker, media_root):
-    from django.core.management import call_command
     from django.test import override_settings
 
     def load():
         with override_settings(MEDIA_ROOT=media_root):
-            call_command("load_demo", stdout=StringIO())
+            load_demo_content()
         return media_root
 
     yield from built_once(django_db_blocker, load)
