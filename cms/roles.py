@@ -12,6 +12,7 @@ declares what its roles need in its AppConfig.ready() with `grant()`.
 """
 
 import rules
+from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_migrate
 
 EDITORS = "Editors"
@@ -90,21 +91,26 @@ def grant(role: str, permissions: list[str]) -> None:
     ROLE_PERMISSIONS.setdefault(role, set()).update(permissions)
 
 
-def sync_role_permissions(**kwargs) -> None:
-    """Give each role at least the permissions declared for it. Idempotent."""
+def sync_role_permissions(app_config=None, **kwargs) -> None:
+    """Give each role at least the permissions declared for it. Idempotent.
+
+    After a migrate, post_migrate calls this once per app (its `app_config`), after auth's
+    own receiver has made that app's permissions: each call adds that app's, in one query
+    per role. Called with no app, it adds them all.
+    """
     from django.contrib.auth.models import Group, Permission
 
     for role, names in ROLE_PERMISSIONS.items():
+        pairs = [name.split(".", 1) for name in sorted(names)]
+        if app_config is not None:
+            pairs = [pair for pair in pairs if pair[0] == app_config.label]
         group, _ = Group.objects.get_or_create(name=role)
-        wanted = []
-        for name in names:
-            app_label, codename = name.split(".", 1)
-            permission = Permission.objects.filter(
-                content_type__app_label=app_label, codename=codename
-            ).first()
-            if permission:
-                wanted.append(permission)
-        group.permissions.add(*wanted)
+        if not pairs:
+            continue
+        wanted = Q()
+        for app_label, codename in pairs:
+            wanted |= Q(content_type__app_label=app_label, codename=codename)
+        group.permissions.add(*Permission.objects.filter(wanted))
 
 
 def _groups_changed(sender, instance, reverse, **kwargs):
