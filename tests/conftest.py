@@ -15,6 +15,21 @@ from tests.support.factories import PASSWORD, UserFactory
 pytest_plugins = ["tests.support.fixtures"]
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """On PostgreSQL each worker's test database is a copy of one migrated template, made
+    before Django sets the databases up (tests/support/template_db.py)."""
+    from tests.support.template_db import copy_template_for_this_worker
+
+    return copy_template_for_this_worker()
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(request, django_db_modify_db_settings):
+    """A database copied from the template is migrated already: Django keeps it as it is."""
+    return bool(request.config.getvalue("reuse_db") or django_db_modify_db_settings)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache_and_media(settings, tmp_path):
     """Each test starts with an empty cache (rate limits, cached pages) and its own media folder."""
