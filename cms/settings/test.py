@@ -15,6 +15,10 @@ from .base import *  # noqa: E402, F403
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's PostgreSQL backend with a quicker clean slate between tests that need real
+    # transactions (tests/support/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "tests.support.postgresql"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 CELERY_TASK_ALWAYS_EAGER = True
