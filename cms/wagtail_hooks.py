@@ -12,6 +12,7 @@ from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from cms import create_once
 from cms.auth_backends import forget_users_after_bulk_action
 from cms.dashboard import HOOK as WAITING_HOOK
 from cms.dashboard import Waiting, WaitingForModeratorsPanel, waiting_items
@@ -168,3 +169,8 @@ def replies_waiting(request):
     url = reverse("wagtailsnippets_cms_pagereply:list") + "?status=pending"
     count = PageReply.objects.pending().count()
     return [Waiting(count, "reply awaiting moderation", "replies awaiting moderation", url, 40)]
+
+
+# A create form sent twice (publishing during the first autosave) makes one page.
+hooks.register("before_create_page", create_once.before_create_page)
+hooks.register("after_create_page", create_once.after_create_page)
