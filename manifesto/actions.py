@@ -174,7 +174,8 @@ def cast_vote_checked(page: ManifestoPage, amendment_id: int, voter, choice: str
     the page (or one this voter may not see), PermissionDenied for a vote the rule
     refuses, VoteRefused for one the manifesto's limits refuse.
     """
-    refusal = rules.vote_refusal(voter, page)
+    phase = page.phase
+    refusal = rules.vote_refusal(voter, page, phase)
     if connection.vendor != "postgresql" or page.votes_per_day or choice not in COUNTER_FIELD:
         amendment = Amendment.objects.filter(page=page, pk=amendment_id).first()
         if amendment is None:
@@ -186,13 +187,7 @@ def cast_vote_checked(page: ManifestoPage, amendment_id: int, voter, choice: str
         counts = cast_vote(amendment, voter, choice)
         news.took_part(amendment_id, voter.pk)
         return counts
-    allowed = [
-        _state_key(status, is_hidden, is_author)
-        for status in AmendmentStatus.values
-        for is_hidden in (False, True)
-        for is_author in (False, True)
-        if refusal(AmendmentState(status, is_hidden, voter.pk if is_author else -1)) is None
-    ]
+    allowed = _allowed_states(voter, phase, refusal)
     found, counters = None, None
     if allowed:
         check_vote_limits(page, voter, is_new_vote=False)  # the account's age
@@ -215,6 +210,29 @@ def cast_vote_checked(page: ManifestoPage, amendment_id: int, voter, choice: str
 
 def _state_key(status: str, is_hidden: bool, is_author: bool) -> str:
     return f"{status}|{int(is_hidden)}|{int(is_author)}"
+
+
+# (the voter's roles, the phase) -> the amendment states the vote rule allows them. The
+# rule reads the voter only through their roles (`rules.roles_of`, which adds the author's
+# role from `author_id`) and the page only through its phase, so its answer for all 36
+# states is worked out once per combination in each process, not on every vote.
+_ALLOWED_STATES: dict[tuple[frozenset, str], list[str]] = {}
+
+
+def _allowed_states(voter, phase: str, refusal) -> list[str]:
+    """The `_state_key`s of the states in which `refusal` (asked in `phase`) lets `voter`
+    vote."""
+    memo_key = (frozenset(rules.roles_of(voter)), phase)
+    allowed = _ALLOWED_STATES.get(memo_key)
+    if allowed is None:
+        allowed = _ALLOWED_STATES[memo_key] = [
+            _state_key(status, is_hidden, is_author)
+            for status in AmendmentStatus.values
+            for is_hidden in (False, True)
+            for is_author in (False, True)
+            if refusal(AmendmentState(status, is_hidden, voter.pk if is_author else -1)) is None
+        ]
+    return allowed
 
 
 # Sent to PostgreSQL as one message of two statements, so a vote costs one round trip.
