@@ -235,49 +235,19 @@ def _allowed_states(voter, phase: str, refusal) -> list[str]:
     return allowed
 
 
-# Sent to PostgreSQL as one message of two statements, so a vote costs one round trip.
-# A message of several statements runs as one transaction, and each statement takes its
-# own snapshot. The first locks the amendment row and returns the state it is in. The
-# second runs once the lock is granted, so its snapshot includes anything committed by
-# the transaction it waited for (a vote, a moderator's change): if the amendment is in a
-# state the voter may vote in, it reads their previous choice, upserts the vote and moves
-# the counters by exactly the difference (and follows the amendment for the voter);
-# otherwise it changes nothing and returns no row.
+# The vote on PostgreSQL: one statement, a call of the function `manifesto_cast_vote`
+# (manifesto/migrations/0008_cast_vote_function.py), whose plans PostgreSQL keeps for the
+# connection. It locks the amendment row and returns the state it is in; only if that
+# state is one the voter may vote in does it read their previous choice (after the lock
+# is granted, so it sees anything committed by the transaction it waited for: a vote, a
+# moderator's change), upsert the vote, follow the amendment for the voter and move the
+# counters by exactly the difference, returning them. Otherwise it changes nothing and
+# returns no counters.
 CAST_VOTE_SQL = """
-SELECT status, is_hidden, author_id FROM manifesto_amendment
-WHERE id = %(amendment)s AND page_id = %(page)s FOR UPDATE;
-WITH allowed AS (
-    SELECT 1 FROM manifesto_amendment
-    WHERE id = %(amendment)s AND page_id = %(page)s
-      AND concat_ws('|', status, is_hidden::int, (author_id IS NOT DISTINCT FROM %(voter)s)::int)
-          = ANY(%(allowed)s)
-), previous AS (
-    SELECT choice FROM manifesto_vote WHERE amendment_id = %(amendment)s AND voter_id = %(voter)s
-), upsert AS (
-    INSERT INTO manifesto_vote (amendment_id, voter_id, choice, created_at, updated_at)
-    SELECT %(amendment)s, %(voter)s, %(choice)s, %(now)s, %(now)s
-    WHERE EXISTS (SELECT 1 FROM allowed)
-    ON CONFLICT (amendment_id, voter_id)
-    DO UPDATE SET choice = EXCLUDED.choice, updated_at = EXCLUDED.updated_at
-    RETURNING 1
-), followed AS (
-    -- Voting follows the amendment (notifications.following.follow_automatically, here
-    -- in the same message): never again once the voter turned that follow off.
-    INSERT INTO notifications_follow
-        (user_id, content_type_id, object_id, automatic, active, created_at)
-    SELECT %(voter)s, %(amendment_type)s, %(amendment)s::text, true, true, %(now)s
-    WHERE EXISTS (SELECT 1 FROM upsert)
-    ON CONFLICT (user_id, content_type_id, object_id) DO NOTHING
+SELECT state_status, state_hidden, state_author, agree, disagree, abstain
+FROM manifesto_cast_vote(
+    %(amendment)s, %(page)s, %(voter)s, %(choice)s, %(now)s, %(allowed)s, %(amendment_type)s
 )
-UPDATE manifesto_amendment SET
-    agree_count = agree_count + (%(choice)s = 'agree')::int
-        - (SELECT count(*) FROM previous WHERE choice = 'agree'),
-    disagree_count = disagree_count + (%(choice)s = 'disagree')::int
-        - (SELECT count(*) FROM previous WHERE choice = 'disagree'),
-    pass_count = pass_count + (%(choice)s = 'pass')::int
-        - (SELECT count(*) FROM previous WHERE choice = 'pass')
-WHERE id = %(amendment)s AND EXISTS (SELECT 1 FROM upsert)
-RETURNING agree_count, disagree_count, pass_count
 """
 
 
@@ -296,9 +266,9 @@ def _cast_vote_postgresql(page, amendment_id, voter, choice, allowed):
                 "amendment_type": ContentType.objects.get_for_model(Amendment).pk,
             },
         )
-        found = cursor.fetchone()
-        cursor.nextset()
-        counters = cursor.fetchone()
+        row = cursor.fetchone()
+    found = row[:3] if row[0] is not None else None
+    counters = row[3:] if row[3] is not None else None
     return found, counters
 
 
