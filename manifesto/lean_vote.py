@@ -8,9 +8,10 @@ pages), with Django's own code for each step a vote needs and nothing else:
 
 - the request Django would build (`WSGIRequest`), its host checked against ALLOWED_HOSTS;
 - the CSRF check of `CsrfViewMiddleware` (origin, referer on HTTPS, the token), unchanged;
-- the session, the content generation and the live manifesto page in one cache round
-  trip, then the signed-in person as `django.contrib.auth.get_user` finds them (the
-  backend, the session's auth hash; from the cache, `cms.auth_backends`);
+- the session, the signed-in person it names, the content generation and the live
+  manifesto page in one cache round trip (`cms.auth_backends.read_session_and_user`),
+  the person then checked as `django.contrib.auth.get_user` checks them (the backend,
+  the session's auth hash);
 - the vote view's own code (`views.voting.record_vote`): the page's checks, the vote rule
   and the vote in one SQL message, the rankings refresh queued at most once per
   MANIFESTO_RANKING_REFRESH_SECONDS, the JSON answer or the redirect with its message;
@@ -40,7 +41,7 @@ from django.contrib import auth
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.messages.storage import default_storage
 from django.contrib.sessions.middleware import SessionMiddleware
-from django.core.cache import DEFAULT_CACHE_ALIAS, cache
+from django.core.cache import DEFAULT_CACHE_ALIAS
 from django.core.exceptions import DisallowedHost, PermissionDenied
 from django.core.handlers.wsgi import WSGIRequest, get_script_name
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
@@ -50,6 +51,11 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.middleware.security import SecurityMiddleware
 from django.urls import set_script_prefix
 
+from cms.auth_backends import (
+    read_session_and_user,
+    reading_user_with_session,
+    remember_session_user,
+)
 from cms.edge import mark_private
 from manifesto.models import live_manifesto_page, live_page_keys
 from manifesto.views import voting
@@ -137,10 +143,13 @@ def answer_vote(environ, page_id: int, amendment_id: int):
     _csrf.process_request(request)
     if _csrf.process_view(request, voting.vote, (), {}) is not None:
         raise HandToDjango  # Django answers the CSRF failure (and logs it)
-    page = _read_session_and_page(request, page_id)
-    user = auth.get_user(request)
+    page, read_user = _read_session_and_page(request, page_id)
+    with reading_user_with_session(read_user):
+        user = auth.get_user(request)
     if not user.is_authenticated:
         raise HandToDjango
+    if read_user is None and request.session.session_key:
+        remember_session_user(request.session.session_key, user)
     request.user = user
     request._messages = default_storage(request)
     _close_if_obsolete()
@@ -161,20 +170,22 @@ def answer_vote(environ, page_id: int, amendment_id: int):
 
 
 def _read_session_and_page(request, page_id: int):
-    """The live manifesto page; the session's data is read in the same cache round trip
-    when the session store keeps it in the default cache (`cached_db`, as configured)."""
+    """(the live manifesto page, the session's cached user or None), with the session's
+    data, in one cache round trip when the session store keeps it in the default cache
+    (`cached_db`, as configured; cms.auth_backends.read_session_and_user)."""
     session = request.session
     keys = live_page_keys(page_id)
     shares_cache = settings.SESSION_CACHE_ALIAS == DEFAULT_CACHE_ALIAS
     if not (shares_cache and hasattr(session, "cache_key") and session.session_key):
-        return live_manifesto_page(page_id)
-    found = cache.get_many([session.cache_key, *keys])
+        return live_manifesto_page(page_id), None
+    found, user = read_session_and_user(session.cache_key, session.session_key, keys)
     data = found.get(session.cache_key)
     if isinstance(data, dict):
         # What SessionStore.load() would read from the cache (a miss loads from the
         # database as usual, on first use).
         session._session_cache = data
-    return live_manifesto_page(page_id, {key: found[key] for key in keys if key in found})
+    page = live_manifesto_page(page_id, {key: found[key] for key in keys if key in found})
+    return page, user
 
 
 def _finish(request, response):

@@ -368,3 +368,40 @@ def test_concurrent_votes_through_the_lean_path_keep_counters_equal_to_a_recount
     for amendment in amendments:
         assert counts(amendment) == (0, len(voters), 0)
         assert Vote.objects.filter(amendment=amendment, choice="disagree").count() == len(voters)
+
+
+def test_a_supporter_who_loses_the_role_cannot_vote_on_their_next_request(
+    site, client, amendment, supporter
+):
+    from django.contrib.auth.models import Group
+
+    from cms.roles import SUPPORTERS
+
+    cookies = signed_in(client, supporter)
+    assert vote(site, amendment, cookies)[0] == 200  # the session's user is now cached
+    supporter.groups.remove(Group.objects.get(name=SUPPORTERS))
+    status, _, _, django_ran = vote(site, amendment, cookies, "pass")
+    assert (status, django_ran) == (403, True)
+    assert counts(amendment) == (1, 0, 0)
+
+
+def test_a_session_is_never_given_a_user_it_does_not_name(client, supporter, other_supporter):
+    from django.core.cache import cache
+
+    from cms.auth_backends import (
+        SESSION_USER_KEY,
+        USER_KEY,
+        cached_user,
+        read_session_and_user,
+    )
+
+    client.force_login(supporter)
+    session = SessionStore(client.cookies[settings.SESSION_COOKIE_NAME].value)
+    cached_user(other_supporter.pk)  # in the cache
+    cache.set(SESSION_USER_KEY.format(session.session_key), other_supporter.pk)
+    found, user = read_session_and_user(session.cache_key, session.session_key, [])
+    assert user is None and USER_KEY.format(other_supporter.pk) not in found
+    cached_user(supporter.pk)
+    cache.set(SESSION_USER_KEY.format(session.session_key), supporter.pk)
+    found, user = read_session_and_user(session.cache_key, session.session_key, [])
+    assert user.pk == supporter.pk and found[session.cache_key]
