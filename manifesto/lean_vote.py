@@ -28,7 +28,7 @@ as the view answers it.
 The database connection is not health-checked with a query on every vote as Django's
 request handling does: a connection that died fails the vote's statement, which is then
 closed and the vote handed to Django, which connects afresh and votes again. Voting again
-is safe: the same choice twice changes nothing the second time (`CAST_VOTE_SQL`).
+is safe: the same choice twice changes nothing the second time (`manifesto_cast_vote`).
 """
 
 import io
@@ -44,7 +44,13 @@ from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.cache import DEFAULT_CACHE_ALIAS
 from django.core.exceptions import DisallowedHost, PermissionDenied
 from django.core.handlers.wsgi import WSGIRequest, get_script_name
-from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    connections,
+)
 from django.http import Http404
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.csrf import CsrfViewMiddleware
@@ -206,16 +212,18 @@ def _close_if_obsolete() -> None:
     """What Django does with the connection around each request (close_old_connections),
     without the health check's query: closed once past CONN_MAX_AGE, after an error, or
     left outside autocommit. Never inside a transaction (a test's)."""
-    if connection.connection is None or connection.in_atomic_block:
+    database = connections[DEFAULT_DB_ALIAS]
+    if database.connection is None or database.in_atomic_block:
         return
     if (
-        connection.errors_occurred
-        or connection.get_autocommit() != connection.settings_dict["AUTOCOMMIT"]
-        or (connection.close_at is not None and time.monotonic() >= connection.close_at)
+        database.errors_occurred
+        or database.get_autocommit() != database.settings_dict["AUTOCOMMIT"]
+        or (database.close_at is not None and time.monotonic() >= database.close_at)
     ):
-        connection.close()
+        database.close()
 
 
 def _close_unless_in_transaction() -> None:
-    if not connection.in_atomic_block:
-        connection.close()
+    database = connections[DEFAULT_DB_ALIAS]
+    if not database.in_atomic_block:
+        database.close()
