@@ -1,8 +1,8 @@
 """The vote as one PostgreSQL function, `manifesto_cast_vote`, whose plans are kept.
 
 A vote was one message of two statements (lock the amendment, then check, write and
-count), which PostgreSQL parsed and planned afresh on every vote: a third of the
-database's CPU per vote. A PL/pgSQL function plans its statements once per connection,
+count), which PostgreSQL parsed and planned afresh on every vote: a quarter to a third
+of the database's CPU per vote. A PL/pgSQL function plans its statements once per connection,
 and the site keeps its connections. The steps are the same, each statement with its own
 snapshot (a VOLATILE function in READ COMMITTED), so the previous choice is read after
 the row lock is granted and sees whatever the transaction it waited for committed:
