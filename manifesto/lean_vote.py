@@ -46,7 +46,6 @@ from django.core.exceptions import DisallowedHost, PermissionDenied
 from django.core.handlers.wsgi import WSGIRequest, get_script_name
 from django.db import (
     DEFAULT_DB_ALIAS,
-    DatabaseError,
     InterfaceError,
     OperationalError,
     connections,
@@ -68,7 +67,10 @@ from manifesto.views import voting
 
 logger = logging.getLogger(__name__)
 
-VOTE_PATH = re.compile(r"^/manifesto/(?P<page_id>[0-9]+)/votes/(?P<amendment_id>[0-9]+)/$")
+# The vote address (manifesto/urls.py), with ids that fit PostgreSQL's bigint.
+VOTE_PATH = re.compile(
+    r"^/manifesto/(?P<page_id>[0-9]{1,18})/votes/(?P<amendment_id>[0-9]{1,18})/$"
+)
 # A vote's form is a few dozen bytes (choice, csrfmiddlewaretoken, next); anything larger
 # goes to Django, whose body limits apply.
 VOTE_BODY_MAX_BYTES = 4096
@@ -111,6 +113,11 @@ def serve_votes(application):
             )
         except HandToDjango:
             return application({**arrived, "wsgi.input": io.BytesIO(body)}, start_response)
+        except Exception:
+            # A fault here (Redis refusing the script, a bug) must not cost the vote: Django
+            # answers it, and a vote already written is the same vote again.
+            logger.exception("A vote failed on the lean path; Django's stack answers it")
+            return application({**arrived, "wsgi.input": io.BytesIO(body)}, start_response)
         status = f"{response.status_code} {response.reason_phrase}"
         headers = [
             *response.items(),
@@ -139,12 +146,12 @@ def answer_vote(environ, page_id: int, amendment_id: int):
         raise HandToDjango  # signed out, or no CSRF cookie: Django refuses
     set_script_prefix(get_script_name(environ))
     request = WSGIRequest(environ)
-    if _security.process_request(request) is not None:
-        raise HandToDjango  # Django sends it on to https
     try:
         request.get_host()
     except DisallowedHost:
-        raise HandToDjango from None
+        raise HandToDjango from None  # Django answers 400
+    if _security.process_request(request) is not None:
+        raise HandToDjango  # Django sends it on to https
     _session.process_request(request)
     _csrf.process_request(request)
     if _csrf.process_view(request, voting.vote, (), {}) is not None:
@@ -166,9 +173,6 @@ def answer_vote(environ, page_id: int, amendment_id: int):
     except (OperationalError, InterfaceError):
         # A connection that died since the last vote: Django reconnects and votes again.
         _close_unless_in_transaction()
-        raise HandToDjango from None
-    except DatabaseError:
-        logger.exception("A vote failed on the lean path; Django's stack tries it again")
         raise HandToDjango from None
     finally:
         _close_if_obsolete()

@@ -405,3 +405,15 @@ def test_a_session_is_never_given_a_user_it_does_not_name(client, supporter, oth
     cache.set(SESSION_USER_KEY.format(session.session_key), supporter.pk)
     found, user = read_session_and_user(session.cache_key, session.session_key, [])
     assert user.pk == supporter.pk and found[session.cache_key]
+
+
+def test_a_fault_on_the_lean_path_leaves_the_vote_to_django(
+    site, client, amendment, supporter, monkeypatch
+):
+    def refused(*args, **kwargs):
+        raise RuntimeError("the cache refused the script")
+
+    monkeypatch.setattr(lean_vote, "read_session_and_user", refused)
+    status, _, body, django_ran = vote(site, amendment, signed_in(client, supporter))
+    assert (status, django_ran) == (200, True)
+    assert counts(amendment) == (1, 0, 0)
