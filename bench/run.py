@@ -366,7 +366,9 @@ def planned_votes(index: int, count: int, amendments: list) -> dict:
     }
 
 
-def measure_vote(env) -> dict:
+def measure_vote(env, before_voting=None) -> dict:
+    """Votes through the running site, checked afterwards; `before_voting()` is called once
+    the voters are signed in and hold their CSRF tokens, just before the first vote."""
     log(f"measuring voting: {VOTERS} signed-in supporters voting at once")
     plan = pages_helper(env, "actions")
     voters = plan["voters"][:VOTERS]
@@ -394,6 +396,8 @@ def measure_vote(env) -> dict:
         )
         for voter in voters
     }
+    if before_voting is not None:
+        before_voting()
     result, output = wrk_script(plan["page_url"], script, VOTERS)
     counts = {
         int(m.group(1)): (int(m.group(2)), int(m.group(3)), int(m.group(4)))

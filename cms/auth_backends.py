@@ -15,9 +15,12 @@ The session's auth hash is still checked against the cached password hash on eve
 request, so a password change still signs out other sessions at once.
 """
 
+from contextlib import contextmanager
+
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
+from asgiref.local import Local
 from django.conf import settings
-from django.contrib.auth import backends, get_user_model
+from django.contrib.auth import SESSION_KEY, backends, get_user_model
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -64,6 +67,9 @@ def load_user_with_group_names(user_id):
 
 def cached_user(user_id):
     """The user (with their group names) from the shared cache, or loaded and stored."""
+    read = getattr(_read_with_session, "user", None)
+    if read is not None and str(read.pk) == str(user_id):
+        return read
     key = USER_KEY.format(user_id)
     user = cache.get(key)
     if user is None:
@@ -71,6 +77,53 @@ def cached_user(user_id):
         if user is not None:
             cache.set(key, user, settings.USER_CACHE_SECONDS)
     return user
+
+
+# --- A session and its user in one round trip (the vote's lean path) --------------------
+# A session's user id never changes while the session lives (signing in again makes a new
+# session key), so it is kept beside the session under the session's key: the Redis cache
+# then reads the session, the cached user it names and any other keys in one round trip
+# (`ResilientRedisCache.get_many_and_referenced`). The user so read is handed to the auth
+# backend for one call (`reading_user_with_session`), and only if the session's own data
+# names the same user; Django's checks (the backend, the session's auth hash) run as ever.
+SESSION_USER_KEY = "auth:session-user:{}"
+
+_read_with_session = Local()
+
+
+def read_session_and_user(session_cache_key: str, session_key: str, keys: list[str]):
+    """(the cached values of the session and of `keys`, the session's cached user or None).
+
+    One round trip on Redis; two on any other cache. The user is None unless the session's
+    data names them (`SESSION_KEY`).
+    """
+    reference = SESSION_USER_KEY.format(session_key)
+    wanted = [session_cache_key, *keys, reference]
+    if hasattr(cache, "get_many_and_referenced"):
+        found, user = cache.get_many_and_referenced(wanted, USER_KEY.format(""))
+    else:
+        found = cache.get_many(wanted)
+        user = cache.get(USER_KEY.format(found[reference])) if reference in found else None
+    session = found.get(session_cache_key)
+    named = session.get(SESSION_KEY) if isinstance(session, dict) else None
+    if user is not None and (named is None or str(named) != str(user.pk)):
+        user = None
+    return found, user
+
+
+def remember_session_user(session_key: str, user) -> None:
+    """Keep the session's user id beside it, for `read_session_and_user`."""
+    cache.set(SESSION_USER_KEY.format(session_key), user.pk, settings.SESSION_COOKIE_AGE)
+
+
+@contextmanager
+def reading_user_with_session(user):
+    """Within, the backends take `user` (read with the session) instead of reading it."""
+    _read_with_session.user = user
+    try:
+        yield
+    finally:
+        _read_with_session.user = None
 
 
 def forget_users(user_ids) -> None:

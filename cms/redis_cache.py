@@ -131,6 +131,20 @@ class SharedClientRedisCacheClient(RedisCacheClient):
         return client
 
 
+# The values of KEYS, then the value at ARGV[1] followed by the last key's value: an entry
+# found through another (a session's user through the session's user id) in one round trip.
+_GET_MANY_AND_REFERENCED = """
+local values = redis.call('MGET', unpack(KEYS))
+local reference = values[#KEYS]
+local referenced = false
+if reference then
+    referenced = redis.call('GET', ARGV[1] .. reference)
+end
+values[#KEYS + 1] = referenced
+return values
+"""
+
+
 class ResilientRedisCache(RedisCache):
     """Django's RedisCache, except that an unreachable Redis behaves as an empty cache."""
 
@@ -138,6 +152,35 @@ class ResilientRedisCache(RedisCache):
         super().__init__(server, params)
         self._class = SharedClientRedisCacheClient
         self.outage_key = server if isinstance(server, str) else ",".join(server)
+        self._get_many_and_referenced = None
+
+    def get_many_and_referenced(self, keys, referenced_prefix):
+        """`get_many(keys)`, and the entry at `referenced_prefix` + the value stored at the
+        last of `keys` (an id), in one round trip (a Lua script): (found, referenced or None).
+
+        For an entry reached through another whose value never changes while both live (a
+        session's user id); the caller checks what it found. An unreachable Redis answers
+        as an empty cache.
+        """
+        if outage.skipping(self.outage_key):
+            return {}, None
+        made = [self.make_and_validate_key(key) for key in keys]
+        client = self._cache.get_client()
+        if self._get_many_and_referenced is None:
+            self._get_many_and_referenced = client.register_script(_GET_MANY_AND_REFERENCED)
+        try:
+            values = self._get_many_and_referenced(
+                keys=made, args=[self.make_and_validate_key(referenced_prefix)], client=client
+            )
+        except UNREACHABLE as error:
+            outage.failed(self.outage_key, error)
+            return {}, None
+        outage.succeeded(self.outage_key)
+        loads = self._cache._serializer.loads
+        pairs = zip(keys, values[: len(keys)], strict=True)
+        found = {key: loads(value) for key, value in pairs if value is not None}
+        referenced = values[len(keys)]
+        return found, None if referenced is None else loads(referenced)
 
     get = degrades_to(_default)(RedisCache.get)
     get_many = degrades_to(_empty)(RedisCache.get_many)

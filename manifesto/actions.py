@@ -174,7 +174,8 @@ def cast_vote_checked(page: ManifestoPage, amendment_id: int, voter, choice: str
     the page (or one this voter may not see), PermissionDenied for a vote the rule
     refuses, VoteRefused for one the manifesto's limits refuse.
     """
-    refusal = rules.vote_refusal(voter, page)
+    phase = page.phase
+    refusal = rules.vote_refusal(voter, page, phase)
     if connection.vendor != "postgresql" or page.votes_per_day or choice not in COUNTER_FIELD:
         amendment = Amendment.objects.filter(page=page, pk=amendment_id).first()
         if amendment is None:
@@ -186,13 +187,7 @@ def cast_vote_checked(page: ManifestoPage, amendment_id: int, voter, choice: str
         counts = cast_vote(amendment, voter, choice)
         news.took_part(amendment_id, voter.pk)
         return counts
-    allowed = [
-        _state_key(status, is_hidden, is_author)
-        for status in AmendmentStatus.values
-        for is_hidden in (False, True)
-        for is_author in (False, True)
-        if refusal(AmendmentState(status, is_hidden, voter.pk if is_author else -1)) is None
-    ]
+    allowed = _allowed_states(voter, phase, refusal)
     found, counters = None, None
     if allowed:
         check_vote_limits(page, voter, is_new_vote=False)  # the account's age
@@ -217,49 +212,42 @@ def _state_key(status: str, is_hidden: bool, is_author: bool) -> str:
     return f"{status}|{int(is_hidden)}|{int(is_author)}"
 
 
-# Sent to PostgreSQL as one message of two statements, so a vote costs one round trip.
-# A message of several statements runs as one transaction, and each statement takes its
-# own snapshot. The first locks the amendment row and returns the state it is in. The
-# second runs once the lock is granted, so its snapshot includes anything committed by
-# the transaction it waited for (a vote, a moderator's change): if the amendment is in a
-# state the voter may vote in, it reads their previous choice, upserts the vote and moves
-# the counters by exactly the difference (and follows the amendment for the voter);
-# otherwise it changes nothing and returns no row.
+# (the voter's roles, the phase) -> the amendment states the vote rule allows them. The
+# rule reads the voter only through their roles (`rules.roles_of`, which adds the author's
+# role from `author_id`) and the page only through its phase, so its answer for all 36
+# states is worked out once per combination in each process, not on every vote.
+_ALLOWED_STATES: dict[tuple[frozenset, str], list[str]] = {}
+
+
+def _allowed_states(voter, phase: str, refusal) -> list[str]:
+    """The `_state_key`s of the states in which `refusal` (asked in `phase`) lets `voter`
+    vote."""
+    memo_key = (frozenset(rules.roles_of(voter)), phase)
+    allowed = _ALLOWED_STATES.get(memo_key)
+    if allowed is None:
+        allowed = _ALLOWED_STATES[memo_key] = [
+            _state_key(status, is_hidden, is_author)
+            for status in AmendmentStatus.values
+            for is_hidden in (False, True)
+            for is_author in (False, True)
+            if refusal(AmendmentState(status, is_hidden, voter.pk if is_author else -1)) is None
+        ]
+    return allowed
+
+
+# The vote on PostgreSQL: one statement, a call of the function `manifesto_cast_vote`
+# (manifesto/migrations/0008_cast_vote_function.py), whose plans PostgreSQL keeps for the
+# connection. It locks the amendment row and returns the state it is in; only if that
+# state is one the voter may vote in does it read their previous choice (after the lock
+# is granted, so it sees anything committed by the transaction it waited for: a vote, a
+# moderator's change), upsert the vote, follow the amendment for the voter and move the
+# counters by exactly the difference, returning them. Otherwise it changes nothing and
+# returns no counters.
 CAST_VOTE_SQL = """
-SELECT status, is_hidden, author_id FROM manifesto_amendment
-WHERE id = %(amendment)s AND page_id = %(page)s FOR UPDATE;
-WITH allowed AS (
-    SELECT 1 FROM manifesto_amendment
-    WHERE id = %(amendment)s AND page_id = %(page)s
-      AND concat_ws('|', status, is_hidden::int, (author_id IS NOT DISTINCT FROM %(voter)s)::int)
-          = ANY(%(allowed)s)
-), previous AS (
-    SELECT choice FROM manifesto_vote WHERE amendment_id = %(amendment)s AND voter_id = %(voter)s
-), upsert AS (
-    INSERT INTO manifesto_vote (amendment_id, voter_id, choice, created_at, updated_at)
-    SELECT %(amendment)s, %(voter)s, %(choice)s, %(now)s, %(now)s
-    WHERE EXISTS (SELECT 1 FROM allowed)
-    ON CONFLICT (amendment_id, voter_id)
-    DO UPDATE SET choice = EXCLUDED.choice, updated_at = EXCLUDED.updated_at
-    RETURNING 1
-), followed AS (
-    -- Voting follows the amendment (notifications.following.follow_automatically, here
-    -- in the same message): never again once the voter turned that follow off.
-    INSERT INTO notifications_follow
-        (user_id, content_type_id, object_id, automatic, active, created_at)
-    SELECT %(voter)s, %(amendment_type)s, %(amendment)s::text, true, true, %(now)s
-    WHERE EXISTS (SELECT 1 FROM upsert)
-    ON CONFLICT (user_id, content_type_id, object_id) DO NOTHING
+SELECT state_status, state_hidden, state_author, agree, disagree, abstain
+FROM manifesto_cast_vote(
+    %(amendment)s, %(page)s, %(voter)s, %(choice)s, %(now)s, %(allowed)s, %(amendment_type)s
 )
-UPDATE manifesto_amendment SET
-    agree_count = agree_count + (%(choice)s = 'agree')::int
-        - (SELECT count(*) FROM previous WHERE choice = 'agree'),
-    disagree_count = disagree_count + (%(choice)s = 'disagree')::int
-        - (SELECT count(*) FROM previous WHERE choice = 'disagree'),
-    pass_count = pass_count + (%(choice)s = 'pass')::int
-        - (SELECT count(*) FROM previous WHERE choice = 'pass')
-WHERE id = %(amendment)s AND EXISTS (SELECT 1 FROM upsert)
-RETURNING agree_count, disagree_count, pass_count
 """
 
 
@@ -278,9 +266,9 @@ def _cast_vote_postgresql(page, amendment_id, voter, choice, allowed):
                 "amendment_type": ContentType.objects.get_for_model(Amendment).pk,
             },
         )
-        found = cursor.fetchone()
-        cursor.nextset()
-        counters = cursor.fetchone()
+        row = cursor.fetchone()
+    found = row[:3] if row[0] is not None else None
+    counters = row[3:] if row[3] is not None else None
     return found, counters
 
 

@@ -212,7 +212,13 @@ def new_clause_key() -> str:
 LIVE_PAGE_KEY = "manifesto:live-page:{page_id}"
 
 
-def live_manifesto_page(page_id: int) -> ManifestoPage | None:
+def live_page_keys(page_id: int) -> list[str]:
+    """The cache keys `live_manifesto_page` reads, for a caller that reads them together
+    with its own in one round trip (the vote's lean path, manifesto.lean_vote)."""
+    return [GENERATION_KEY, LIVE_PAGE_KEY.format(page_id=page_id)]
+
+
+def live_manifesto_page(page_id: int, found: dict | None = None) -> ManifestoPage | None:
     """The live manifesto page, from the shared cache, for the busiest write (a vote).
 
     A vote needs the page's phase dates and participation rules, which change only when
@@ -221,10 +227,12 @@ def live_manifesto_page(page_id: int) -> ManifestoPage | None:
     (`cms.generation`) it was read under, which a save of a manifesto page (registered in
     manifesto.apps), a publish, a move, a deletion or a new restriction moves on: it serves
     only while that generation is the current one. The entry and the current generation
-    are read in one round trip; an entry lives MANIFESTO_LIVE_PAGE_SECONDS at most.
+    are read in one round trip (or given as `found`, read with `live_page_keys`); an entry
+    lives MANIFESTO_LIVE_PAGE_SECONDS at most.
     """
     key = LIVE_PAGE_KEY.format(page_id=page_id)
-    found = cache.get_many([GENERATION_KEY, key])
+    if found is None:
+        found = cache.get_many(live_page_keys(page_id))
     if GENERATION_KEY in found:
         # This request's generation: the one it already read, else the one just read.
         generation = request_generation.get(GENERATION_KEY, lambda: found[GENERATION_KEY])

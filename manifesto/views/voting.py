@@ -43,7 +43,15 @@ def vote(request, page_id, amendment_id):
     restriction that turns this visitor away), and the amendment is checked and voted on
     in one round trip (`actions.cast_vote_checked`).
     """
-    page = live_manifesto_page(page_id)
+    return record_vote(request, live_manifesto_page(page_id), amendment_id)
+
+
+def record_vote(request, page, amendment_id):
+    """The vote on `page` as `live_manifesto_page` found it (None: not live): the page's
+    own checks (live, no view restriction that turns this visitor away), then the vote.
+
+    Also called by the lean path (manifesto.lean_vote), which reads the page together
+    with the session."""
     private = getattr(page, "in_private_section", True)  # an entry from before the flag
     if page is None or (private and not page.admits(request)):
         raise Http404("No such amendment")

@@ -21,7 +21,9 @@ def test_no_manifesto_module_below_the_views_imports_them():
     """The views import the domain; nothing of the domain imports the views back."""
     package = Path(manifesto.__file__).parent
     for source in package.glob("*.py"):
-        if source.name in ("apps.py", "urls.py"):  # above the views: they wire them in
+        if source.name in ("apps.py", "urls.py", "lean_vote.py"):
+            # above the views: they wire them in (lean_vote, the vote view into the WSGI
+            # application)
             continue
         tree = ast.parse(source.read_text())
         imported = {
