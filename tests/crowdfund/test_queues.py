@@ -8,6 +8,7 @@ from cms.celery import app
 
 EXPECTED_QUEUES = {
     "crowdfund.tasks.apply_webhook_event": "webhooks",
+    "crowdfund.tasks.drain_webhook_inbox": "webhooks",
     "crowdfund.tasks.apply_pending_webhook_events": "webhooks",
     "crowdfund.tasks.send_receipt": "email",
     "crowdfund.tasks.announce_milestone": "email",

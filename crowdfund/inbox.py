@@ -1,0 +1,189 @@
+"""Drain the Stripe inbox: apply waiting events in batches, each exactly once.
+
+At a few hundred events a second the cost of applying one event alone is mostly not the
+event: its own task, transaction, commit, inbox lock and threshold check. A drain claims up
+to `BATCH_SIZE` due events in arrival order (`SELECT ... FOR UPDATE SKIP LOCKED`, so drains
+running at once claim different events and never wait on each other's inbox rows), applies
+each in a savepoint of one transaction, and marks them all applied (or waiting, with the
+reason) in one UPDATE that commits with their money. So:
+
+- a duplicate, or an event another drain or `apply_event` finished meanwhile, is not due
+  any more and is not claimed; a row that is claimed is locked until the batch commits;
+- an event that fails rolls back to its own savepoint and is kept waiting with its reason
+  and back-off, as `apply_event` would; the others in the batch still commit;
+- a drain killed mid-batch commits nothing: every event of its batch is still waiting and
+  the next drain (the redelivered task, another delivery's, beat's) applies it;
+- a lock cycle between two drains (each holding a donor the other's next event needs)
+  costs PostgreSQL's deadlock check; the event that lost is left due, untouched, and the
+  next batch applies it;
+- thresholds (halfway, target, stretch targets) are checked once per crowdfund at the end
+  of the batch instead of after every payment, still in the transaction that recorded it.
+
+Events whose charge needs Stripe to be placed are applied alone after the batch commits
+(`apply_event`: Stripe is asked outside any transaction, never under a lock).
+
+The webhook view asks for a drain through `claim_drain_request`: at most one drain is
+waiting to start at any moment (a cache key set with SET NX); the drain clears it before
+it reads anything, so an event stored after that read has its own delivery ask again.
+If the broker loses the request, the key expires and beat's catch-up drains anyway.
+"""
+
+import logging
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db import OperationalError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from cms import redis_cache
+from crowdfund import ledger, payments
+from crowdfund.models import WebhookEvent
+from crowdfund.stripe_events import (
+    HANDLERS,
+    LOOKS_UP,
+    NotOurs,
+    NotYetKnown,
+    apply_event,
+    dispatch,
+    retry_delay,
+)
+
+logger = logging.getLogger(__name__)
+
+# Each event's savepoint becomes a subtransaction once it writes; PostgreSQL keeps 64 of
+# them per transaction in shared memory before every other session's snapshots slow down.
+BATCH_SIZE = 50
+# A drain hands over to a fresh task after this many batches (other queued work gets a turn).
+BATCHES_PER_DRAIN = 40
+DRAIN_REQUEST_KEY = "crowdfund:inbox-drain-requested"
+DRAIN_REQUEST_SECONDS = 5
+# Lost a lock cycle or a serialisation check: not the event's fault, try again at once.
+TRY_AGAIN_SQLSTATES = {"40P01", "40001", "55P03"}
+
+
+@dataclass
+class Batch:
+    claimed: int = 0
+    applied: int = 0
+    waiting: int = 0
+    try_again: list[int] = field(default_factory=list)
+    alone: list[int] = field(default_factory=list)
+
+
+def claim_drain_request() -> bool:
+    """Whether this caller should queue a drain: true for one caller until a drain starts.
+
+    One cache round trip (SET NX with an expiry): while a drain is already queued, a
+    delivery needs nothing else. The expiry is the safety net for a lost task.
+    """
+    if cache.add(DRAIN_REQUEST_KEY, 1, DRAIN_REQUEST_SECONDS):
+        return True
+    # An unreachable cache answers False too: then every delivery asks (as before).
+    outage_key = getattr(cache, "outage_key", None)
+    return outage_key is not None and redis_cache.outage.skipping(outage_key)
+
+
+def clear_drain_request() -> None:
+    """A drain starting: the next stored event asks for another (before anything is read)."""
+    cache.delete(DRAIN_REQUEST_KEY)
+
+
+def due_events(now=None, *, due_only: bool = True):
+    pending = WebhookEvent.objects.filter(applied_at__isnull=True)
+    if due_only:
+        pending = pending.filter(
+            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now or timezone.now())
+        )
+    return pending.order_by("received_at", "pk")
+
+
+def drain(
+    *, batch_size: int = BATCH_SIZE, max_batches: int | None = BATCHES_PER_DRAIN, now=None
+) -> tuple[int, bool]:
+    """Apply due events batch after batch until none is left to claim.
+
+    Returns how many were applied (ignored ones included, not those left waiting) and
+    whether it ran out of events to claim (rather than of batches).
+    """
+    applied, batches = 0, 0
+    while max_batches is None or batches < max_batches:
+        batches += 1
+        batch = apply_batch(batch_size, now=now)
+        applied += batch.applied
+        for pk in batch.alone:
+            if apply_event(pk) != "deferred":
+                applied += 1
+        if batch.claimed < batch_size and not batch.try_again:
+            return applied, True
+    return applied, False
+
+
+def apply_batch(limit: int = BATCH_SIZE, *, now=None, due_only: bool = True) -> Batch:
+    """Claim up to `limit` due events and apply them in one transaction (module docstring)."""
+    batch = Batch()
+    with transaction.atomic(), ledger.thresholds_checked_at_the_end():
+        events = list(
+            due_events(now, due_only=due_only)
+            .select_for_update(skip_locked=True)
+            .only("pk", "event_id", "type", "livemode", "payload", "attempts")[:limit]
+        )
+        batch.claimed = len(events)
+        finished = []
+        for event in events:
+            outcome = _apply_in_savepoint(event, batch)
+            if outcome is not None:
+                finished.append(event)
+        if finished:
+            WebhookEvent.objects.bulk_update(
+                finished,
+                ["applied_at", "outcome", "attempts", "last_error", "next_attempt_at"],
+            )
+    return batch
+
+
+def _apply_in_savepoint(event: WebhookEvent, batch: Batch) -> str | None:
+    """Apply one claimed event in its own savepoint and set what the batch's UPDATE writes.
+
+    Returns the outcome, or None when the event is left exactly as it was (it is applied
+    alone after the batch, or tried again at once).
+    """
+    try:
+        with transaction.atomic():
+            try:
+                outcome = dispatch(event)
+            except NotOurs as not_ours:
+                outcome = f"ignored: {not_ours}"
+                logger.info("Stripe event %s ignored: %s", event.event_id, not_ours)
+    except NotYetKnown as error:
+        if HANDLERS.get(event.type) in LOOKS_UP and payments.card_payments_enabled():
+            batch.alone.append(event.pk)  # Stripe may place the charge: asked outside
+            return None
+        return _keep_waiting(event, error, batch)
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) in TRY_AGAIN_SQLSTATES:
+            batch.try_again.append(event.pk)
+            return None
+        logger.exception("Stripe event %s could not be applied", event.pk)
+        return _keep_waiting(event, error, batch)
+    except Exception as error:  # noqa: BLE001 - recorded, then retried by a later drain
+        logger.exception("Stripe event %s could not be applied", event.pk)
+        return _keep_waiting(event, error, batch)
+    event.applied_at = timezone.now()
+    event.outcome = outcome[:200]
+    event.attempts += 1
+    event.last_error = ""
+    event.next_attempt_at = None
+    batch.applied += 1
+    return event.outcome
+
+
+def _keep_waiting(event: WebhookEvent, error: Exception, batch: Batch) -> str:
+    """As `stripe_events._defer`: the reason, and when to try again; never dropped."""
+    event.applied_at = None
+    event.outcome = ""
+    event.attempts += 1
+    event.last_error = f"{type(error).__name__}: {error}"[:2000]
+    event.next_attempt_at = timezone.now() + retry_delay(event.attempts)
+    batch.waiting += 1
+    return "waiting"
