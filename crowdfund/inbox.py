@@ -29,11 +29,13 @@ If the broker loses the request, the key expires and beat's catch-up drains anyw
 """
 
 import logging
+import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.core.cache import cache
 from django.db import OperationalError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from cms import redis_cache
@@ -58,17 +60,27 @@ BATCH_SIZE = 50
 BATCHES_PER_DRAIN = 40
 DRAIN_REQUEST_KEY = "crowdfund:inbox-drain-requested"
 DRAIN_REQUEST_SECONDS = 5
+# A drain whose batches hold nothing but events of donors other transactions hold pauses
+# between them, and hands over after this many (the next drain or beat goes on).
+STALLED_BATCHES = 20
+STALLED_PAUSE_SECONDS = 0.05
+# How long drains leave an event handed to `apply_event` alone before taking it again.
+ALONE_SECONDS = 60
 # Lost a lock cycle or a serialisation check: not the event's fault, try again at once.
 TRY_AGAIN_SQLSTATES = {"40P01", "40001", "55P03"}
 
 
 @dataclass
 class Batch:
+    """What became of a batch's events: applied (by outcome), left waiting (with the
+    reason and the next attempt), handed to `apply_event` alone, or to try again."""
+
     claimed: int = 0
     applied: int = 0
-    waiting: int = 0
-    try_again: list[int] = field(default_factory=list)
+    applied_as: dict[str, list[int]] = field(default_factory=dict)
+    waiting: list[tuple] = field(default_factory=list)
     alone: list[int] = field(default_factory=list)
+    try_again: list[int] = field(default_factory=list)
 
 
 def claim_drain_request() -> bool:
@@ -99,55 +111,60 @@ def due_events(now=None, *, due_only: bool = True):
 
 
 def drain(
-    *, batch_size: int = BATCH_SIZE, max_batches: int | None = BATCHES_PER_DRAIN, now=None
+    *,
+    batch_size: int = BATCH_SIZE,
+    max_batches: int | None = BATCHES_PER_DRAIN,
+    now=None,
+    apply_alone=None,
+    more_waiting=None,
 ) -> tuple[int, bool]:
     """Apply due events batch after batch until none is left to claim.
 
-    Returns how many were applied (ignored ones included, not those left waiting) and
-    whether it ran out of events to claim (rather than of batches).
+    `apply_alone(pk)` takes each event that may need Stripe (default: `apply_event` here
+    and now; the worker's drain hands them to tasks of their own, so a slow Stripe holds
+    up none of the batches). `more_waiting()` is called after every full batch (the
+    worker's drain asks for a second drain to share the backlog).
+
+    Returns how many were applied (ignored ones included, not those left waiting or
+    handed on) and whether it ran out of events to claim (rather than of batches).
     """
-    applied, batches = 0, 0
-    while max_batches is None or batches < max_batches:
+    applied, batches, stalled = 0, 0, 0
+    while (max_batches is None or batches < max_batches) and stalled < STALLED_BATCHES:
         batches += 1
         batch = apply_batch(batch_size, now=now)
         applied += batch.applied
         for pk in batch.alone:
-            if apply_event(pk) != "deferred":
+            if apply_alone is not None:
+                apply_alone(pk)
+            elif apply_event(pk) != "deferred":
                 applied += 1
         if batch.claimed < batch_size and not batch.try_again:
             return applied, True
+        if more_waiting is not None and batch.claimed == batch_size:
+            more_waiting()
+        # Only events whose donors others hold: give those transactions time to commit.
+        stalled = stalled + 1 if len(batch.try_again) == batch.claimed else 0
+        if stalled:
+            time.sleep(STALLED_PAUSE_SECONDS)
     return applied, False
 
 
 def apply_batch(limit: int = BATCH_SIZE, *, now=None, due_only: bool = True) -> Batch:
     """Claim up to `limit` due events and apply them in one transaction (module docstring)."""
     batch = Batch()
-    with transaction.atomic(), ledger.thresholds_checked_at_the_end():
+    with transaction.atomic(), ledger.in_a_batch():
         events = list(
-            due_events(now, due_only=due_only)
-            .select_for_update(skip_locked=True)
-            .only("pk", "event_id", "type", "livemode", "payload", "attempts")[:limit]
+            due_events(now, due_only=due_only).select_for_update(skip_locked=True)[:limit]
         )
         batch.claimed = len(events)
-        finished = []
         for event in events:
-            outcome = _apply_in_savepoint(event, batch)
-            if outcome is not None:
-                finished.append(event)
-        if finished:
-            WebhookEvent.objects.bulk_update(
-                finished,
-                ["applied_at", "outcome", "attempts", "last_error", "next_attempt_at"],
-            )
+            _apply_in_savepoint(event, batch)
+        _write_down(batch)
     return batch
 
 
-def _apply_in_savepoint(event: WebhookEvent, batch: Batch) -> str | None:
-    """Apply one claimed event in its own savepoint and set what the batch's UPDATE writes.
-
-    Returns the outcome, or None when the event is left exactly as it was (it is applied
-    alone after the batch, or tried again at once).
-    """
+def _apply_in_savepoint(event: WebhookEvent, batch: Batch) -> None:
+    """Apply one claimed event in its own savepoint; note in `batch` what became of it."""
     try:
         with transaction.atomic():
             try:
@@ -158,32 +175,57 @@ def _apply_in_savepoint(event: WebhookEvent, batch: Batch) -> str | None:
     except NotYetKnown as error:
         if HANDLERS.get(event.type) in LOOKS_UP and payments.card_payments_enabled():
             batch.alone.append(event.pk)  # Stripe may place the charge: asked outside
-            return None
-        return _keep_waiting(event, error, batch)
+        else:
+            _keep_waiting(event, error, batch)
+    except ledger.DonorBusy:
+        batch.try_again.append(event.pk)  # another transaction holds the donor
     except OperationalError as error:
         if getattr(error.__cause__, "sqlstate", None) in TRY_AGAIN_SQLSTATES:
             batch.try_again.append(event.pk)
-            return None
-        logger.exception("Stripe event %s could not be applied", event.pk)
-        return _keep_waiting(event, error, batch)
+        else:
+            logger.exception("Stripe event %s could not be applied", event.pk)
+            _keep_waiting(event, error, batch)
     except Exception as error:  # noqa: BLE001 - recorded, then retried by a later drain
         logger.exception("Stripe event %s could not be applied", event.pk)
-        return _keep_waiting(event, error, batch)
-    event.applied_at = timezone.now()
-    event.outcome = outcome[:200]
-    event.attempts += 1
-    event.last_error = ""
-    event.next_attempt_at = None
-    batch.applied += 1
-    return event.outcome
+        _keep_waiting(event, error, batch)
+    else:
+        batch.applied_as.setdefault(outcome[:200], []).append(event.pk)
+        batch.applied += 1
 
 
-def _keep_waiting(event: WebhookEvent, error: Exception, batch: Batch) -> str:
+def _keep_waiting(event: WebhookEvent, error: Exception, batch: Batch) -> None:
     """As `stripe_events._defer`: the reason, and when to try again; never dropped."""
-    event.applied_at = None
-    event.outcome = ""
-    event.attempts += 1
-    event.last_error = f"{type(error).__name__}: {error}"[:2000]
-    event.next_attempt_at = timezone.now() + retry_delay(event.attempts)
-    batch.waiting += 1
-    return "waiting"
+    attempts = event.attempts + 1
+    batch.waiting.append(
+        (
+            event.pk,
+            attempts,
+            f"{type(error).__name__}: {error}"[:2000],
+            timezone.now() + retry_delay(attempts),
+        )
+    )
+
+
+def _write_down(batch: Batch) -> None:
+    """What became of the batch's events, in the transaction that did it: one UPDATE per
+    outcome (a batch holds a handful), one for the events applied alone, and one per
+    event left waiting. Events tried again are left exactly as they were."""
+    applied_at = timezone.now()
+    for outcome, pks in batch.applied_as.items():
+        WebhookEvent.objects.filter(pk__in=pks).update(
+            applied_at=applied_at,
+            outcome=outcome,
+            attempts=F("attempts") + 1,
+            last_error="",
+            next_attempt_at=None,
+        )
+    if batch.alone:
+        # Later drains pass them by until apply_event has had its turn; if that is lost,
+        # they are due again after ALONE_SECONDS. Not an attempt: nothing has failed.
+        WebhookEvent.objects.filter(pk__in=batch.alone).update(
+            next_attempt_at=applied_at + timedelta(seconds=ALONE_SECONDS)
+        )
+    for pk, attempts, last_error, next_attempt_at in batch.waiting:
+        WebhookEvent.objects.filter(pk=pk).update(
+            attempts=attempts, last_error=last_error, next_attempt_at=next_attempt_at
+        )

@@ -28,7 +28,7 @@ from crowdfund.models import (
     Donation,
     WebhookEvent,
 )
-from crowdfund.tasks import drain_webhook_inbox
+from crowdfund.tasks import request_drain
 
 logger = logging.getLogger(__name__)
 WALL_SIZE = 50
@@ -287,10 +287,8 @@ def store_event(event_id: str, event_type: str, data: dict):
 def enqueue_apply(event_pk: int) -> None:
     """Have a worker drain the inbox, unless a drain is already waiting to start (then it
     will find this event). If the broker is down the catch-up task will apply it."""
-    if not inbox.claim_drain_request():
-        return
     try:
-        drain_webhook_inbox.apply_async(retry=False)
+        request_drain()
     except (BrokerError, OSError):
         inbox.clear_drain_request()  # the next delivery tries the broker again
         logger.warning("Broker unreachable: Stripe event %s waits in the inbox", event_pk)

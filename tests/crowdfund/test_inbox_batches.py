@@ -162,7 +162,7 @@ def test_a_failure_after_the_events_rolls_the_whole_batch_back_and_the_next_drai
         raise SystemExit("the worker is gone")
 
     with monkeypatch.context() as patched:
-        patched.setattr(WebhookEvent.objects, "bulk_update", dies)
+        patched.setattr(inbox, "_write_down", dies)  # every event applied, not committed
         with pytest.raises(SystemExit), django_capture_on_commit_callbacks(execute=True):
             inbox.drain(batch_size=10)
 
