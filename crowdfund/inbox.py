@@ -4,20 +4,22 @@ At a few hundred events a second the cost of applying one event alone is mostly 
 event: its own task, transaction, commit, inbox lock and threshold check. A drain claims up
 to `BATCH_SIZE` due events in arrival order (`SELECT ... FOR UPDATE SKIP LOCKED`, so drains
 running at once claim different events and never wait on each other's inbox rows), applies
-each in a savepoint of one transaction, and marks them all applied (or waiting, with the
-reason) in one UPDATE that commits with their money. So:
+each in a savepoint of one transaction, and writes what became of them (one UPDATE per
+outcome) in that transaction. So:
 
 - a duplicate, or an event another drain or `apply_event` finished meanwhile, is not due
   any more and is not claimed; a row that is claimed is locked until the batch commits;
-- an event that fails rolls back to its own savepoint and is kept waiting with its reason
-  and back-off, as `apply_event` would; the others in the batch still commit;
-- a drain killed mid-batch commits nothing: every event of its batch is still waiting and
-  the next drain (the redelivered task, another delivery's, beat's) applies it;
-- a lock cycle between two drains (each holding a donor the other's next event needs)
-  costs PostgreSQL's deadlock check; the event that lost is left due, untouched, and the
-  next batch applies it;
+- an event that fails rolls back to its own savepoint (its writes and its receipt with it)
+  and is kept waiting with its reason and back-off, as `apply_event` keeps it; the others
+  in the batch still commit;
+- a drain killed mid-batch commits nothing: every event of its batch is still due and the
+  next drain (the redelivered task, another delivery's, beat's) applies it;
+- a donor another transaction holds is not waited for (`ledger.in_a_batch`): its events
+  are left due and untouched for a later batch, so drains never wait on each other's
+  donors and cannot deadlock on them;
 - thresholds (halfway, target, stretch targets) are checked once per crowdfund at the end
-  of the batch instead of after every payment, still in the transaction that recorded it.
+  of the batch, and receipts queued as one task, still in and after the transaction that
+  recorded the money.
 
 Events whose charge needs Stripe to be placed are applied alone after the batch commits
 (`apply_event`: Stripe is asked outside any transaction, never under a lock).

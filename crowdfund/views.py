@@ -19,6 +19,7 @@ from django_ratelimit.core import is_ratelimited
 from kombu.exceptions import OperationalError as BrokerError
 from wagtail.models import Site
 
+from cms import sitewide
 from crowdfund import checkout, giving, inbox, ledger, payments, rules
 from crowdfund.amounts import pounds
 from crowdfund.figures import figures_for, target_missed
@@ -221,6 +222,7 @@ def verify_stripe_signature(payload: bytes, header: str | None) -> bool:
 
 
 @csrf_exempt
+@sitewide.not_used  # answers JSON: the site-wide entry would be a cache read for nothing
 @require_POST
 def stripe_webhook(request):
     """Verify, store in the inbox, answer fast; a worker's drain of the inbox applies it."""
