@@ -313,9 +313,16 @@ def database_backends_cpu() -> dict[int, float]:
 
 
 def wait_until_applied(unique_ids, timeout=1800):
+    from django.db.models import Q
+    from django.db.models.functions import Now
+
     from crowdfund.models import WebhookEvent
     from crowdfund.stripe_events import apply_pending
 
+    # Never tried yet and due: a worker will still take it (not a catch-up's work).
+    untried = WebhookEvent.objects.filter(applied_at__isnull=True, attempts=0).filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=Now())
+    )
     deadline = time.monotonic() + timeout
     caught_up = 0
     quiet_since = None
@@ -326,9 +333,13 @@ def wait_until_applied(unique_ids, timeout=1800):
             return caught_up
         if applied == last_count:
             quiet_since = quiet_since or time.monotonic()
-            if time.monotonic() - quiet_since > 2:
-                # The worker queue is drained: what is left arrived before its object.
-                caught_up += apply_pending(due_only=False)
+            if time.monotonic() - quiet_since > 2 and not untried.exists():
+                # The workers are done: what is left arrived before its object and was
+                # put off (not merely a batch taking longer than two seconds).
+                waiting = WebhookEvent.objects.filter(applied_at__isnull=True)
+                before = waiting.count()
+                apply_pending(due_only=False)
+                caught_up += before - waiting.count()
                 quiet_since = None
         else:
             quiet_since = None
