@@ -61,7 +61,8 @@ BENCH_ENV = {
     "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/3"),
     "STRIPE_SECRET_KEY": "sk_test_benchmark_only",
     "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-    "STRIPE_API_BASE": "http://127.0.0.1:1",  # any accidental API call fails fast
+    "STRIPE_API_BASE": "http://127.0.0.1:1",  # any accidental API call fails fast:
+    "STRIPE_MAX_NETWORK_RETRIES": "0",  # not retried, which would sleep a second or more
     "EMAIL_DELIVERY_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
     "LOG_LEVEL": "WARNING",
 }
@@ -229,6 +230,18 @@ def start_workers():
     ]
 
 
+def wait_until_workers_answer(count, timeout=120):
+    """Deliveries start once every worker answers a ping: the run measures applying, not
+    how long workers take to start on a busy machine."""
+    from cms.celery import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(app.control.ping(timeout=1.0)) >= count:
+            return
+    raise SystemExit("the workers did not start")
+
+
 def post_all(path, bodies, sign=True, threads=POSTING_THREADS):
     """Deliver every body over HTTP from a few connections at once, as Stripe does.
 
@@ -274,10 +287,42 @@ def cpu_seconds(pid: int) -> float:
     return total + sum(cpu_seconds(int(child)) for child in children)
 
 
+def gunicorn_pid() -> int:
+    """The gunicorn this run started (a child of this process): its CPU includes its workers'."""
+    me = os.getpid()
+    for child in Path(f"/proc/{me}/task/{me}/children").read_text().split():
+        if b"gunicorn" in Path(f"/proc/{child}/cmdline").read_bytes():
+            return int(child)
+    raise SystemExit("gunicorn not found")
+
+
+def database_backends_cpu() -> dict[int, float]:
+    """CPU seconds of each PostgreSQL backend connected to the benchmark's database now
+    (the site's and workers' connections persist, so the same backends serve the run)."""
+    name = BENCH_ENV["DATABASE_URL"].rsplit("/", 1)[1].encode()
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if command.startswith(b"postgres: ") and b" " + name + b" " in command:
+                found[int(entry.name)] = cpu_seconds(int(entry.name))
+    return found
+
+
 def wait_until_applied(unique_ids, timeout=1800):
+    from django.db.models import Q
+    from django.db.models.functions import Now
+
     from crowdfund.models import WebhookEvent
     from crowdfund.stripe_events import apply_pending
 
+    # Never tried yet and due: a worker will still take it (not a catch-up's work).
+    untried = WebhookEvent.objects.filter(applied_at__isnull=True, attempts=0).filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=Now())
+    )
     deadline = time.monotonic() + timeout
     caught_up = 0
     quiet_since = None
@@ -288,9 +333,13 @@ def wait_until_applied(unique_ids, timeout=1800):
             return caught_up
         if applied == last_count:
             quiet_since = quiet_since or time.monotonic()
-            if time.monotonic() - quiet_since > 2:
-                # The worker queue is drained: what is left arrived before its object.
-                caught_up += apply_pending(due_only=False)
+            if time.monotonic() - quiet_since > 2 and not untried.exists():
+                # The workers are done: what is left arrived before its object and was
+                # put off (not merely a batch taking longer than two seconds).
+                waiting = WebhookEvent.objects.filter(applied_at__isnull=True)
+                before = waiting.count()
+                apply_pending(due_only=False)
+                caught_up += before - waiting.count()
                 quiet_since = None
         else:
             quiet_since = None
@@ -375,15 +424,22 @@ def main():
     env = {**os.environ, **BENCH_ENV, "PYTHONPATH": str(ROOT / "bench")}
     with run.gunicorn("crowdfund_webhooks:application", env, ROOT / "bench"):
         workers = start_workers()
-        time.sleep(6)
+        wait_until_workers_answer(1 if ONE_QUEUE else len(WORKERS))
         try:
             started = time.perf_counter()
             cpu_before = cpu_seconds(workers[0].pid)
+            web_before = cpu_seconds(gunicorn_pid())
+            database_before = database_backends_cpu()
             webhook_seconds = post_all("/crowdfund/stripe/webhook/", deliveries)
             last_webhook = timezone.now()
             caught_up = wait_until_applied(unique_ids)
             applied_seconds = time.perf_counter() - started
             worker_cpu = cpu_seconds(workers[0].pid) - cpu_before
+            web_cpu = cpu_seconds(gunicorn_pid()) - web_before
+            database_cpu = sum(
+                seconds - database_before.get(pid, 0.0)
+                for pid, seconds in database_backends_cpu().items()
+            )
             receipts, last_receipt = wait_until_receipts_sent()
         finally:
             for worker in workers:
@@ -415,6 +471,12 @@ def main():
         f"CPU of the {'' if ONE_QUEUE else 'webhook '}worker's processes: "
         f"{1000 * worker_cpu / unique_ids:.1f} ms per event applied (the steadier figure on a "
         f"shared machine)"
+    )
+    print(
+        f"CPU per event applied, the rest: gunicorn {1000 * web_cpu / unique_ids:.1f} ms "
+        f"(its {len(deliveries) / unique_ids:.2f} deliveries), PostgreSQL "
+        f"{1000 * database_cpu / unique_ids:.1f} ms (every connection to the database: the "
+        f"receipts' too), over the same span"
     )
     print(
         f"Last webhook accepted to last receipt sent ({receipts} receipts): "
@@ -453,7 +515,9 @@ def main():
     )
     print(
         f"RESULT webhook_apply rps={apply_rps:.1f} baseline_rps={raw_rps:.1f} "
-        f"vs_baseline={apply_rps / raw_rps:.3f} worker_cpu_ms={1000 * worker_cpu / unique_ids:.1f}"
+        f"vs_baseline={apply_rps / raw_rps:.3f} worker_cpu_ms={1000 * worker_cpu / unique_ids:.1f} "
+        f"web_cpu_ms={1000 * web_cpu / unique_ids:.1f} "
+        f"database_cpu_ms={1000 * database_cpu / unique_ids:.1f}"
     )
 
 

@@ -7,6 +7,8 @@ the money commits; the task names stay under `crowdfund.tasks` (queues are route
 them in settings) and `crowdfund/tasks.py` imports this module so workers know them.
 """
 
+import logging
+
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
@@ -15,6 +17,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from crowdfund.models import CrowdfundUpdate, Donation, LedgerEntry, Milestone
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="crowdfund.tasks.send_receipt")
@@ -37,6 +41,19 @@ def send_receipt(entry_pk: int) -> bool:
             [entry.donation.email],
         )
     return True
+
+
+@shared_task(name="crowdfund.tasks.send_receipts")
+def send_receipts(entry_pks: list[int]) -> int:
+    """The receipts of a batch of payments (crowdfund/inbox.py), each as `send_receipt`
+    sends it: once, in its own transaction. One that fails leaves the others to go."""
+    sent = 0
+    for entry_pk in entry_pks:
+        try:
+            sent += send_receipt(entry_pk)
+        except Exception:
+            logger.exception("The receipt of ledger entry %s could not be sent", entry_pk)
+    return sent
 
 
 def _backer_emails(crowdfund_id: int) -> list[str]:

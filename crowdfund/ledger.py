@@ -21,7 +21,8 @@ Every entry carries `moved_at`, when the money moved by Stripe's own timestamps
 (or the day an offline gift arrived), not when the event happened to be applied.
 """
 
-import hashlib
+import threading
+from contextlib import contextmanager
 from datetime import date, datetime, time
 
 from django.conf import settings
@@ -87,11 +88,15 @@ def arrival_moment(received_on: date | None) -> datetime:
 
 
 # --- locks: the donor first, then the donation --------------------------------------
-def _donor_lock_key(email_normalised: str, donation_id: int) -> int:
-    """The donor's advisory lock key: one per normalised email, else one per gift."""
-    donor = email_normalised or f"gift:{donation_id}"
-    digest = hashlib.blake2b(f"crowdfund-donor:{donor}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
+def _donor_lock_name(email_normalised: str, donation_id: int) -> str:
+    """The donor's lock name: one per normalised email, else one per gift."""
+    return f"crowdfund-donor:{email_normalised or f'gift:{donation_id}'}"
+
+
+# PostgreSQL turns the name into the advisory lock's key (a 64-bit hash), the same way
+# for `lock_donor` and for the donation lock statement below, which builds the name from
+# the row it finds.
+DONOR_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))"
 
 
 def lock_donor(email_normalised: str, donation_id: int) -> None:
@@ -105,38 +110,75 @@ def lock_donor(email_normalised: str, donation_id: int) -> None:
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s)", [_donor_lock_key(email_normalised, donation_id)]
-        )
+        cursor.execute(DONOR_LOCK_SQL, [_donor_lock_name(email_normalised, donation_id)])
 
 
-# The donor's lock, then the donation's row, in one statement: the CTE (volatile, so
-# evaluated once and first) takes the advisory lock before the row is locked for update.
+class DonorBusy(Exception):
+    """In a batch (`in_a_batch`): the donor is held by another transaction, or was passed
+    by earlier in this batch. Nothing is waited for; the event is tried again later."""
+
+
+# The donor's lock name built in SQL from the found row, as `_donor_lock_name` does.
+DONOR_NAME_SQL = (
+    "'crowdfund-donor:' || CASE WHEN found.email_normalised <> '' "
+    "THEN found.email_normalised ELSE 'gift:' || found.id END"
+)
+# Find the donation, take its donor's lock, then lock its row, in one statement. Each
+# CTE is materialised, so evaluated once and before the row lock: the advisory lock is
+# taken on the found row's donor before the row is locked for update.
 LOCK_DONOR_AND_DONATION_SQL = """
-WITH donor AS (SELECT pg_advisory_xact_lock(%s) AS held)
-SELECT donation.* FROM crowdfund_donation donation CROSS JOIN donor
-WHERE donation.id = %s FOR UPDATE OF donation
+WITH found AS MATERIALIZED ({found}),
+donor AS MATERIALIZED (
+    SELECT found.id, pg_advisory_xact_lock(hashtextextended({donor_name}, 0)) AS held
+    FROM found
+)
+SELECT donation.* FROM crowdfund_donation donation JOIN donor ON donation.id = donor.id
+FOR UPDATE OF donation
+"""
+# The same for a batch, waiting for nothing: the donor's lock only if it is free and not
+# one the batch passed by (the array parameter), the row only if no one holds it (NOWAIT
+# raises). One row whenever the donation is found, with whether its donor was taken.
+TRY_LOCK_DONOR_AND_DONATION_SQL = """
+WITH found AS MATERIALIZED ({found}),
+donor AS MATERIALIZED (
+    SELECT found.id, {donor_name} AS name FROM found
+),
+held AS MATERIALIZED (
+    SELECT donor.id, donor.name, CASE WHEN donor.name = ANY(%s) THEN false
+        ELSE pg_try_advisory_xact_lock(hashtextextended(donor.name, 0)) END AS taken
+    FROM donor
+),
+locked AS (
+    SELECT donation.* FROM crowdfund_donation donation JOIN held ON donation.id = held.id
+    WHERE held.taken FOR UPDATE OF donation NOWAIT
+)
+SELECT locked.*, held.taken AS donor_taken, held.name AS donor_name
+FROM held LEFT JOIN locked ON locked.id = held.id
 """
 
 
 def lock_donation_where(query):
-    """Lock the donor, then the donation a query names; None if it names none.
-
-    Two round trips: find the donation and its donor, then take both locks at once.
-    """
-    found = Donation.objects.filter(query).values_list("pk", "email_normalised").first()
-    if found is None:
-        return None
-    pk, email_normalised = found
+    """Lock the donor, then the donation a query names (the lowest id if several); None
+    if it names none. One round trip on PostgreSQL (the statements above). In a batch,
+    raises DonorBusy rather than wait for the donor."""
+    found = Donation.objects.filter(query).order_by("pk").values("id", "email_normalised")[:1]
     if connection.vendor != "postgresql":
-        return Donation.objects.select_for_update().get(pk=pk)
-    return next(
-        iter(
-            Donation.objects.raw(
-                LOCK_DONOR_AND_DONATION_SQL, [_donor_lock_key(email_normalised, pk), pk]
-            )
-        )
-    )
+        pk = found.values_list("id", flat=True).first()
+        return None if pk is None else Donation.objects.select_for_update().get(pk=pk)
+    found_sql, params = found.query.sql_with_params()
+    passed = getattr(_batch, "passed_donors", None)
+    if passed is None:
+        sql = LOCK_DONOR_AND_DONATION_SQL.format(found=found_sql, donor_name=DONOR_NAME_SQL)
+        return next(iter(Donation.objects.raw(sql, params)), None)
+    sql = TRY_LOCK_DONOR_AND_DONATION_SQL.format(found=found_sql, donor_name=DONOR_NAME_SQL)
+    donation = next(iter(Donation.objects.raw(sql, [*params, sorted(passed)])), None)
+    if donation is None:
+        return None
+    if not donation.donor_taken:
+        # Its later events in this batch wait too, so one donor's events keep their order.
+        passed.add(donation.donor_name)
+        raise DonorBusy(donation.donor_name)
+    return donation
 
 
 # --- writers (call inside transaction.atomic with the donation locked as above) -----
@@ -341,10 +383,52 @@ def refresh_status(donation) -> None:
 def after_money_in(donation, entry, *, send_receipt: bool = True) -> None:
     """Receipt, the payment's legal check and thresholds, in the transaction that recorded it."""
     if send_receipt and donation.email:
-        transaction.on_commit(lambda: emails.send_receipt.delay(entry.pk))
+        receipts = getattr(_batch, "receipts", None)
+        if receipts is None:
+            transaction.on_commit(lambda: emails.send_receipt.delay(entry.pk))
+        else:
+            # Kept only if this event's savepoint is; the batch queues them all at once.
+            transaction.on_commit(lambda: receipts.append(entry.pk))
     if is_donation_in_law(entry.amount_pence):
         PermissibilityCheck.open_for(entry)
-    check_thresholds(donation.crowdfund_id)
+    later = getattr(_batch, "crowdfunds", None)
+    if later is None:
+        check_thresholds(donation.crowdfund_id)
+    else:
+        later.add(donation.crowdfund_id)
+
+
+_batch = threading.local()
+
+
+@contextmanager
+def in_a_batch():
+    """Writes of many events in one transaction (crowdfund/inbox.py), while it is open:
+
+    - a donor held by another transaction is not waited for (`DonorBusy`), so batches
+      applied at once never wait on each other's donors, and cannot deadlock on them;
+      the donor's later events in the batch are passed by as well;
+    - money coming in has its crowdfund's thresholds checked once, on the way out, in
+      the same transaction (crowdfunds in id order), not after every payment: the sum is
+      taken after all of the batch's money, and each threshold is still crossed by
+      exactly one transaction (the page lock);
+    - the receipts of the payments it recorded are queued as one task after commit
+      (each still sent once: `emails.send_receipt`), not one task per payment.
+    """
+    if getattr(_batch, "crowdfunds", None) is not None:
+        raise RuntimeError("already in a batch")
+    receipts = []
+    _batch.crowdfunds, _batch.passed_donors, _batch.receipts = set(), set(), receipts
+    try:
+        yield
+        crowdfunds, _batch.crowdfunds = sorted(_batch.crowdfunds), None
+        _batch.passed_donors = _batch.receipts = None
+        for crowdfund_id in crowdfunds:
+            check_thresholds(crowdfund_id)
+        # After the receipts' own callbacks (in order), with those the batch kept.
+        transaction.on_commit(lambda: receipts and emails.send_receipts.delay(receipts))
+    finally:
+        _batch.crowdfunds = _batch.passed_donors = _batch.receipts = None
 
 
 def _donor_flag(email_normalised: str, donation_id: int):

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page
 
-from crowdfund import emails, payments
+from crowdfund import emails, inbox, payments
 from crowdfund.figures import crowdfund_totals
 from crowdfund.models import (
     AutoRefund,
@@ -28,10 +28,15 @@ from crowdfund.models import (
     Method,
     Milestone,
 )
-from crowdfund.stripe_events import apply_event, apply_pending
+from crowdfund.stripe_events import apply_event
 
 logger = logging.getLogger(__name__)
-EMAIL_TASKS = (emails.send_receipt, emails.announce_milestone, emails.email_update)
+EMAIL_TASKS = (
+    emails.send_receipt,
+    emails.send_receipts,
+    emails.announce_milestone,
+    emails.email_update,
+)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -39,10 +44,36 @@ def apply_webhook_event(event_pk: int) -> str:
     return apply_event(event_pk)
 
 
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def drain_webhook_inbox() -> int:
+    """Apply the inbox's due events in batches (crowdfund/inbox.py). Queued by the webhook
+    at most once while one waits; a drain killed mid-batch commits nothing and is
+    redelivered. While batches come back full it asks for another drain to share the
+    backlog (the worker's other processes), and one that stopped with work left asks
+    again. Events that may need Stripe are applied by tasks of their own."""
+    inbox.clear_drain_request()
+    applied, emptied = inbox.drain(apply_alone=_apply_alone, more_waiting=request_drain)
+    if not emptied:
+        request_drain()
+    return applied
+
+
+def request_drain() -> bool:
+    """Queue a drain unless one is already waiting to start. Whether one was queued."""
+    if not inbox.claim_drain_request():
+        return False
+    drain_webhook_inbox.apply_async(retry=False)
+    return True
+
+
+def _apply_alone(event_pk: int) -> None:
+    apply_webhook_event.apply_async((event_pk,), retry=False)
+
+
 @shared_task
 def apply_pending_webhook_events() -> int:
     """Beat: apply whatever the inbox still holds (broker was down, a task was lost)."""
-    return apply_pending()
+    return inbox.drain(max_batches=None)[0]
 
 
 @shared_task

@@ -142,8 +142,10 @@ CELERY_TASK_QUEUES = [
 ]
 CELERY_TASK_ROUTES = {
     "crowdfund.tasks.apply_webhook_event": {"queue": "webhooks"},
+    "crowdfund.tasks.drain_webhook_inbox": {"queue": "webhooks"},
     "crowdfund.tasks.apply_pending_webhook_events": {"queue": "webhooks"},
     "crowdfund.tasks.send_receipt": {"queue": "email"},
+    "crowdfund.tasks.send_receipts": {"queue": "email"},
     "crowdfund.tasks.announce_milestone": {"queue": "email"},
     "crowdfund.tasks.email_update": {"queue": "email"},
     "cms.tasks.deliver_email": {"queue": "email"},

@@ -8,8 +8,10 @@ from cms.celery import app
 
 EXPECTED_QUEUES = {
     "crowdfund.tasks.apply_webhook_event": "webhooks",
+    "crowdfund.tasks.drain_webhook_inbox": "webhooks",
     "crowdfund.tasks.apply_pending_webhook_events": "webhooks",
     "crowdfund.tasks.send_receipt": "email",
+    "crowdfund.tasks.send_receipts": "email",
     "crowdfund.tasks.announce_milestone": "email",
     "crowdfund.tasks.email_update": "email",
     "cms.tasks.deliver_email": "email",
@@ -24,6 +26,7 @@ EXPECTED_QUEUES = {
 ARGUMENTS = {
     "crowdfund.tasks.apply_webhook_event": (1,),
     "crowdfund.tasks.send_receipt": (1,),
+    "crowdfund.tasks.send_receipts": ([1, 2],),
     "crowdfund.tasks.announce_milestone": (1,),
     "crowdfund.tasks.email_update": (1,),
     "cms.tasks.deliver_email": (1,),

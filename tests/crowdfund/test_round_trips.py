@@ -136,3 +136,28 @@ def test_status_and_flag_follow_every_entry_of_the_donor(crowdfund):
         second.pk: "paid",
     }
     assert set(Donation.objects.values_list("reportable", flat=True)) == {False}
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_a_batch_of_payments_costs_six_statements_each_and_a_few_for_the_batch(stripe_keys, home):
+    """Per payment: its savepoint, the donation found and locked (donor too), the ledger
+    insert, the donor's flag, the donation's update, the savepoint's release. Per batch:
+    the claim, one UPDATE for its outcome, one threshold read for its crowdfund."""
+    from crowdfund import inbox
+
+    crowdfund = make_crowdfund(home, slug="batch-round-trips", target_pence=10_000)
+    for kind, threshold in (("halfway", 5_000), ("target", 10_000)):
+        Milestone.objects.create(crowdfund=crowdfund, kind=kind, threshold_pence=threshold)
+    for number in range(10):
+        donation = make_donation(crowdfund, amount_pence=1_000, email=f"d{number}@example.com")
+        stored_payment_event(donation, 1_000)
+
+    with CaptureQueriesContext(connection) as queries:
+        batch = inbox.apply_batch(50)
+
+    assert (batch.claimed, batch.applied) == (10, 10)
+    assert len(statements(queries)) == 10 * 4 + 3, statements(queries)
+    # One savepoint per event, and the batch's own transaction inside the test's.
+    assert sum(q["sql"].startswith("SAVEPOINT") for q in queries) == 10 + 1
+    assert total(crowdfund) == 10_000

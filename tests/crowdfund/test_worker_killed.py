@@ -122,3 +122,91 @@ def test_worker_killed_mid_task_event_applied_once_on_redelivery(stripe_keys, ho
 
     assert LedgerEntry.objects.filter(crowdfund=crowdfund).count() == 1
     assert LedgerEntry.objects.get(crowdfund=crowdfund).amount_pence == 4_200
+
+
+def page_lock_waited_on(crowdfund_id: int) -> bool:
+    """A worker waits on the crowdfund's page row: the end of a batch, every event applied."""
+    with connections["default"].cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND query LIKE %s",
+            ['%"wagtailcore_page"%FOR UPDATE%'],
+        )
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_worker_killed_mid_batch_every_event_applied_once_on_redelivery(stripe_keys, home):
+    """A drain applies three payments in one transaction and waits, at the batch's end, on
+    the crowdfund's page lock (its threshold check): killed there, nothing commits; the
+    redelivered drain applies each payment once."""
+    from cms.celery import app
+    from crowdfund.tasks import drain_webhook_inbox
+
+    crowdfund = make_crowdfund(home, slug="killed-drain", target_pence=1_000_000)
+    stored = []
+    for amount in (1_100, 2_200, 3_300):
+        donation = make_donation(crowdfund, amount_pence=amount, email=f"d{amount}@example.com")
+        data = fake_stripe.event(
+            "checkout.session.completed",
+            fake_stripe.checkout_session(amount=amount, reference=str(donation.reference)),
+        )
+        stored.append(
+            WebhookEvent.objects.create(
+                event_id=data["id"], type=data["type"], livemode=False, payload=data
+            )
+        )
+
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_page_lock():
+        try:
+            from django.db import transaction
+            from wagtail.models import Page
+
+            with transaction.atomic():
+                Page.objects.select_for_update().filter(pk=crowdfund.pk).first()
+                locked.set()
+                release.wait(120)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold_page_lock)
+    holder.start()
+    locked.wait(10)
+
+    worker = start_worker()
+    try:
+        saved = app.conf.task_always_eager, app.conf.broker_url
+        app.conf.task_always_eager, app.conf.broker_url = False, REDIS_URL
+        app._pool = app.amqp._producer_pool = None
+        try:
+            drain_webhook_inbox.apply_async()
+        finally:
+            app.conf.task_always_eager, app.conf.broker_url = saved
+            app._pool = app.amqp._producer_pool = None
+
+        wait_for(lambda: page_lock_waited_on(crowdfund.pk), 90, "the drain to reach its end")
+        [child] = pool_children(worker.pid)
+        os.kill(child, signal.SIGKILL)  # the worker dies with the batch applied, uncommitted
+        wait_for(lambda: child not in pool_children(worker.pid), 30, "the pool to replace it")
+        assert not LedgerEntry.objects.filter(crowdfund=crowdfund).exists()
+        assert WebhookEvent.objects.filter(applied_at__isnull=True, attempts=0).count() == 3
+        release.set()
+        holder.join()
+
+        def applied():
+            return not WebhookEvent.objects.filter(applied_at__isnull=True).exists()
+
+        wait_for(applied, 90, "the redelivered drain to apply the events")
+    finally:
+        release.set()
+        worker.terminate()
+        worker.wait(timeout=60)
+
+    assert sorted(LedgerEntry.objects.values_list("amount_pence", flat=True)) == [
+        1_100,
+        2_200,
+        3_300,
+    ]
+    assert set(WebhookEvent.objects.values_list("attempts", flat=True)) == {1}
