@@ -22,8 +22,8 @@ from cms.models import (
 __all__ = ["inline_formset", "nested_form_data", "rich_text", "streamfield"]
 
 
-def create_through_admin(client, parent, model, fields: dict, publish: bool = True):
-    """POST Wagtail's add-page form as the logged-in user; return the created page (specific)."""
+def add_page_form(fields: dict, publish: bool = True) -> dict:
+    """The POST data of Wagtail's add-page form with these fields (slug from the title)."""
     data = {
         "slug": fields.get("slug") or fields["title"].lower().replace(" ", "-"),
         "comments-TOTAL_FORMS": "0",
@@ -34,6 +34,12 @@ def create_through_admin(client, parent, model, fields: dict, publish: bool = Tr
     }
     if publish:
         data["action-publish"] = "action-publish"
+    return data
+
+
+def create_through_admin(client, parent, model, fields: dict, publish: bool = True):
+    """POST Wagtail's add-page form as the logged-in user; return the created page (specific)."""
+    data = add_page_form(fields, publish)
     url = reverse(
         "wagtailadmin_pages:add", args=[model._meta.app_label, model._meta.model_name, parent.pk]
     )

@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from cms.models import BlogIndexPage, HomePage
+from tests.cms.conftest import add_page_form
 from tests.conftest import postgres_only
 
 
@@ -20,17 +21,7 @@ def create_url(parent) -> str:
 
 
 def form(title="News", publish=False) -> dict:
-    data = {
-        "title": title,
-        "slug": title.lower(),
-        "comments-TOTAL_FORMS": "0",
-        "comments-INITIAL_FORMS": "0",
-        "comments-MIN_NUM_FORMS": "0",
-        "comments-MAX_NUM_FORMS": "1000",
-    }
-    if publish:
-        data["action-publish"] = "action-publish"
-    return data
+    return add_page_form({"title": title}, publish)
 
 
 @pytest.fixture
@@ -77,7 +68,7 @@ def test_a_different_page_from_the_same_browser_is_created_as_usual(editor_clien
 
 
 @postgres_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_sends_at_the_same_moment_make_one_published_page(editor):
     """Both requests at once, as Chromium has sent them: one makes the page, the other
     waits for it and follows it to the edit view; nobody sees an error page."""

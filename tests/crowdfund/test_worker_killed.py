@@ -60,9 +60,22 @@ def worker_waiting_on_a_lock() -> bool:
         return cursor.fetchone()[0] > 0
 
 
+def send_to_the_real_worker(task, *args):
+    """Publish the task to Redis for the worker started here (tasks run eagerly otherwise)."""
+    from cms.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.broker_url
+    app.conf.task_always_eager, app.conf.broker_url = False, REDIS_URL
+    app._pool = app.amqp._producer_pool = None
+    try:
+        task.apply_async(args)
+    finally:
+        app.conf.task_always_eager, app.conf.broker_url = saved
+        app._pool = app.amqp._producer_pool = None
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_worker_killed_mid_task_event_applied_once_on_redelivery(stripe_keys, home):
-    from cms.celery import app
     from crowdfund.tasks import apply_webhook_event
 
     crowdfund = make_crowdfund(home, slug="killed-worker")
@@ -95,14 +108,7 @@ def test_worker_killed_mid_task_event_applied_once_on_redelivery(stripe_keys, ho
 
     worker = start_worker()
     try:
-        saved = app.conf.task_always_eager, app.conf.broker_url
-        app.conf.task_always_eager, app.conf.broker_url = False, REDIS_URL
-        app._pool = app.amqp._producer_pool = None
-        try:
-            apply_webhook_event.apply_async((stored.pk,))
-        finally:
-            app.conf.task_always_eager, app.conf.broker_url = saved
-            app._pool = app.amqp._producer_pool = None
+        send_to_the_real_worker(apply_webhook_event, stored.pk)
 
         wait_for(worker_waiting_on_a_lock, 90, "the worker to start applying the event")
         [child] = pool_children(worker.pid)
@@ -140,7 +146,6 @@ def test_worker_killed_mid_batch_every_event_applied_once_on_redelivery(stripe_k
     """A drain applies three payments in one transaction and waits, at the batch's end, on
     the crowdfund's page lock (its threshold check): killed there, nothing commits; the
     redelivered drain applies each payment once."""
-    from cms.celery import app
     from crowdfund.tasks import drain_webhook_inbox
 
     crowdfund = make_crowdfund(home, slug="killed-drain", target_pence=1_000_000)
@@ -177,14 +182,7 @@ def test_worker_killed_mid_batch_every_event_applied_once_on_redelivery(stripe_k
 
     worker = start_worker()
     try:
-        saved = app.conf.task_always_eager, app.conf.broker_url
-        app.conf.task_always_eager, app.conf.broker_url = False, REDIS_URL
-        app._pool = app.amqp._producer_pool = None
-        try:
-            drain_webhook_inbox.apply_async()
-        finally:
-            app.conf.task_always_eager, app.conf.broker_url = saved
-            app._pool = app.amqp._producer_pool = None
+        send_to_the_real_worker(drain_webhook_inbox)
 
         wait_for(lambda: page_lock_waited_on(crowdfund.pk), 90, "the drain to reach its end")
         [child] = pool_children(worker.pid)
