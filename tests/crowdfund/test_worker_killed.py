@@ -60,6 +60,33 @@ def worker_waiting_on_a_lock() -> bool:
         return cursor.fetchone()[0] > 0
 
 
+def hold_row_lock(rows):
+    """Lock these rows from another connection until the `release()` returned is called
+    (twice is harmless): a worker that reaches them waits there, where the test kills it."""
+    from django.db import transaction
+
+    locked, released = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with transaction.atomic():
+                list(rows.select_for_update())
+                locked.set()
+                released.wait(120)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    locked.wait(10)
+
+    def release():
+        released.set()
+        holder.join()
+
+    return release
+
+
 def send_to_the_real_worker(task, *args):
     """Publish the task to Redis for the worker started here (tasks run eagerly otherwise)."""
     from cms.celery import app
@@ -89,22 +116,7 @@ def test_worker_killed_mid_task_event_applied_once_on_redelivery(stripe_keys, ho
     )
 
     # Hold the donation row so the worker blocks inside apply_event's transaction.
-    locked, release = threading.Event(), threading.Event()
-
-    def hold_lock():
-        try:
-            from django.db import transaction
-
-            with transaction.atomic():
-                Donation.objects.select_for_update().get(pk=donation.pk)
-                locked.set()
-                release.wait(120)
-        finally:
-            connections.close_all()
-
-    holder = threading.Thread(target=hold_lock)
-    holder.start()
-    locked.wait(10)
+    release = hold_row_lock(Donation.objects.filter(pk=donation.pk))
 
     worker = start_worker()
     try:
@@ -114,15 +126,14 @@ def test_worker_killed_mid_task_event_applied_once_on_redelivery(stripe_keys, ho
         [child] = pool_children(worker.pid)
         os.kill(child, signal.SIGKILL)  # the worker dies mid-task
         wait_for(lambda: child not in pool_children(worker.pid), 30, "the pool to replace it")
-        release.set()
-        holder.join()
+        release()
 
         def applied():
             return WebhookEvent.objects.filter(pk=stored.pk, applied_at__isnull=False).exists()
 
         wait_for(applied, 90, "the redelivered task to apply the event")
     finally:
-        release.set()
+        release()
         worker.terminate()
         worker.wait(timeout=60)
 
@@ -146,6 +157,8 @@ def test_worker_killed_mid_batch_every_event_applied_once_on_redelivery(stripe_k
     """A drain applies three payments in one transaction and waits, at the batch's end, on
     the crowdfund's page lock (its threshold check): killed there, nothing commits; the
     redelivered drain applies each payment once."""
+    from wagtail.models import Page
+
     from crowdfund.tasks import drain_webhook_inbox
 
     crowdfund = make_crowdfund(home, slug="killed-drain", target_pence=1_000_000)
@@ -162,23 +175,7 @@ def test_worker_killed_mid_batch_every_event_applied_once_on_redelivery(stripe_k
             )
         )
 
-    locked, release = threading.Event(), threading.Event()
-
-    def hold_page_lock():
-        try:
-            from django.db import transaction
-            from wagtail.models import Page
-
-            with transaction.atomic():
-                Page.objects.select_for_update().filter(pk=crowdfund.pk).first()
-                locked.set()
-                release.wait(120)
-        finally:
-            connections.close_all()
-
-    holder = threading.Thread(target=hold_page_lock)
-    holder.start()
-    locked.wait(10)
+    release = hold_row_lock(Page.objects.filter(pk=crowdfund.pk))
 
     worker = start_worker()
     try:
@@ -190,15 +187,14 @@ def test_worker_killed_mid_batch_every_event_applied_once_on_redelivery(stripe_k
         wait_for(lambda: child not in pool_children(worker.pid), 30, "the pool to replace it")
         assert not LedgerEntry.objects.filter(crowdfund=crowdfund).exists()
         assert WebhookEvent.objects.filter(applied_at__isnull=True, attempts=0).count() == 3
-        release.set()
-        holder.join()
+        release()
 
         def applied():
             return not WebhookEvent.objects.filter(applied_at__isnull=True).exists()
 
         wait_for(applied, 90, "the redelivered drain to apply the events")
     finally:
-        release.set()
+        release()
         worker.terminate()
         worker.wait(timeout=60)
 
