@@ -25,6 +25,16 @@ def take_rows(connection) -> dict[str, bytes]:
     return rows
 
 
+def empty_tables_sql(connection, tables) -> list[str]:
+    """Statements that empty these tables in one transaction: DELETE from each, with the
+    foreign keys (deferrable, as Django makes them) checked at commit, in any order."""
+    # Names from the database's own catalogue, quoted.
+    return ["SET CONSTRAINTS ALL DEFERRED"] + [
+        f"DELETE FROM {connection.ops.quote_name(table)}"  # noqa: S608
+        for table in tables
+    ]
+
+
 def restore_rows(connection, rows: dict[str, bytes]) -> None:
     """Make every table hold exactly the rows kept, in one transaction.
 
@@ -35,10 +45,8 @@ def restore_rows(connection, rows: dict[str, bytes]) -> None:
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         # Checks a test's earlier writes left pending would be mixed with these otherwise.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        for table in _tables(connection, cursor):
-            # Names from the database's own catalogue, quoted.
-            cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")  # noqa: S608
+        for statement in empty_tables_sql(connection, _tables(connection, cursor)):
+            cursor.execute(statement)
         for table, data in rows.items():
             with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} FROM STDIN") as copy:
                 copy.write(data)

@@ -12,7 +12,7 @@ cms/settings/test.py chooses this backend; everything else is Django's.
 
 from django.db.backends.postgresql import base, creation, operations
 
-from tests.support.table_rows import restore_rows, take_rows
+from tests.support.table_rows import empty_tables_sql, restore_rows, take_rows
 
 # Database alias -> every table's rows once migrated. Per process, not per connection
 # object: a thread (the browser journeys' Playwright) may get new connection objects.
@@ -26,10 +26,7 @@ class DatabaseOperations(operations.DatabaseOperations):
                 style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
             )
         # Django runs these in one transaction: the deferred checks find every table empty.
-        return ["SET CONSTRAINTS ALL DEFERRED"] + [
-            f"{style.SQL_KEYWORD('DELETE FROM')} {style.SQL_FIELD(self.quote_name(table))};"
-            for table in tables
-        ]
+        return empty_tables_sql(self.connection, tables)
 
 
 class DatabaseCreation(creation.DatabaseCreation):
