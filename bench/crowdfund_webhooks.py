@@ -520,4 +520,9 @@ else:  # served by the web server (post_all): the site's URLs and the raw-body v
     from django.core.wsgi import get_wsgi_application
 
     settings.ROOT_URLCONF = __name__
-    application = get_wsgi_application()
+    django_application = get_wsgi_application()
+
+    from crowdfund.lean_webhook import serve_webhooks  # noqa: E402  (needs the apps loaded)
+
+    # As cms.wsgi serves the endpoint: deliveries on their lean path.
+    application = serve_webhooks(django_application)

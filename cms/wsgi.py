@@ -1,5 +1,6 @@
-"""The WSGI application: Django, with fresh cached pages answered first (cms.cache) and
-votes on their lean path (manifesto.lean_vote). `python -m cms.serve` serves it."""
+"""The WSGI application: Django, with fresh cached pages answered first (cms.cache), and
+votes and Stripe's webhook deliveries on their lean paths (manifesto.lean_vote,
+crowdfund.lean_webhook). `python -m cms.serve` serves it."""
 
 import os
 
@@ -10,6 +11,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.production")
 django_application = get_wsgi_application()
 
 from cms.cache import serve_cached_pages  # noqa: E402  (needs the settings loaded above)
+from crowdfund.lean_webhook import serve_webhooks  # noqa: E402
 from manifesto.lean_vote import serve_votes  # noqa: E402
 
 # The server names itself in a `Server` header unless the answer carries one: the site
@@ -29,4 +31,6 @@ def without_server_name(application):
     return named_application
 
 
-application = without_server_name(serve_votes(serve_cached_pages(django_application)))
+application = without_server_name(
+    serve_webhooks(serve_votes(serve_cached_pages(django_application)))
+)

@@ -29,12 +29,11 @@ The database connection is not health-checked with a query on every vote as Djan
 request handling does: a connection that died fails the vote's statement, which is then
 closed and the vote handed to Django, which connects afresh and votes again. Voting again
 is safe: the same choice twice changes nothing the second time (`manifesto_cast_vote`).
+What every lean path shares (the request, the host and https checks, the outer response
+headers, the connection's care, handing over to Django) is in `cms.lean_path`.
 """
 
-import io
-import logging
 import re
-import time
 
 from django.conf import settings
 from django.contrib import auth
@@ -42,30 +41,20 @@ from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.messages.storage import default_storage
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.cache import DEFAULT_CACHE_ALIAS
-from django.core.exceptions import DisallowedHost, PermissionDenied
-from django.core.handlers.wsgi import WSGIRequest, get_script_name
-from django.db import (
-    DEFAULT_DB_ALIAS,
-    InterfaceError,
-    OperationalError,
-    connections,
-)
+from django.core.exceptions import PermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
-from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.csrf import CsrfViewMiddleware
-from django.middleware.security import SecurityMiddleware
-from django.urls import set_script_prefix
 
+from cms import lean_path
 from cms.auth_backends import (
     read_session_and_user,
     reading_user_with_session,
     remember_session_user,
 )
-from cms.edge import mark_private
+from cms.lean_path import HandToDjango
 from manifesto.models import live_manifesto_page, live_page_keys
 from manifesto.views import voting
-
-logger = logging.getLogger(__name__)
 
 # The vote address (manifesto/urls.py), with ids that fit PostgreSQL's bigint.
 VOTE_PATH = re.compile(
@@ -77,66 +66,24 @@ VOTE_BODY_MAX_BYTES = 4096
 FORM = "application/x-www-form-urlencoded"
 
 
-class HandToDjango(Exception):
-    """This request is not one the lean path answers: Django's whole stack does."""
-
-
-def _not_called(request):
-    raise AssertionError("the lean vote path calls the middleware's hooks itself")
-
-
-# The middleware whose hooks a vote needs, as Django configures them; each is asked only
-# through its process_* hooks, in the order Django would.
-_security = SecurityMiddleware(_not_called)
-_session = SessionMiddleware(_not_called)
-_csrf = CsrfViewMiddleware(_not_called)
-_messages = MessageMiddleware(_not_called)
-_frame_options = XFrameOptionsMiddleware(_not_called)
+# The middleware whose hooks a vote needs besides every lean path's (cms.lean_path), as
+# Django configures them; each is asked only through its process_* hooks, in Django's order.
+_session = SessionMiddleware(lean_path.not_called)
+_csrf = CsrfViewMiddleware(lean_path.not_called)
+_messages = MessageMiddleware(lean_path.not_called)
 
 
 def serve_votes(application):
     """The WSGI application, answering votes on the lean path before `application`."""
-
-    def lean_application(environ, start_response):
-        if environ.get("REQUEST_METHOD") != "POST":
-            return application(environ, start_response)
-        match = VOTE_PATH.match(environ.get("PATH_INFO", ""))
-        if match is None or not _is_small_form(environ):
-            return application(environ, start_response)
-        body = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
-        arrived = dict(environ)
-        try:
-            response = answer_vote(
-                {**environ, "wsgi.input": io.BytesIO(body)},
-                int(match["page_id"]),
-                int(match["amendment_id"]),
-            )
-        except HandToDjango:
-            return application({**arrived, "wsgi.input": io.BytesIO(body)}, start_response)
-        except Exception:
-            # A fault here (Redis refusing the script, a bug) must not cost the vote: Django
-            # answers it, and a vote already written is the same vote again.
-            logger.exception("A vote failed on the lean path; Django's stack answers it")
-            return application({**arrived, "wsgi.input": io.BytesIO(body)}, start_response)
-        status = f"{response.status_code} {response.reason_phrase}"
-        headers = [
-            *response.items(),
-            *(("Set-Cookie", cookie.output(header="")) for cookie in response.cookies.values()),
-        ]
-        start_response(status, headers)
-        return [response.content]
-
-    return lean_application
-
-
-def _is_small_form(environ) -> bool:
-    """A urlencoded body of a declared length, small enough for a vote (not chunked)."""
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return False
-    content_type = environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
-    return 0 < length <= VOTE_BODY_MAX_BYTES and content_type == FORM
+    return lean_path.serve_lean(
+        application,
+        lambda environ: VOTE_PATH.match(environ.get("PATH_INFO", "")),
+        lambda environ, match: answer_vote(
+            environ, int(match["page_id"]), int(match["amendment_id"])
+        ),
+        max_body_bytes=VOTE_BODY_MAX_BYTES,
+        content_type=FORM,
+    )
 
 
 def answer_vote(environ, page_id: int, amendment_id: int):
@@ -144,14 +91,7 @@ def answer_vote(environ, page_id: int, amendment_id: int):
     cookies = environ.get("HTTP_COOKIE", "")
     if settings.SESSION_COOKIE_NAME not in cookies or settings.CSRF_COOKIE_NAME not in cookies:
         raise HandToDjango  # signed out, or no CSRF cookie: Django refuses
-    set_script_prefix(get_script_name(environ))
-    request = WSGIRequest(environ)
-    try:
-        request.get_host()
-    except DisallowedHost:
-        raise HandToDjango from None  # Django answers 400
-    if _security.process_request(request) is not None:
-        raise HandToDjango  # Django sends it on to https
+    request = lean_path.request_for(environ)  # a host Django refuses, or https: Django
     _session.process_request(request)
     _csrf.process_request(request)
     if _csrf.process_view(request, voting.vote, (), {}) is not None:
@@ -165,17 +105,17 @@ def answer_vote(environ, page_id: int, amendment_id: int):
         remember_session_user(request.session.session_key, user)
     request.user = user
     request._messages = default_storage(request)
-    _close_if_obsolete()
+    lean_path.close_if_obsolete()
     try:
         response = voting.record_vote(request, page, amendment_id)
     except (Http404, PermissionDenied):
         raise HandToDjango from None  # refused before anything was written
     except (OperationalError, InterfaceError):
         # A connection that died since the last vote: Django reconnects and votes again.
-        _close_unless_in_transaction()
+        lean_path.close_unless_in_transaction()
         raise HandToDjango from None
     finally:
-        _close_if_obsolete()
+        lean_path.close_if_obsolete()
     return _finish(request, response)
 
 
@@ -203,31 +143,4 @@ def _finish(request, response):
     response = _messages.process_response(request, response)
     response = _csrf.process_response(request, response)
     response = _session.process_response(request, response)
-    response = _frame_options.process_response(request, response)
-    if settings.PERMISSIONS_POLICY:
-        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
-    response = _security.process_response(request, response)
-    mark_private(request, response)
-    response.headers.setdefault("Content-Length", str(len(response.content)))
-    return response
-
-
-def _close_if_obsolete() -> None:
-    """What Django does with the connection around each request (close_old_connections),
-    without the health check's query: closed once past CONN_MAX_AGE, after an error, or
-    left outside autocommit. Never inside a transaction (a test's)."""
-    database = connections[DEFAULT_DB_ALIAS]
-    if database.connection is None or database.in_atomic_block:
-        return
-    if (
-        database.errors_occurred
-        or database.get_autocommit() != database.settings_dict["AUTOCOMMIT"]
-        or (database.close_at is not None and time.monotonic() >= database.close_at)
-    ):
-        database.close()
-
-
-def _close_unless_in_transaction() -> None:
-    database = connections[DEFAULT_DB_ALIAS]
-    if not database.in_atomic_block:
-        database.close()
+    return lean_path.finish(request, response)

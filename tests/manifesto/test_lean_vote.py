@@ -16,10 +16,8 @@ from urllib.parse import urlencode
 import pytest
 from django.conf import settings
 from django.contrib.sessions.backends.cached_db import SessionStore
-from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished, request_started
-from django.db import OperationalError, close_old_connections, connection
-from django.test import RequestFactory
+from django.core.signals import request_started
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -30,47 +28,20 @@ from manifesto.actions import propose, set_status
 from manifesto.models import Amendment, AmendmentStatus, Vote
 from manifesto.views import voting
 from tests.conftest import make_user, postgres_only
+from tests.support.lean_site import LeanSite
 
+FORM = "application/x-www-form-urlencoded"
 CSRF_SECRET = "k" * 32  # a CSRF cookie's secret, as the browser holds it
 
 
-class Site:
+class Site(LeanSite):
     """The site's WSGI application as the web server calls it; says whether Django's stack ran."""
 
     def __init__(self):
-        self.application = lean_vote.serve_votes(WSGIHandler())
+        super().__init__(lean_vote.serve_votes)
 
     def post(self, path, data, cookies, keep_connection=True, **headers):
-        body = urlencode(data)
-        request = RequestFactory().post(
-            path, body, content_type="application/x-www-form-urlencoded", **headers
-        )
-        environ = {**request.environ, "HTTP_COOKIE": "; ".join(f"{k}={v}" for k, v in cookies)}
-        ran = []
-
-        def note(**kwargs):
-            ran.append(True)
-
-        if keep_connection:  # as Django's test client does: the test's transaction stays
-            request_started.disconnect(close_old_connections)
-            request_finished.disconnect(close_old_connections)
-        request_started.connect(note)
-        answer = {}
-
-        def start_response(status, headers):
-            answer.update(status=int(status.split()[0]), headers=headers)
-
-        try:
-            chunks = self.application(environ, start_response)
-            body = b"".join(chunks)
-            if hasattr(chunks, "close"):
-                chunks.close()
-        finally:
-            request_started.disconnect(note)
-            if keep_connection:
-                request_started.connect(close_old_connections)
-                request_finished.connect(close_old_connections)
-        return answer["status"], answer["headers"], body, bool(ran)
+        return super().post(path, urlencode(data), FORM, cookies, keep_connection, **headers)
 
 
 @pytest.fixture
