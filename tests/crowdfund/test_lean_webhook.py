@@ -12,7 +12,7 @@ from crowdfund import lean_webhook, views
 from crowdfund.models import LedgerEntry, WebhookEvent
 from tests.crowdfund.test_webhook_signature import paid_session_event
 from tests.support import stripe_standin as fake_stripe
-from tests.support.lean_site import LeanSite
+from tests.support.lean_site import MIDDLEWARE_HEADERS, LeanSite
 from tests.support.stripe_standin import WEBHOOK_SECRET
 
 pytestmark = pytest.mark.django_db
@@ -64,15 +64,7 @@ def test_the_answer_carries_the_headers_djangos_stack_gives(site, client, crowdf
         **fake_stripe.signed_headers(body, WEBHOOK_SECRET),
     )
     lean = dict(lean_headers)
-    for name in (
-        "Content-Type",
-        "Cache-Control",
-        "X-Frame-Options",
-        "X-Content-Type-Options",
-        "Referrer-Policy",
-        "Cross-Origin-Opener-Policy",
-        "Permissions-Policy",
-    ):
+    for name in MIDDLEWARE_HEADERS:
         assert lean.get(name) == full.headers.get(name), name
     assert lean["Content-Length"] == str(len(lean_body))
     assert "private" in lean["Cache-Control"]

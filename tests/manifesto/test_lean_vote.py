@@ -28,7 +28,7 @@ from manifesto.actions import propose, set_status
 from manifesto.models import Amendment, AmendmentStatus, Vote
 from manifesto.views import voting
 from tests.conftest import make_user, postgres_only
-from tests.support.lean_site import LeanSite
+from tests.support.lean_site import MIDDLEWARE_HEADERS, LeanSite
 
 FORM = "application/x-www-form-urlencoded"
 CSRF_SECRET = "k" * 32  # a CSRF cookie's secret, as the browser holds it
@@ -100,16 +100,7 @@ def test_the_answer_carries_the_headers_djangos_stack_gives_a_vote(
         HTTP_ACCEPT="application/json",
     )
     lean = dict(lean_headers)
-    for name in (
-        "Content-Type",
-        "Cache-Control",
-        "Vary",
-        "X-Frame-Options",
-        "X-Content-Type-Options",
-        "Referrer-Policy",
-        "Cross-Origin-Opener-Policy",
-        "Permissions-Policy",
-    ):
+    for name in MIDDLEWARE_HEADERS:
         assert lean.get(name) == full.headers.get(name), name
     assert lean["Content-Length"] == str(len(full.content))
 

@@ -7,6 +7,17 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import RequestFactory
 
+# The headers Django's middleware gives an answer, which a lean path's answer must carry.
+MIDDLEWARE_HEADERS = (
+    "Content-Type",
+    "Cache-Control",
+    "X-Frame-Options",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "Cross-Origin-Opener-Policy",
+    "Permissions-Policy",
+)
+
 
 class LeanSite:
     """`serve(WSGIHandler())`, posted to as a browser or Stripe would post."""
