@@ -1,12 +1,10 @@
-# The production image: granian serving Django/Wagtail (python -m cms.serve), static files by
-# whitenoise.
+# The production image: gunicorn serving Django/Wagtail, static files by whitenoise.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     DJANGO_SETTINGS_MODULE=cms.settings.production \
-    PORT=8000 \
-    WEB_ACCESS_LOG=1
+    PORT=8000
 
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libjpeg62-turbo zlib1g libwebp7 curl fonts-dejavu-core \
@@ -23,5 +21,4 @@ RUN SECRET_KEY=collectstatic-only-not-a-runtime-secret-0123456789-abcdefghij ALL
 
 USER hub
 EXPOSE 8000
-# PORT, WEB_CONCURRENCY (worker processes, default 2) and WEB_THREADS (8 each): cms/serve.py.
-CMD ["python", "-m", "cms.serve"]
+CMD ["sh", "-c", "gunicorn cms.wsgi:application --bind 0.0.0.0:${PORT} --workers ${WEB_CONCURRENCY:-3} --access-logfile -"]

@@ -29,7 +29,7 @@ demo: install
 		WAGTAILADMIN_BASE_URL=http://$(HOST):$(PORT) \
 		$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
-## edge: the production stack's edge without Docker: the web server on PostgreSQL/Redis (DATABASE_URL,
+## edge: the production stack's edge without Docker: gunicorn on PostgreSQL/Redis (DATABASE_URL,
 ## REDIS_URL) with Varnish in front at http://127.0.0.1:$(EDGE_PORT)/ (deploy/edge-local.sh)
 EDGE_PORT ?= 8080
 edge: install
@@ -70,7 +70,7 @@ clean:
 	rm -rf $(VENV) staticfiles media-test db.sqlite3
 
 ## bench: the page benchmark, then the write paths (Stripe webhooks applied, votes through
-## the web server), each beside its baseline (needs PostgreSQL, Redis and wrk); BENCH_QUICK=1 for a short run
+## gunicorn), each beside its baseline (needs PostgreSQL, Redis and wrk); BENCH_QUICK=1 for a short run
 BENCH_PG ?= postgres://postgres@127.0.0.1:5432
 bench: bench-pages bench-crowdfund bench-votes
 
@@ -93,7 +93,7 @@ bench-crowdfund: install
 	DATABASE_URL=$(BENCH_PG)/$(BENCH_CROWDFUND_DB) REDIS_URL=$(BENCH_CROWDFUND_REDIS) \
 		$(BIN)/python bench/crowdfund_webhooks.py
 
-## bench-votes: 32 signed-in voters through the web server (session, CSRF): votes/s, none lost or doubled
+## bench-votes: 32 signed-in voters through gunicorn (session, CSRF): votes/s, none lost or doubled
 BENCH_VOTES_DB ?= hub_votes_bench
 BENCH_VOTES_REDIS ?= redis://127.0.0.1:6379/14
 bench-votes: install

@@ -3,7 +3,7 @@
 Generates donations and the events Stripe would send for them (payments, delayed
 payments, failures, expiries, partial and full refunds, disputes won and lost,
 monthly invoices), adds 20% duplicate deliveries, shuffles everything, and posts each
-signed body over HTTP to /crowdfund/stripe/webhook/ on the web server (BENCH_WORKERS
+signed body over HTTP to /crowdfund/stripe/webhook/ on gunicorn (BENCH_WORKERS
 workers, production settings, as Stripe reaches the site), from POSTING_THREADS
 connections at once. Real Celery workers (started here, Redis broker), one per queue
 group as in production (webhooks; email; default and rankings), apply the events and
@@ -21,7 +21,7 @@ baseline), and the ratio is printed.
 BENCH_QUICK=1 replays 2,000 deliveries instead of 10,000; BENCH_EVENTS=n any other
 number. BENCH_ONE_QUEUE=1 runs a single worker on every queue instead, for comparison;
 BENCH_WEBHOOK_CONCURRENCY sets the webhook worker's processes (default 4, as
-docker-compose.yml runs it); BENCH_PORT the port the web server listens on (8790).
+docker-compose.yml runs it); BENCH_PORT the port gunicorn listens on (8790).
 Not part of the test suite. Never talks to Stripe: nothing here calls Stripe's API.
 """
 
@@ -250,7 +250,7 @@ def post_all(path, bodies, sign=True, threads=POSTING_THREADS):
     """
     import http.client
 
-    import run  # bench/run.py: the port the web server listens on
+    import run  # bench/run.py: the port gunicorn listens on
 
     def deliver(share):
         for body in share:
@@ -285,6 +285,15 @@ def cpu_seconds(pid: int) -> float:
     except OSError:
         return total
     return total + sum(cpu_seconds(int(child)) for child in children)
+
+
+def gunicorn_pid() -> int:
+    """The gunicorn this run started (a child of this process): its CPU includes its workers'."""
+    me = os.getpid()
+    for child in Path(f"/proc/{me}/task/{me}/children").read_text().split():
+        if b"gunicorn" in Path(f"/proc/{child}/cmdline").read_bytes():
+            return int(child)
+    raise SystemExit("gunicorn not found")
 
 
 def database_backends_cpu() -> dict[int, float]:
@@ -409,24 +418,24 @@ def main():
         flush=True,
     )
 
-    import run  # bench/run.py: the web server as the page benchmark runs it
+    import run  # bench/run.py: gunicorn as the page benchmark runs it
     from django.utils import timezone
 
     env = {**os.environ, **BENCH_ENV, "PYTHONPATH": str(ROOT / "bench")}
-    with run.web_server("crowdfund_webhooks:application", env, ROOT / "bench") as server:
+    with run.gunicorn("crowdfund_webhooks:application", env, ROOT / "bench"):
         workers = start_workers()
         wait_until_workers_answer(1 if ONE_QUEUE else len(WORKERS))
         try:
             started = time.perf_counter()
             cpu_before = cpu_seconds(workers[0].pid)
-            web_before = run.process_group_cpu(server.pid)
+            web_before = cpu_seconds(gunicorn_pid())
             database_before = database_backends_cpu()
             webhook_seconds = post_all("/crowdfund/stripe/webhook/", deliveries)
             last_webhook = timezone.now()
             caught_up = wait_until_applied(unique_ids)
             applied_seconds = time.perf_counter() - started
             worker_cpu = cpu_seconds(workers[0].pid) - cpu_before
-            web_cpu = run.process_group_cpu(server.pid) - web_before
+            web_cpu = cpu_seconds(gunicorn_pid()) - web_before
             database_cpu = sum(
                 seconds - database_before.get(pid, 0.0)
                 for pid, seconds in database_backends_cpu().items()
@@ -464,7 +473,7 @@ def main():
         f"shared machine)"
     )
     print(
-        f"CPU per event applied, the rest: web server {1000 * web_cpu / unique_ids:.1f} ms "
+        f"CPU per event applied, the rest: gunicorn {1000 * web_cpu / unique_ids:.1f} ms "
         f"(its {len(deliveries) / unique_ids:.2f} deliveries), PostgreSQL "
         f"{1000 * database_cpu / unique_ids:.1f} ms (every connection to the database: the "
         f"receipts' too), over the same span"
@@ -513,10 +522,10 @@ def main():
 
 
 if __name__ == "__main__":
-    # Stopped from outside (timeout, kill): still stop the web server and the workers it started.
+    # Stopped from outside (timeout, kill): still stop gunicorn and the workers it started.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))
     main()
-else:  # served by the web server (post_all): the site's URLs and the raw-body view
+else:  # served by gunicorn (post_all): the site's URLs and the raw-body view
     from django.core.wsgi import get_wsgi_application
 
     settings.ROOT_URLCONF = __name__

@@ -4,7 +4,7 @@
     BENCH_QUICK=1 make bench-load    # 30 seconds
 
 Sets up a fresh PostgreSQL database (BENCH_DATABASE_URL, default hub_load) with the demo
-content and LOAD_SUPPORTERS (200) verified supporters, then serves the site under the web server
+content and LOAD_SUPPORTERS (200) verified supporters, then serves the site under gunicorn
 with production settings (DEBUG off, loopback only) and a real Celery worker on Redis
 (BENCH_REDIS_URL, default db 9). The Stripe stand-in from crowdfund/fake_stripe.py answers
 the site's Stripe calls. For LOAD_SECONDS (120; BENCH_QUICK=1: 30) LOAD_VISITORS (16)
@@ -65,7 +65,7 @@ os.environ.setdefault("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 os.environ.setdefault("BENCH_PORT", "8794")  # not the page benchmark's, which may be running
 
 import requests  # noqa: E402
-import run  # noqa: E402  (bench/run.py: database, site environment, web server)
+import run  # noqa: E402  (bench/run.py: database, site environment, gunicorn)
 
 from tests.support import stripe_standin as fake_stripe  # noqa: E402
 
@@ -572,7 +572,7 @@ def report(out: Outcomes, seconds: float, writes: dict) -> list[str]:
     load = " ".join(f"{value:.1f}" for value in os.getloadavg())
     print(
         f"\nLoad run ({'quick' if QUICK else 'full'}): {VISITORS} visitors, {seconds:.0f}s, "
-        f"web server {run.WORKERS} workers, 1 Celery worker; "
+        f"gunicorn {run.WORKERS} workers, 1 Celery worker; "
         f"{os.cpu_count()} cores, load average now {load}\n"
     )
     header = (
@@ -625,7 +625,7 @@ def report(out: Outcomes, seconds: float, writes: dict) -> list[str]:
 
 
 def main():
-    # Stopped from outside: still stop the worker, the web server and the stand-in.
+    # Stopped from outside: still stop the worker, gunicorn and the stand-in.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     for command in (
         ["pg_isready", "-h", "127.0.0.1", "-q"],
@@ -650,7 +650,7 @@ def main():
     connection.close()  # the crowd runs for minutes; reconnect for the checks
     worker = run.start_celery_worker(env)
     try:
-        with run.web_server("cms.wsgi:application", env, ROOT):
+        with run.gunicorn("cms.wsgi:application", env, ROOT):
             out, seconds = run_crowd(plan, standin)
         log("draining the worker")
         drain()

@@ -346,7 +346,7 @@ def bench_renders(page):
         )
 
 
-PROCESSES = 4  # like web server workers; 32 concurrent voters = 4 processes x 8 threads
+PROCESSES = 4  # like gunicorn workers; 32 concurrent voters = 4 processes x 8 threads
 
 
 def _vote_worker(args):

@@ -1,6 +1,6 @@
 """The stack's limit: a bare Django view returning "ok", with no middleware or database.
 
-Served by the same web server with the same settings as the site, so the ratio of a page's
+Served by gunicorn with the same settings as the site, so the ratio of a page's
 requests per second to this one says what our own code costs.
 """
 

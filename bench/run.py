@@ -5,13 +5,13 @@
 
 It needs PostgreSQL and Redis on 127.0.0.1 (BENCH_DATABASE_URL, BENCH_REDIS_URL
 override) and `wrk` (Debian package). It serves, one after another, under the same
-web server settings (`python -m cms.serve`, as production runs):
+gunicorn settings:
   1. a bare Django view returning "ok" (the stack limit),
   2. a fresh `wagtail start` site's home page, uncached, persistent connections,
   3. each of our page types, anonymous, with the page cache on and then off (bench/data.py
      first loads benchmark-size content: hundreds of posts, papers, events and stories,
      thousands of donations, and the manifesto at 10,000 amendments and 1,000,000 votes),
-  4. voting and donating under concurrency, through the same web server:
+  4. voting and donating under concurrency, through the same gunicorn:
      - `vote`: 32 signed-in supporters, one wrk connection each, POST real votes (with
        their session cookie and CSRF token) to amendments of the benchmark manifesto; the
        stored votes and counters are then checked against what the answered requests said;
@@ -22,7 +22,7 @@ web server settings (`python -m cms.serve`, as production runs):
        to the webhook endpoint and a real Celery worker applies them; every donation must
        end paid with exactly one ledger entry,
   5. the edge: a real varnishd with deploy/varnish/default.vcl in front of the same
-     web server (page cache on, the app purging Varnish as EDGE_CACHE_URL sets up):
+     gunicorn (page cache on, the app purging Varnish as EDGE_CACHE_URL sets up):
      - `edge_<page>`: each cached page type answered by Varnish;
      - `edge_home_cachebuster`: the home page with a new `?v=<n>` on every request, so
        Varnish never has it and the site's own page cache answers (what is left of its job
@@ -66,12 +66,11 @@ BIN = Path(PYTHON).parent
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 DURATION = int(os.environ.get("BENCH_SECONDS", "3" if QUICK else "12"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
-# The web server's worker processes: production's default (cms/serve.py) unless set.
-WORKERS = os.environ.get("BENCH_WORKERS", "2")
+WORKERS = os.environ.get("BENCH_WORKERS", "4")
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hub_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 PORT = int(os.environ.get("BENCH_PORT", "8790"))
-# Varnish's port in front of the web server, for the edge measurements.
+# Varnish's port in front of gunicorn, for the edge measurements.
 EDGE_PORT = int(os.environ.get("BENCH_EDGE_PORT", str(PORT + 1)))
 VOTERS = 32
 # While tuning one page: BENCH_ONLY=manifesto_uncached,vote measures just those (a page name
@@ -157,28 +156,31 @@ def prepare_site():
 
 
 @contextlib.contextmanager
-def web_server(app: str, env: dict, chdir: Path):
-    """`app` served as production serves the site (`python -m cms.serve`: granian with the
-    site's settings), BENCH_WORKERS worker processes, from `chdir`."""
-    command = [PYTHON, "-m", "cms.serve", app]
-    env = {
-        **env,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
-        "WEB_BIND": "127.0.0.1",
-        "PORT": str(PORT),
-        "WEB_CONCURRENCY": WORKERS,
-        "WEB_LOG_LEVEL": "error",
-    }
+def gunicorn(app: str, env: dict, chdir: Path):
+    command = [
+        str(BIN / "gunicorn"),
+        app,
+        "--chdir",
+        str(chdir),
+        "--bind",
+        f"127.0.0.1:{PORT}",
+        "--workers",
+        WORKERS,
+        "--backlog",
+        "2048",
+        "--log-level",
+        "warning",
+    ]
     with socket.socket() as probe:
         if probe.connect_ex(("127.0.0.1", PORT)) == 0:
             raise SystemExit(f"port {PORT} is in use: set BENCH_PORT to a free one")
-    process = subprocess.Popen(command, env=env, cwd=chdir, start_new_session=True)
+    process = subprocess.Popen(command, env=env, start_new_session=True)
     try:
         deadline = time.time() + 60
         while time.time() < deadline:
             if process.poll() is not None:
                 # It could not start (the port taken?): never measure another server.
-                raise SystemExit(f"the web server for {app} exited with {process.returncode}")
+                raise SystemExit(f"gunicorn {app} exited with {process.returncode}")
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{PORT}/robots.txt", timeout=2)
                 break
@@ -187,26 +189,12 @@ def web_server(app: str, env: dict, chdir: Path):
             except OSError:
                 time.sleep(0.3)
         else:
-            raise SystemExit(f"the web server for {app} did not start")
-        yield process
+            raise SystemExit(f"gunicorn {app} did not start")
+        yield
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
-
-
-def process_group_cpu(leader: int) -> float:
-    """User and system CPU seconds used so far by the processes of `leader`'s process group
-    (a server started in its own session: its main process and its workers), from /proc."""
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == leader:  # the process group id
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
 
 
 def start_celery_worker(env: dict, concurrency: int = 2) -> subprocess.Popen:
@@ -689,7 +677,7 @@ def pages_helper(env, *args) -> dict:
 def measure_django_ok() -> dict:
     log("measuring the bare Django view")
     env = {**os.environ, "PYTHONPATH": str(ROOT / "bench")}
-    with web_server("ok_project:application", env, ROOT / "bench"):
+    with gunicorn("ok_project:application", env, ROOT / "bench"):
         return wrk("/")
 
 
@@ -726,7 +714,7 @@ def measure_wagtail_default() -> dict:
             check=True,
             capture_output=True,
         )
-        with web_server("benchsite.wsgi:application", env, folder):
+        with gunicorn("benchsite.wsgi:application", env, folder):
             return wrk("/")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -858,12 +846,12 @@ def measure_site(urls: dict) -> list[dict]:
             continue
         env = site_env(page_cache=cached)
         if cached:
-            # The app purges the Varnish measure_edge starts in front of this web server.
+            # The app purges the Varnish measure_edge starts in front of this gunicorn.
             env["EDGE_CACHE_URL"] = f"http://127.0.0.1:{EDGE_PORT}"
         subprocess.run(["redis-cli", "-u", REDIS_URL, "flushdb"], check=True, capture_output=True)
         queries = pages_helper(env, "queries", *chosen.values()) if chosen else {}
         log(f"measuring our pages, {suffix}")
-        with web_server("cms.wsgi:application", env, ROOT):
+        with gunicorn("cms.wsgi:application", env, ROOT):
             for name, path in chosen.items():
                 result = wrk(path)
                 result.update(
@@ -915,7 +903,7 @@ def main():
     ]
     print(
         f"\nPage benchmark ({'quick' if QUICK else 'full'}): wrk {CONNECTIONS} connections, "
-        f"{DURATION}s each, web server {WORKERS} workers\n"
+        f"{DURATION}s each, gunicorn {WORKERS} workers\n"
     )
     header = (
         f"{'name':<28}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'queries':>9}"

@@ -3,7 +3,7 @@
     make bench-search                        # loads the benchmark data first
     BENCH_REUSE_DATA=1 make bench-search     # the data an earlier `make bench` loaded
 
-Same settings, data and web server as the page benchmark (bench/run.py, whose helpers it
+Same settings, data and gunicorn as the page benchmark (bench/run.py, whose helpers it
 uses), page cache off (what a signed-in visitor gets):
   - `search_uncached`: one search asked again and again ("alliance", a word on nearly
     every benchmark page): after the first, its list of results is a shared page part;
@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import run  # noqa: E402  (bench/run.py: the web server, wrk, the baselines, the data)
+import run  # noqa: E402  (bench/run.py: gunicorn, wrk, the baselines, the data)
 
 COMMON_WORD = "alliance"
 RARE_WORD = "frome"  # a demo town: a few pages
@@ -59,7 +59,7 @@ def measure() -> list[dict]:
     queries = run.pages_helper(env, "queries", *paths)
     rows = []
     run.log("measuring search, page cache off")
-    with run.web_server("cms.wsgi:application", env, run.ROOT):
+    with run.gunicorn("cms.wsgi:application", env, run.ROOT):
         rows.append({**run.wrk(paths[0]), "name": "search_uncached", "path": paths[0]})
         rows.append({**cold(COMMON_WORD), "name": "search_cold", "path": paths[0]})
         rows.append({**cold(RARE_WORD), "name": "search_rare_cold", "path": paths[1]})
@@ -79,7 +79,7 @@ def main():
     rows = [django_ok, wagtail, *measure()]
     print(
         f"\nSearch benchmark ({'quick' if run.QUICK else 'full'}): wrk {run.CONNECTIONS} "
-        f"connections, {run.DURATION}s each, web server {run.WORKERS} workers\n"
+        f"connections, {run.DURATION}s each, gunicorn {run.WORKERS} workers\n"
     )
     for row in rows:
         row["vs_django"] = round(row["rps"] / django_ok["rps"], 3)

@@ -5,12 +5,11 @@
 
 32 signed-in supporters vote at once as browsers do: each wrk connection carries its
 voter's session cookie and CSRF token and POSTs real votes to the manifesto's vote
-address on the web server (`python -m cms.serve`: production settings, PostgreSQL, Redis,
-BENCH_WORKERS workers),
+address on gunicorn (production settings, PostgreSQL, Redis, BENCH_WORKERS workers),
 exactly as `vote` in bench/run.py does (the same Lua script and the same checks). After
 the run every answered vote must be stored with the choice sent, no vote refused, and
 every amendment's counters must equal a recount of its votes: none lost or doubled.
-The bare Django view (bench/ok_project.py) is measured under the same web server settings
+The bare Django view (bench/ok_project.py) is measured under the same gunicorn settings
 in the same run, and the ratio printed, then:
 
     RESULT vote rps=... p50_ms=... p99_ms=... baseline_rps=... vs_django=...
@@ -73,24 +72,33 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def serving_cpu(server) -> dict:
-    """CPU seconds used so far by the web server serving the benchmark (its main process
-    and workers), and by the PostgreSQL backends connected to its database (Linux /proc;
-    the same machine)."""
+def serving_cpu() -> dict:
+    """CPU seconds used so far by the gunicorn serving the benchmark, and by the
+    PostgreSQL backends connected to its database (Linux /proc; the same machine)."""
     import run
 
+    gunicorn = 0.0
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            words = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if any(w.endswith(b"gunicorn") for w in words) and (
+            f"127.0.0.1:{run.PORT}".encode() in words
+        ):
+            gunicorn += _cpu_seconds(int(cmdline.parent.name))
     backends = run.db(
         "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
         [run.DATABASE_URL.rsplit("/", 1)[1]],
     )
     return {
-        "web": run.process_group_cpu(server.pid),
+        "gunicorn": gunicorn,
         "postgresql": sum(_cpu_seconds(pid) for (pid,) in backends),
     }
 
 
 def warm_up(seconds: float = 10) -> None:
-    """Serve the manifesto for a few seconds so that every web server worker has started
+    """Serve the manifesto for a few seconds so that every gunicorn worker has started
     (start-up is not a vote's CPU) and the shared caches hold what votes read."""
     import run
 
@@ -102,7 +110,7 @@ def warm_up(seconds: float = 10) -> None:
 
 
 def main() -> None:
-    import run  # bench/run.py: the web server, wrk and the vote measurement with its checks
+    import run  # bench/run.py: gunicorn, wrk and the vote measurement with its checks
 
     run.require_tools()
     env = run.site_env(page_cache=False)
@@ -119,22 +127,21 @@ def main() -> None:
         check=True,
     )
     baseline = run.measure_django_ok()
-    with run.web_server("cms.wsgi:application", env, ROOT) as server:
+    with run.gunicorn("cms.wsgi:application", env, ROOT):
         warm_up()  # every worker started and its caches filled: CPU counted from here
         votes_before = run.db("SELECT count(*) FROM manifesto_vote")[0][0]
         cpu_before = {}
         # From the first vote: the voters' sign-in and the pages that give them their CSRF
         # tokens are not a vote's CPU.
-        vote = run.measure_vote(env, before_voting=lambda: cpu_before.update(serving_cpu(server)))
-        cpu_after = serving_cpu(server)
-        cpu = {name: seconds - cpu_before.get(name, 0) for name, seconds in cpu_after.items()}
+        vote = run.measure_vote(env, before_voting=lambda: cpu_before.update(serving_cpu()))
+        cpu = {name: seconds - cpu_before.get(name, 0) for name, seconds in serving_cpu().items()}
         votes = run.db("SELECT count(*) FROM manifesto_vote")[0][0] - votes_before
     ratio = vote["rps"] / baseline["rps"]
     per_vote = {name: 1000 * seconds / max(votes, 1) for name, seconds in cpu.items()}
     cores = os.cpu_count() or 1
     ceiling = 1000 * cores / sum(per_vote.values())
     print(
-        f"\nVotes: {run.VOTERS} signed-in voters, {run.DURATION}s, web server {run.WORKERS} workers"
+        f"\nVotes: {run.VOTERS} signed-in voters, {run.DURATION}s, gunicorn {run.WORKERS} workers"
     )
     print(f"  bare Django view: {baseline['rps']:,.0f} req/s")
     print(
@@ -142,7 +149,7 @@ def main() -> None:
         f"({ratio:.3f} of the bare view); none lost, refused or doubled"
     )
     print(
-        f"  CPU per vote ({votes:,} new votes): web server {per_vote['web']:.2f} ms + "
+        f"  CPU per vote ({votes:,} new votes): gunicorn {per_vote['gunicorn']:.2f} ms + "
         f"PostgreSQL {per_vote['postgresql']:.2f} ms; {cores} cores could serve about "
         f"{ceiling:,.0f} votes/s with nothing else running (wrk's own CPU not counted)"
     )

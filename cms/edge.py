@@ -1,7 +1,7 @@
 """The HTTP cache in front of the site (Varnish, or a CDN): what it may keep, and its purge.
 
 The site's own page cache (`cms.cache`) still answers in Python; under a surge the edge
-answers instead, without reaching the app's server. Two things tie the edge to the app:
+answers instead, without reaching gunicorn. Two things tie the edge to the app:
 
 - **What it may keep** is said by each response (`edge_cache_control`): a page the shared
   page cache would store is `public` with `s-maxage` (its lifetime) and

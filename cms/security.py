@@ -88,7 +88,7 @@ def take_chunked_body(request, limit: int):
 
     Django reads exactly CONTENT_LENGTH bytes of a body, so it would see a chunked body as
     empty. Only a server that de-chunks the body and ends the stream where the body ends
-    (`wsgi.input_terminated`, as the web server does) can be read safely; the body is then kept
+    (`wsgi.input_terminated`, as gunicorn does) can be read safely; the body is then kept
     (in a temporary file past FILE_UPLOAD_MAX_MEMORY_SIZE) and handed to Django with its
     length, or refused as soon as it passes the limit. Returns the kept body, or None.
     """
@@ -155,5 +155,5 @@ class RequestBodyLimitMiddleware:
 def too_large():
     # No context processors or database: nothing about the request is trusted yet.
     # (No `Connection: close`: WSGI forbids hop-by-hop headers from the application;
-    # the web server closes a connection whose body was left unread, once it has answered.)
+    # gunicorn's sync workers close every connection after its answer.)
     return HttpResponse(loader.get_template("413.html").render(), status=413)

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# The production stack's edge without Docker: the web server (cms.serve, production settings) on
+# The production stack's edge without Docker: gunicorn (cms.wsgi, production settings) on
 # PostgreSQL and Redis, and varnishd with deploy/varnish/default.vcl in front of it.
 #
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/hub REDIS_URL=redis://127.0.0.1:6379/0 \
 #     deploy/edge-local.sh            # or: make edge
 #
-# Visitors use http://127.0.0.1:$EDGE_PORT/ (Varnish); the app listens on $APP_PORT. Only
+# Visitors use http://127.0.0.1:$EDGE_PORT/ (Varnish); gunicorn listens on $APP_PORT. Only
 # the VCL's backend host and port are changed (to 127.0.0.1:$APP_PORT); its purge ACL
 # already holds 127.0.0.1, where the app's purges come from. Ctrl+C stops both.
 set -euo pipefail
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 : "${REDIS_URL:?set REDIS_URL to a Redis database}"
 APP_PORT="${APP_PORT:-8000}"
 EDGE_PORT="${EDGE_PORT:-8080}"
-WORKERS="${WORKERS:-2}"
+WORKERS="${WORKERS:-3}"
 VARNISH_SIZE="${VARNISH_SIZE:-256m}"
 VARNISHD="$(command -v varnishd || echo /usr/sbin/varnishd)"
 [ -x "$VARNISHD" ] || { echo "varnishd not found: apt-get install varnish" >&2; exit 1; }
@@ -46,11 +46,11 @@ stop() {
 }
 trap stop EXIT INT TERM
 
-WEB_BIND=127.0.0.1 PORT="$APP_PORT" WEB_CONCURRENCY="$WORKERS" WEB_ACCESS_LOG=1 \
-  "$PYTHON" -m cms.serve &
+.venv/bin/gunicorn cms.wsgi:application --bind "127.0.0.1:$APP_PORT" --workers "$WORKERS" \
+  --access-logfile - &
 pids+=($!)
 "$VARNISHD" -F -j none -n "$work/varnish" -a "127.0.0.1:$EDGE_PORT" -f "$work/edge.vcl" \
   -s "malloc,$VARNISH_SIZE" -p default_ttl=0 -p default_grace=0 &
 pids+=($!)
-echo "Alliance Hub through Varnish: http://127.0.0.1:$EDGE_PORT/ (the app: $APP_PORT)"
+echo "Alliance Hub through Varnish: http://127.0.0.1:$EDGE_PORT/ (gunicorn: $APP_PORT)"
 wait -n

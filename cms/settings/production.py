@@ -17,7 +17,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if "postgresql" in DATABASES["default"]["ENGINE"]:
     # A database host that accepts connections but never answers (a network fault, a
     # stuck server) fails the request with the 503 page after this long, instead of
-    # holding a web server thread indefinitely.
+    # holding a worker until gunicorn kills it.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
     )

@@ -1,5 +1,5 @@
 vcl 4.1;
-# Alliance Hub's edge: Varnish in front of the app server (docs/caching.md, "The edge").
+# Alliance Hub's edge: Varnish in front of gunicorn (docs/caching.md, "The edge").
 #
 # - Anonymous GET/HEAD requests are looked up without their cookies; signed-in visitors
 #   (a session cookie), a one-off message waiting, the admin and account pages are passed

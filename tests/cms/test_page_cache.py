@@ -201,7 +201,7 @@ def test_a_stale_copy_is_dropped_by_the_cache_itself_after_its_grace(
 
 
 class WSGICall:
-    """Calls the site's WSGI application as the web server does, and says whether Django ran."""
+    """Calls the site's WSGI application as gunicorn does, and says whether Django ran."""
 
     def __init__(self):
         from django.core.handlers.wsgi import WSGIHandler

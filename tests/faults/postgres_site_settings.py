@@ -2,7 +2,7 @@
 
 Everything is `cms.settings.production` (persistent connections with health checks,
 DEBUG off, the project's error pages); only static files are served unhashed, so the
-test needs no `collectstatic` step. Read by a web server subprocess, never by pytest.
+test needs no `collectstatic` step. Read by a gunicorn subprocess, never by pytest.
 """
 
 from cms.settings.production import *  # noqa: F403

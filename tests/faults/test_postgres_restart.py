@@ -1,16 +1,16 @@
 """PostgreSQL restarted under traffic: requests fail cleanly, the same server recovers.
 
 The shared PostgreSQL is never touched: a private cluster is made with `initdb` in a
-temporary folder (its own port and socket folder) and the site runs against it under
-its real web server (`python -m cms.serve`) with the production settings (persistent
-connections with health checks, DEBUG off). Threads read pages and write (replies by a
-signed-in supporter, signed Stripe webhooks completing donations) while PostgreSQL is
-stopped, left down for a moment, and started again. Then:
+temporary folder (its own port and socket folder) and the site runs against it as a
+real gunicorn server with the production settings (persistent connections with health
+checks, DEBUG off). Threads read pages and write (replies by a signed-in supporter,
+signed Stripe webhooks completing donations) while PostgreSQL is stopped, left down
+for a moment, and started again. Then:
 
 - every answer during the outage is the project's error page (503, Retry-After, no
   traceback), given quickly: nothing hangs; except a page read wholly from the shared
   caches (the home page), which still serves;
-- every request sent after PostgreSQL is back succeeds, served by the same web server
+- every request sent after PostgreSQL is back succeeds, served by the same gunicorn
   worker processes (nobody restarted the site);
 - every write that was confirmed is stored exactly once, and once Stripe redelivers
   the webhooks that failed (as it does), the crowdfund total is exact.
@@ -276,14 +276,10 @@ def site_environment(database_url: str) -> dict:
 
 @pytest.fixture(scope="session")
 def site_on_private_postgres(private_postgres):
-    """The site under its web server (two workers, four threads each) against the private
-    cluster."""
+    """The site under gunicorn (two workers, four threads each) against the private cluster."""
     env = site_environment(private_postgres.url("hub"))
     port = free_port()
-    env.update(
-        {"WEB_BIND": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": "2", "WEB_THREADS": "4"}
-    )
-    log = private_postgres.folder / "server.log"
+    log = private_postgres.folder / "gunicorn.log"
     site = Site(
         base_url=f"http://127.0.0.1:{port}",
         process=None,
@@ -300,7 +296,20 @@ def site_on_private_postgres(private_postgres):
     site.session, site.references = data["session"], data["references"]
     with log.open("wb") as log_file:
         site.process = subprocess.Popen(
-            [sys.executable, "-m", "cms.serve"],
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "cms.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+                "--worker-class",
+                "gthread",
+                "--timeout",
+                "30",
+            ],
             cwd=ROOT,
             env=env,
             stdout=log_file,
@@ -315,11 +324,11 @@ def site_on_private_postgres(private_postgres):
                 break
             except OSError:
                 if time.monotonic() > deadline or site.process.poll() is not None:
-                    raise AssertionError(f"the server did not start:\n{site.log_tail()}") from None
+                    raise AssertionError(f"gunicorn did not start:\n{site.log_tail()}") from None
                 time.sleep(0.2)
         yield site
     finally:
-        site.process.send_signal(signal.SIGINT)  # the server's shutdown
+        site.process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
         try:
             site.process.wait(timeout=3)
         except subprocess.TimeoutExpired:
@@ -534,7 +543,7 @@ def test_postgres_restart_mid_traffic_fails_cleanly_and_the_same_server_recovers
     failures_after = [r for r in after if not r.succeeded]
     assert not failures_after, describe(failures_after)
     assert site.process.poll() is None
-    assert site.worker_pids() == workers_before, "the server replaced its workers"
+    assert site.worker_pids() == workers_before, "gunicorn replaced its workers"
 
     # Every confirmed reply is stored exactly once; an unconfirmed one at most once.
     for reply in (r for r in results if r.kind == "reply"):
@@ -584,8 +593,8 @@ print("ANSWER", response.status_code, response.get("Retry-After"), time.monotoni
 def test_database_that_never_answers_fails_with_503_within_the_connect_timeout():
     """A host that accepts the connection but never speaks (a stuck server, a network fault).
 
-    Without a connect timeout the request would wait forever, holding one of the web
-    server's threads; with DATABASE_CONNECT_TIMEOUT it gets the 503 page in seconds.
+    Without a connect timeout the request would wait forever, holding a worker until
+    gunicorn kills it; with DATABASE_CONNECT_TIMEOUT it gets the 503 page in seconds.
     """
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))

@@ -1,7 +1,7 @@
 """The vote's lean path (manifesto.lean_vote): votes answered by the WSGI application before
 Django's request handling, with every rule of the vote view kept.
 
-Each request here goes through the site's WSGI application as the web server calls it, and the
+Each request here goes through the site's WSGI application as gunicorn calls it, and the
 test knows whether Django's request handling ran. A vote the lean path records is
 answered there; everything it does not answer (no CSRF token, a signed-out visitor, a vote
 the rules refuse) reaches Django, which refuses it exactly as before.
@@ -35,7 +35,7 @@ CSRF_SECRET = "k" * 32  # a CSRF cookie's secret, as the browser holds it
 
 
 class Site(LeanSite):
-    """The site's WSGI application as the web server calls it; says whether Django's stack ran."""
+    """The site's WSGI application as gunicorn calls it; says whether Django's stack ran."""
 
     def __init__(self):
         super().__init__(lean_vote.serve_votes)

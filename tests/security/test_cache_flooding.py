@@ -3,7 +3,7 @@
 Only the GET parameters some page reads key the page cache (`query_params` on each page
 type, `@reads_query` on other views); anything else (utm_*, a random cache-buster) is
 the plain page. Checked through the middleware (Django's test client) and through the
-WSGI answer the web server calls, with the page cache on, in memory and on Redis.
+WSGI answer gunicorn calls, with the page cache on, in memory and on Redis.
 """
 
 # ruff: noqa: F811  (fixtures imported from the apps' conftest files, used as arguments)

@@ -109,7 +109,7 @@ def demo_site_in_class(_demo_for_class, db, settings):
 # these run whole on one worker instead. (The browser journeys have their own group.)
 ONE_WORKER_MODULES = {
     "tests/faults/test_postgres_restart.py": "a private PostgreSQL cluster, migrated once",
-    "tests/security/test_body_limits.py": "a web server started once",
+    "tests/security/test_body_limits.py": "a gunicorn server started once",
 }
 ONE_WORKER_FIXTURES = {"demo_site", "demo_site_in_class"}
 

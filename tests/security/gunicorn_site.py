@@ -1,6 +1,5 @@
-"""The site under its real web server (`python -m cms.serve`) with the production settings,
-for faults that live in the server: what it says about itself, and what it reads of a
-request before answering.
+"""The site under a real gunicorn with the production settings, for faults that live in
+the server: what it says about itself, and what it reads of a request before answering.
 
 The database is an empty SQLite file: what these tests send is answered before the site
 looks anything up.
@@ -24,25 +23,22 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def web_site(folder: Path, target: str = "cms.wsgi:application"):
+def gunicorn_site(folder: Path):
     port = free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "cms.settings.production",
-        "SECRET_KEY": "web-server-test-only-" + "x" * 40,
+        "SECRET_KEY": "gunicorn-test-only-" + "x" * 40,
         "ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": f"sqlite:///{folder / 'empty.sqlite3'}",
         "SECURE_SSL_REDIRECT": "False",
         "SECURE_COOKIES": "False",
-        "WEB_BIND": "127.0.0.1",
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "1",
-        "WEB_THREADS": "2",
     }
     env.pop("REDIS_URL", None)
-    log = (folder / "server.log").open("wb")
+    log = (folder / "gunicorn.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "cms.serve", target],
+        [str(Path(sys.executable).parent / "gunicorn"), "cms.wsgi:application"]
+        + ["--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "30"],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -54,12 +50,9 @@ def web_site(folder: Path, target: str = "cms.wsgi:application"):
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
                 break
             if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError((folder / "server.log").read_text())
+                raise AssertionError((folder / "gunicorn.log").read_text())
             time.sleep(0.2)
-        if target.startswith("cms."):
-            wait_for_worker(port, folder)
-        else:
-            wait_for_answer(port, folder)
+        wait_for_worker(port, folder)
         yield port
     finally:
         process.terminate()
@@ -68,7 +61,7 @@ def web_site(folder: Path, target: str = "cms.wsgi:application"):
 
 
 def wait_for_worker(port: int, folder: Path) -> None:
-    """The server listens at once; its worker loads Django first (slow on a busy machine).
+    """The master listens at once; its worker loads Django first (slow on a busy machine).
 
     Wait for a first answer (a request refused before the database is asked), so the
     tests' own timeouts measure the site, not the worker's start.
@@ -79,18 +72,7 @@ def wait_for_worker(port: int, folder: Path) -> None:
             b"Content-Length: 999999999999\r\n\r\n"
         )
         if not first_answer(sock, timeout=60):
-            raise AssertionError((folder / "server.log").read_text())
-
-
-def wait_for_answer(port: int, folder: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 5) as sock:
-            sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-            if first_answer(sock, timeout=5):
-                return
-        time.sleep(0.2)
-    raise AssertionError((folder / "server.log").read_text())
+            raise AssertionError((folder / "gunicorn.log").read_text())
 
 
 def first_answer(sock: socket.socket, timeout: float) -> bytes:
