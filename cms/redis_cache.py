@@ -160,17 +160,18 @@ class ResilientRedisCache(RedisCache):
 
         For an entry reached through another whose value never changes while both live (a
         session's user id); the caller checks what it found. An unreachable Redis answers
-        as an empty cache.
+        as an empty cache. The keys are the site's own (a session's, the page's), so they
+        are not checked character by character for memcached as `get_many` checks them.
         """
         if outage.skipping(self.outage_key):
             return {}, None
-        made = [self.make_and_validate_key(key) for key in keys]
+        made = [self.make_key(key) for key in keys]
         client = self._cache.get_client()
         if self._get_many_and_referenced is None:
             self._get_many_and_referenced = client.register_script(_GET_MANY_AND_REFERENCED)
         try:
             values = self._get_many_and_referenced(
-                keys=made, args=[self.make_and_validate_key(referenced_prefix)], client=client
+                keys=made, args=[self.make_key(referenced_prefix)], client=client
             )
         except UNREACHABLE as error:
             outage.failed(self.outage_key, error)
