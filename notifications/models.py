@@ -16,10 +16,12 @@ class Follow(models.Model):
     `active=False`, so taking part again does not follow it again behind their back.
     """
 
+    # No index of their own: the unique constraint leads with the user, the index below
+    # with the content type, and every vote writes a follow through all of them.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows", db_index=False
     )
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, db_index=False)
     object_id = models.CharField(max_length=64)
     target = GenericForeignKey("content_type", "object_id")
     automatic = models.BooleanField(
