@@ -5,6 +5,8 @@ The rule is `models.spans_collide`; `collisions_with` asks the database the same
 for one amendment, so its page reads the ids it shows and not every open amendment.
 """
 
+from dataclasses import dataclass
+
 from django.db.models import F, Q
 
 from manifesto.models import OPEN_STATUSES, Amendment, AmendmentKind, spans_collide
@@ -58,3 +60,21 @@ def collisions_with(amendment) -> list[int]:
             overlapping &= Q(base_text=amendment.base_text, span_start__isnull=False)
         others = others.filter(Q(kind=AmendmentKind.DELETE) | overlapping)
     return list(others.order_by("pk").values_list("pk", flat=True))
+
+
+# An amendment page lists at most this many of the amendments it collides with; a
+# popular clause can have hundreds, which no reader goes through (the clause's list
+# ranks them all).
+COLLISIONS_LISTED = 20
+
+
+@dataclass(frozen=True)
+class ListedCollisions:
+    listed: list[int]
+    more: int
+
+
+def listed_collisions(amendment, limit: int = COLLISIONS_LISTED) -> ListedCollisions:
+    """The first `limit` of `collisions_with(amendment)`, and how many more there are."""
+    found = collisions_with(amendment)
+    return ListedCollisions(found[:limit], max(len(found) - limit, 0))

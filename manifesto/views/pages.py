@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, render
 
 from manifesto import agreement, rules
 from manifesto import ranking_maths as ranking
-from manifesto.collisions import collisions_with
+from manifesto.collisions import listed_collisions
 from manifesto.forms import CommentForm, ReportForm, StatusForm, UpdateAmendmentForm
 from manifesto.models import (
     OPEN_STATUSES,
@@ -155,7 +155,7 @@ def amendment_view(request, page, pk, comment_form=None, report_form=None):
             clause=amendment.clause,
             comments=comments,
             party_groups=sorted(groups.items()),
-            collisions=functools.cache(lambda: collisions_with(amendment)),
+            collisions=functools.cache(lambda: listed_collisions(amendment)),
             change_part=shared and f"{shared}-change",
             results_part=shared and f"{shared}-results",
             comment_form=comment_form or CommentForm(),

@@ -1,7 +1,7 @@
 """Testing that an amendment's page finds the amendments it collides with in the database
 by the same rule the clause's list applies in Python (`spans_collide`)."""
 
-from manifesto.collisions import collisions_for, collisions_with
+from manifesto.collisions import COLLISIONS_LISTED, collisions_for, collisions_with
 from manifesto.models import Amendment, AmendmentKind, AmendmentStatus
 
 
@@ -70,3 +70,20 @@ def test_an_amendment_page_lists_what_it_collides_with(client, manifesto, clause
     )
     html = client.get(f"{manifesto.url}amendment/{first.pk}/").content.decode()
     assert f'href="{manifesto.url}amendment/{second.pk}/">Amendment {second.pk}</a>' in html
+
+
+def test_an_amendment_page_lists_its_first_collisions_and_counts_the_rest(
+    client, manifesto, clause, other_supporter
+):
+    """A popular clause can have hundreds of colliding amendments: the page lists the
+    first COLLISIONS_LISTED and sends the reader to the clause's ranked list for the rest."""
+    first = amendment(manifesto, clause, other_supporter, "delete", "")
+    others = [
+        amendment(manifesto, clause, other_supporter, "replace", f"{clause.text} {n}.")
+        for n in range(COLLISIONS_LISTED + 3)
+    ]
+    html = client.get(f"{manifesto.url}amendment/{first.pk}/").content.decode()
+    listed = [other for other in others if f"/amendment/{other.pk}/" in html]
+    assert listed == others[:COLLISIONS_LISTED]
+    assert "And 3 more:" in html
+    assert f'href="{manifesto.url}clause/{clause.key}/"' in html
