@@ -294,15 +294,71 @@ def _add_entry(donation, kind: str, amount: int, source_id: str, *, moved_at=Non
         moved_at=moved_at or timezone.now(),
         **extra,
     )
-    if not _insert_unless_recorded(entry):
+    if connection.vendor != "postgresql":
+        if not _insert_unless_recorded(entry):
+            return None
+        decide_reportable(donation)
+        return entry
+    donor_rows = _insert_with_donor_rows(entry, donation)
+    if donor_rows is None:
         return None
-    decide_reportable(donation)
+    decide_reportable(donation, donor_rows)
     return entry
 
 
 def _insert_unless_recorded(entry) -> bool:
     """INSERT the entry, or nothing if its (source_id, kind) is recorded; whether it was."""
     return insert_unless_present(entry, ["source_id", "kind"])
+
+
+# A ledger entry inserted unless recorded and, only if it was, its donor's rows as
+# `_donor_rows` reads them: one statement, one round trip. The SELECT sees the rows as
+# they were before the INSERT (a statement has one snapshot), so the new row is added
+# from what the INSERT returns (the first column, its id, is set on that row only).
+INSERT_WITH_DONOR_ROWS_SQL = """
+WITH new AS ({insert} RETURNING {returning})
+SELECT new.id, NULL, NULL, new.donation_id, new.kind, new.amount_pence, new.moved_at,
+    new.stripe_charge_id, new.source_id
+FROM new
+UNION ALL
+SELECT NULL, donation.id, donation.reportable, entry.donation_id, entry.kind,
+    entry.amount_pence, entry.moved_at, entry.stripe_charge_id, entry.source_id
+FROM crowdfund_donation donation
+LEFT OUTER JOIN crowdfund_ledgerentry entry ON donation.id = entry.donation_id
+WHERE {donor} AND EXISTS (SELECT 1 FROM new)
+"""
+
+
+def _insert_with_donor_rows(entry, donation) -> list | None:
+    """INSERT the entry unless its movement is recorded (as `_insert_unless_recorded`);
+    None if it was, else the donor's rows with the new one (as `_donor_rows` gives them)."""
+    fields, _ = _insert_statement(LedgerEntry, ("source_id", "kind"))
+    values = [db_value(field, field.pre_save(entry, True)) for field in fields]
+    sql = _insert_with_donor_rows_sql(bool(donation.email_normalised))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, donation.email_normalised or donation.pk])
+        rows = cursor.fetchall()
+    new = [row for row in rows if row[0] is not None]
+    if not new:
+        return None
+    [(pk, _, _, *new_row)] = new
+    entry.pk = pk
+    entry._state.adding = False
+    entry._state.db = connection.alias
+    donor_rows = [row[1:] for row in rows if row[0] is None]
+    # The new row belongs to one of the donor's donations (the one it was inserted for),
+    # which has a row now: the one read as having none goes.
+    reportable = next((r[1] for r in donor_rows if r[0] == donation.pk), donation.reportable)
+    donor_rows = [r for r in donor_rows if r[0] != donation.pk or r[2] is not None]
+    return [*donor_rows, (donation.pk, reportable, *new_row)]
+
+
+@functools.cache
+def _insert_with_donor_rows_sql(by_email: bool) -> str:
+    _, insert = _insert_statement(LedgerEntry, ("source_id", "kind"))
+    donor = "donation.email_normalised = %s" if by_email else "donation.id = %s"
+    returning = ", ".join(["id", *law.ROW_FIELDS])
+    return INSERT_WITH_DONOR_ROWS_SQL.format(insert=insert, returning=returning, donor=donor)
 
 
 def insert_unless_present(instance, unique_fields: list[str]) -> bool:
@@ -313,9 +369,8 @@ def insert_unless_present(instance, unique_fields: list[str]) -> bool:
     against a transaction committing the same row at this moment. Sends no signals.
     """
     fields, sql = _insert_statement(type(instance), tuple(unique_fields))
-    values = [
-        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
-    ]
+    values = [db_value(field, field.pre_save(instance, True)) for field in fields]
+    sql = f"{sql} RETURNING {connection.ops.quote_name(instance._meta.pk.column)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         row = cursor.fetchone()
@@ -327,10 +382,24 @@ def insert_unless_present(instance, unique_fields: list[str]) -> bool:
     return True
 
 
+# Values that need no conversion for a field, by its internal type: `get_db_prep_save`
+# hands them over as they are (text and flags; whole numbers it wraps in a typed integer).
+AS_IS = {"CharField": str, "TextField": str, "EmailField": str, "BooleanField": bool}
+
+
+def db_value(field, value):
+    """`field.get_db_prep_save(value, connection)`, without the calls for a value that
+    passes as it is (the common case: most of a row's columns)."""
+    as_is = AS_IS.get(field.get_internal_type())
+    if as_is is not None and (value is None or type(value) is as_is):
+        return value
+    return field.get_db_prep_save(value, connection)
+
+
 @functools.cache
 def _insert_statement(model, unique_fields: tuple[str, ...]) -> tuple[list, str]:
     """The fields (all but the pk) and the INSERT ... ON CONFLICT DO NOTHING statement of a
-    model, built once per model and key."""
+    model (without its RETURNING), built once per model and key."""
     meta = model._meta
     quote = connection.ops.quote_name
     fields = [field for field in meta.concrete_fields if not field.primary_key]
@@ -340,8 +409,7 @@ def _insert_statement(model, unique_fields: tuple[str, ...]) -> tuple[list, str]
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608
         f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT ({conflict}) DO NOTHING "
-        f"RETURNING {quote(meta.pk.column)}"
+        f"ON CONFLICT ({conflict}) DO NOTHING"
     )
     return fields, sql
 
@@ -491,14 +559,17 @@ def save_facts(donation) -> None:
     No signal is sent, and none is missed: the page cache purges only on columns the
     public sees (crowdfund/apps.py), none of which is a fact (a test holds this).
     """
-    fields = [Donation._meta.get_field(name) for name in DONATION_FACTS]
-    values = [
-        field.get_db_prep_save(getattr(donation, field.attname), connection) for field in fields
-    ]
+    fields = _save_facts_fields()
+    values = [db_value(field, getattr(donation, field.attname)) for field in fields]
     with connection.cursor() as cursor:
         cursor.execute(_save_facts_sql(), [*values, donation.pk])
         if cursor.rowcount != 1:
             raise DatabaseError("Save with update_fields did not affect any rows.")
+
+
+@functools.cache
+def _save_facts_fields() -> list:
+    return [Donation._meta.get_field(name) for name in DONATION_FACTS]
 
 
 @functools.cache
@@ -562,7 +633,7 @@ def in_a_batch():
         _batch.crowdfunds = _batch.passed_donors = _batch.receipts = None
 
 
-def _donor_flag(email_normalised: str, donation_id: int):
+def _donor_flag(email_normalised: str, donation_id: int, donor_rows=None):
     """The donor's donations (and the flag each holds), their ledger rows, and their flag
     decided from all of those rows as they stand: one query.
 
@@ -571,7 +642,9 @@ def _donor_flag(email_normalised: str, donation_id: int):
     """
     held: dict[int, bool] = {}
     rows = []
-    for pk, reportable, *entry in _donor_rows(email_normalised, donation_id):
+    if donor_rows is None:
+        donor_rows = _donor_rows(email_normalised, donation_id)
+    for pk, reportable, *entry in donor_rows:
         held[pk] = reportable
         if entry[1] is not None:  # a donation with no ledger rows yet
             donation_id, kind, amount, moved_at, charge_id, source_id = entry
@@ -613,14 +686,14 @@ def _set_flag(held: dict[int, bool], flag: bool) -> None:
         Donation.objects.filter(pk__in=changed).update(reportable=flag)
 
 
-def decide_reportable(donation) -> bool:
+def decide_reportable(donation, donor_rows=None) -> bool:
     """Decide the donor's flag inside the transaction that wrote their new ledger entry.
 
     The caller holds the donor's lock (`lock_donation`), so no other writer for this
     donor runs meanwhile: the flag commits with the entry or not at all, and a crash
     can never leave it stale.
     """
-    held, rows, flag = _donor_flag(donation.email_normalised, donation.pk)
+    held, rows, flag = _donor_flag(donation.email_normalised, donation.pk, donor_rows)
     _set_flag(held, flag)
     donation.reportable = flag  # the handler saves the donation's facts after this
     setattr(

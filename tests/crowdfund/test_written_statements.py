@@ -225,3 +225,64 @@ def test_a_charge_without_our_reference_is_found_as_the_queryset_finds_it(crowdf
             payment_intent,
         )
     assert written_found(Q(pk=by_refund.pk)) == (by_refund.pk, "d1@example.com")
+
+
+@pytest.mark.django_db
+def test_values_passed_as_they_are_are_what_the_fields_would_send(crowdfund):
+    from crowdfund.models import WebhookEvent
+
+    donation = make_donation(crowdfund, stripe_subscription_id="sub_as_is")
+    entry = LedgerEntry.objects.create(
+        crowdfund=crowdfund, donation=donation, kind="payment", amount_pence=2_500, source_id="pi"
+    )
+    event = WebhookEvent.objects.create(event_id="evt_as_is", type="x", payload={"a": 1})
+    for row in (donation, entry, event):
+        for field in row._meta.concrete_fields:
+            for value in (getattr(row, field.attname), None):
+                assert repr(ledger.db_value(field, value)) == repr(
+                    field.get_db_prep_save(value, connection)
+                ), (field, value)
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_the_insert_brings_back_the_donors_rows_as_read_after_it(crowdfund):
+    """One statement inserts the entry and reads the donor's rows (the new one included),
+    as reading them after the insert would; a movement already recorded reads nothing."""
+    from django.utils import timezone
+
+    earlier = make_donation(crowdfund, amount_pence=3_000, email="both@example.com")
+    LedgerEntry.objects.create(
+        crowdfund=crowdfund, donation=earlier, kind="payment", amount_pence=3_000, source_id="a"
+    )
+    make_donation(crowdfund, email="both@example.com")  # no rows yet
+    offline = make_donation(crowdfund, amount_pence=6_000, email="")
+    for donation, source in (
+        (make_donation(crowdfund, amount_pence=4_000, email="Both@example.com"), "b"),
+        (offline, "offline:b"),
+    ):
+        entry = LedgerEntry(
+            crowdfund_id=crowdfund.pk,
+            donation=donation,
+            kind="payment",
+            amount_pence=donation.amount_pence,
+            source_id=source,
+            stripe_charge_id=f"ch_{source}",
+            moved_at=timezone.now(),
+        )
+        rows = ledger._insert_with_donor_rows(entry, donation)
+
+        assert entry.pk == LedgerEntry.objects.get(source_id=source).pk
+        after = ledger._donor_rows(donation.email_normalised, donation.pk)
+        assert sorted(map(tuple, rows), key=repr) == sorted(map(tuple, after), key=repr)
+        again = LedgerEntry(
+            crowdfund_id=crowdfund.pk,
+            donation=donation,
+            kind="payment",
+            amount_pence=donation.amount_pence,
+            source_id=source,
+            moved_at=timezone.now(),
+        )
+        assert ledger._insert_with_donor_rows(again, donation) is None
+        assert again.pk is None
+    assert len(ledger._donor_rows("both@example.com", 0)) == 3
