@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.core.cache import cache
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -208,19 +208,38 @@ def _keep_waiting(event: WebhookEvent, error: Exception, batch: Batch) -> None:
     )
 
 
+# The batch's applied events marked with their outcomes, in one statement (PostgreSQL):
+# the ids and outcomes go as two arrays, unnested side by side.
+MARK_APPLIED_SQL = """
+UPDATE crowdfund_webhookevent AS event
+SET applied_at = %s, outcome = applied.outcome, attempts = event.attempts + 1,
+    last_error = '', next_attempt_at = NULL
+FROM unnest(%s::bigint[], %s::text[]) AS applied (id, outcome)
+WHERE event.id = applied.id
+"""
+
+
 def _write_down(batch: Batch) -> None:
-    """What became of the batch's events, in the transaction that did it: one UPDATE per
-    outcome (a batch holds a handful), one for the events applied alone, and one per
-    event left waiting. Events tried again are left exactly as they were."""
+    """What became of the batch's events, in the transaction that did it: one UPDATE for
+    the events applied, whatever their outcomes (on other databases one per outcome), one
+    for the events applied alone, and one per event left waiting. Events tried again are
+    left exactly as they were."""
     applied_at = timezone.now()
-    for outcome, pks in batch.applied_as.items():
-        WebhookEvent.objects.filter(pk__in=pks).update(
-            applied_at=applied_at,
-            outcome=outcome,
-            attempts=F("attempts") + 1,
-            last_error="",
-            next_attempt_at=None,
-        )
+    if connection.vendor == "postgresql":
+        if batch.applied_as:
+            pks = [pk for these in batch.applied_as.values() for pk in these]
+            outcomes = [outcome for outcome, these in batch.applied_as.items() for _ in these]
+            with connection.cursor() as cursor:
+                cursor.execute(MARK_APPLIED_SQL, [applied_at, pks, outcomes])
+    else:
+        for outcome, pks in batch.applied_as.items():
+            WebhookEvent.objects.filter(pk__in=pks).update(
+                applied_at=applied_at,
+                outcome=outcome,
+                attempts=F("attempts") + 1,
+                last_error="",
+                next_attempt_at=None,
+            )
     if batch.alone:
         # Later drains pass them by until apply_event has had its turn; if that is lost,
         # they are due again after ALONE_SECONDS. Not an attempt: nothing has failed.

@@ -163,3 +163,58 @@ def test_a_batch_of_payments_costs_five_statements_each_and_a_few_for_the_batch(
     # One savepoint per event, and the batch's own transaction inside the test's.
     assert sum(q["sql"].startswith("SAVEPOINT") for q in queries) == 10 + 1
     assert total(crowdfund) == 10_000
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_a_batchs_events_are_marked_applied_in_one_statement_whatever_their_outcomes(
+    stripe_keys, home
+):
+    """Each event gets its own outcome, one more attempt, no error and no next attempt."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from crowdfund import inbox
+
+    crowdfund = make_crowdfund(home, slug="marked-applied", target_pence=10_000)
+    paid = stored_payment_event(make_donation(crowdfund, email="paid@example.com"), 2_500)
+    unpaid_session = fake_stripe.checkout_session(
+        amount=2_500,
+        reference=str(make_donation(crowdfund, email="unpaid@example.com").reference),
+        payment_status="unpaid",
+    )
+    expired_session = fake_stripe.checkout_session(
+        amount=2_500,
+        reference=str(make_donation(crowdfund, email="gone@example.com").reference),
+        status="expired",
+        payment_status="unpaid",
+    )
+    stored = {"payment recorded": paid}
+    for outcome, data in (
+        ("session recorded", fake_stripe.event("checkout.session.completed", unpaid_session)),
+        ("session expired", fake_stripe.event("checkout.session.expired", expired_session)),
+        ("ignored: type not handled", fake_stripe.event("customer.created", {"id": "cus_1"})),
+    ):
+        stored[outcome] = WebhookEvent.objects.create(
+            event_id=data["id"], type=data["type"], livemode=False, payload=data
+        )
+    # One of them was tried before, and failed.
+    WebhookEvent.objects.filter(pk=stored["session expired"].pk).update(
+        attempts=2, last_error="OperationalError: gone", next_attempt_at=timezone.now()
+    )
+    later = timezone.now() + timedelta(seconds=1)
+
+    with CaptureQueriesContext(connection) as queries:
+        batch = inbox.apply_batch(50, now=later)
+
+    assert (batch.claimed, batch.applied) == (4, 4)
+    updates = [q for q in statements(queries) if "UPDATE crowdfund_webhookevent" in q]
+    assert len(updates) == 1, updates
+    for outcome, event in stored.items():
+        event.refresh_from_db()
+        assert (event.outcome, event.last_error, event.next_attempt_at) == (outcome, "", None)
+        assert event.applied_at is not None
+    assert stored["session expired"].attempts == 3
+    assert {e.attempts for o, e in stored.items() if o != "session expired"} == {1}
+    assert len({e.applied_at for e in stored.values()}) == 1
