@@ -32,11 +32,12 @@ If the broker loses the request, the key expires and beat's catch-up drains anyw
 
 import logging
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.core.cache import cache
-from django.db import OperationalError, connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -168,7 +169,7 @@ def apply_batch(limit: int = BATCH_SIZE, *, now=None, due_only: bool = True) -> 
 def _apply_in_savepoint(event: WebhookEvent, batch: Batch) -> None:
     """Apply one claimed event in its own savepoint; note in `batch` what became of it."""
     try:
-        with transaction.atomic():
+        with kept_savepoint():
             try:
                 outcome = dispatch(event)
             except NotOurs as not_ours:
@@ -193,6 +194,39 @@ def _apply_in_savepoint(event: WebhookEvent, batch: Batch) -> None:
     else:
         batch.applied_as.setdefault(outcome[:200], []).append(event.pk)
         batch.applied += 1
+
+
+@contextmanager
+def kept_savepoint():
+    """An event's savepoint in the batch's transaction, as `transaction.atomic()` nested
+    there makes one, but not released when the event succeeds: PostgreSQL keeps the
+    batch's savepoints nested until it commits, so each event costs one statement for its
+    savepoint rather than two.
+
+    On an error it rolls back to it, with the event's writes and the on-commit callbacks
+    registered since (its receipt), and re-raises, exactly as `atomic()` does; the events
+    before it keep theirs. Nested, a savepoint gets a transaction id once anything after
+    it writes: a batch of 50 still stays under the 64 subtransactions PostgreSQL keeps in
+    shared memory.
+    """
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block or connection.needs_rollback:
+        raise transaction.TransactionManagementError("kept_savepoint() needs a healthy atomic")
+    sid = connection.savepoint()
+    # Callbacks registered from here on carry this savepoint: rolled back, they are dropped.
+    connection.savepoint_ids.append(sid)
+    failed = True
+    try:
+        yield
+        failed = connection.needs_rollback  # an atomic(savepoint=False) inside failed
+    finally:
+        connection.savepoint_ids.pop()
+        if failed and not connection.closed_in_transaction:
+            connection.needs_rollback = False
+            try:
+                connection.savepoint_rollback(sid)
+            except DatabaseError:
+                connection.needs_rollback = True  # then the batch's transaction rolls back
 
 
 def _keep_waiting(event: WebhookEvent, error: Exception, batch: Batch) -> None:
