@@ -4,8 +4,8 @@ At a few hundred events a second the cost of applying one event alone is mostly 
 event: its own task, transaction, commit, inbox lock and threshold check. A drain claims up
 to `BATCH_SIZE` due events in arrival order (`SELECT ... FOR UPDATE SKIP LOCKED`, so drains
 running at once claim different events and never wait on each other's inbox rows), applies
-each in a savepoint of one transaction, and writes what became of them (one UPDATE per
-outcome) in that transaction. So:
+each in a savepoint of one transaction (kept, not released, until the commit), and writes
+what became of them (one UPDATE for the events applied) in that transaction. So:
 
 - a duplicate, or an event another drain or `apply_event` finished meanwhile, is not due
   any more and is not claimed; a row that is claimed is locked until the batch commits;
@@ -56,8 +56,9 @@ from crowdfund.stripe_events import (
 
 logger = logging.getLogger(__name__)
 
-# Each event's savepoint becomes a subtransaction once it writes; PostgreSQL keeps 64 of
-# them per transaction in shared memory before every other session's snapshots slow down.
+# Each event's savepoint becomes a subtransaction once it (or an event after it, nested in
+# it) writes; PostgreSQL keeps 64 of them per transaction in shared memory before every
+# other session's snapshots slow down.
 BATCH_SIZE = 50
 # A drain hands over to a fresh task after this many batches (other queued work gets a turn).
 BATCHES_PER_DRAIN = 40
