@@ -29,7 +29,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import stripe
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -178,9 +178,9 @@ def _metadata_reference(*metadatas) -> str:
     return ""
 
 
-def _locked(query: Q):
+def _locked(query: Q, found: tuple[str, list] | None = None):
     """The donor's lock, then the donation's row (ledger.lock_donation_where)."""
-    donation = ledger.lock_donation_where(query)
+    donation = ledger.lock_donation_where(query, found)
     if donation is None:
         raise NotYetKnown(f"no donation matches {query}")
     return donation
@@ -310,12 +310,46 @@ def look_up_before_lock(event: WebhookEvent) -> dict:
 
 def _donation_for_charge(charge_id: str, payment_intent: str, metadata: dict | None, looked_up):
     """The donation a charge paid: from what we hold, else from what Stripe told us."""
+    query = _charge_query(charge_id, payment_intent, metadata)
+    found = None
+    if not _metadata_reference(metadata):
+        found = charge_found_sql(charge_id, payment_intent)
     try:
-        return _locked(_charge_query(charge_id, payment_intent, metadata))
+        return _locked(query, found)
     except NotYetKnown:
         if not looked_up:
             raise
     return _donation_from_lookup(charge_id, looked_up)
+
+
+# `_charge_query` without a reference, written out (Django compiles its five subqueries
+# at some length, for every dispute): the donation's id, from a stored charge or payment
+# intent, lowest first, as `ledger.found_sql` gives it.
+CHARGE_FOUND_SQL = (
+    'SELECT "crowdfund_donation"."id", "crowdfund_donation"."email_normalised" '
+    'FROM "crowdfund_donation" WHERE ({where}) ORDER BY "crowdfund_donation"."id" ASC LIMIT 1'
+)
+BY_CHARGE = (
+    '"crowdfund_donation"."id" IN '
+    '(SELECT "donation_id" FROM "crowdfund_ledgerentry" WHERE "stripe_charge_id" = %s) '
+    'OR "crowdfund_donation"."id" IN '
+    '(SELECT "donation_id" FROM "crowdfund_autorefund" WHERE "charge" = %s)'
+)
+BY_PAYMENT_INTENT = (
+    ' OR "crowdfund_donation"."stripe_payment_intent_id" = %s '
+    'OR "crowdfund_donation"."id" IN '
+    '(SELECT "donation_id" FROM "crowdfund_ledgerentry" WHERE "source_id" = %s) '
+    'OR "crowdfund_donation"."id" IN '
+    '(SELECT "donation_id" FROM "crowdfund_autorefund" WHERE "payment_intent" = %s)'
+)
+
+
+def charge_found_sql(charge_id: str, payment_intent: str) -> tuple[str, list]:
+    """The SQL of `_charge_query` for a charge without our reference (`ledger.found_sql`)."""
+    if payment_intent:
+        where = BY_CHARGE + BY_PAYMENT_INTENT
+        return CHARGE_FOUND_SQL.format(where=where), [charge_id] * 2 + [payment_intent] * 3
+    return CHARGE_FOUND_SQL.format(where=BY_CHARGE), [charge_id] * 2
 
 
 def _charge_query(charge_id: str, payment_intent: str, metadata: dict | None) -> Q:
@@ -387,18 +421,33 @@ def _donation_from_lookup(charge_id: str, looked_up: dict):
     return donation
 
 
+# Whether a payment is recorded for a charge (by its id, or its payment intent when it has
+# one), or for a donation: read for every refund, so written out rather than compiled.
+PAYMENT_OF_CHARGE_SQL = (
+    "SELECT EXISTS (SELECT 1 FROM crowdfund_ledgerentry WHERE kind = 'payment' "
+    "AND (stripe_charge_id = %s OR source_id = %s))"
+)
+PAYMENT_OF_DONATION_SQL = (
+    "SELECT EXISTS (SELECT 1 FROM crowdfund_ledgerentry WHERE kind = 'payment' "
+    "AND donation_id = %s)"
+)
+
+
+def _payment_recorded(sql: str, params: list) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return bool(cursor.fetchone()[0])
+
+
 def _ensure_charge_payment_recorded(donation, charge: dict, event_id: str) -> None:
     """A refund can arrive before the payment's own event: the charge proves the payment."""
     payment_intent = charge.get("payment_intent") or ""
-    this_payment = Q(stripe_charge_id=charge["id"])
-    if payment_intent:
-        this_payment |= Q(source_id=payment_intent)
-    if LedgerEntry.objects.filter(this_payment, kind=LedgerKind.PAYMENT).exists():
+    if _payment_recorded(PAYMENT_OF_CHARGE_SQL, [charge["id"], payment_intent or None]):
         return
     if donation.frequency == Frequency.MONTHLY:
         # Monthly payments are keyed by invoice, which newer API versions do not link
         # from the charge: refund against the gift once any of its payments is recorded.
-        if not donation.ledger_entries.filter(kind=LedgerKind.PAYMENT).exists():
+        if not _payment_recorded(PAYMENT_OF_DONATION_SQL, [donation.pk]):
             raise NotYetKnown(f"no monthly payment recorded yet for charge {charge['id']}")
         return
     if charge.get("paid") and charge.get("status") == "succeeded":

@@ -260,3 +260,45 @@ def test_drains_at_once_apply_each_event_once(stripe_keys, home, mailoutbox):
         set(LedgerEntry.objects.values_list("source_id", "kind"))
     )
     assert len(receipts(mailoutbox)) == payments
+
+
+@pytest.mark.django_db
+def test_a_kept_savepoint_undoes_a_failed_events_writes_and_callbacks_and_keeps_the_others(
+    django_capture_on_commit_callbacks,
+):
+    """Each event's savepoint is kept, not released: one that fails (raising, or with an
+    inner block that failed without savepoint) rolls back to its own, and only its own."""
+    from django.db import IntegrityError, transaction
+
+    ran = []
+
+    def stored(name):
+        WebhookEvent.objects.create(event_id=name, type="t", payload={})
+        transaction.on_commit(lambda: ran.append(name))
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        with inbox.kept_savepoint():
+            stored("first")
+        with pytest.raises(ValueError), inbox.kept_savepoint():
+            stored("raised")
+            raise ValueError
+        with inbox.kept_savepoint():
+            stored("inner failure")
+            try:
+                with transaction.atomic(savepoint=False):
+                    WebhookEvent.objects.create(event_id="first", type="t", payload={})
+            except IntegrityError:
+                pass  # the transaction needs a rollback now: the savepoint's
+        with inbox.kept_savepoint():
+            stored("last")
+
+    assert sorted(WebhookEvent.objects.values_list("event_id", flat=True)) == ["first", "last"]
+    assert ran == ["first", "last"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_savepoint_needs_a_transaction():
+    from django.db import transaction
+
+    with pytest.raises(transaction.TransactionManagementError), inbox.kept_savepoint():
+        pass
