@@ -257,32 +257,29 @@ def test_the_insert_brings_back_the_donors_rows_as_read_after_it(crowdfund):
     )
     make_donation(crowdfund, email="both@example.com")  # no rows yet
     offline = make_donation(crowdfund, amount_pence=6_000, email="")
-    for donation, source in (
-        (make_donation(crowdfund, amount_pence=4_000, email="Both@example.com"), "b"),
-        (offline, "offline:b"),
-    ):
-        entry = LedgerEntry(
+
+    def payment(donation, source, **fields):
+        return LedgerEntry(
             crowdfund_id=crowdfund.pk,
             donation=donation,
             kind="payment",
             amount_pence=donation.amount_pence,
             source_id=source,
-            stripe_charge_id=f"ch_{source}",
             moved_at=timezone.now(),
+            **fields,
         )
+
+    for donation, source in (
+        (make_donation(crowdfund, amount_pence=4_000, email="Both@example.com"), "b"),
+        (offline, "offline:b"),
+    ):
+        entry = payment(donation, source, stripe_charge_id=f"ch_{source}")
         rows = ledger._insert_with_donor_rows(entry, donation)
 
         assert entry.pk == LedgerEntry.objects.get(source_id=source).pk
         after = ledger._donor_rows(donation.email_normalised, donation.pk)
         assert sorted(map(tuple, rows), key=repr) == sorted(map(tuple, after), key=repr)
-        again = LedgerEntry(
-            crowdfund_id=crowdfund.pk,
-            donation=donation,
-            kind="payment",
-            amount_pence=donation.amount_pence,
-            source_id=source,
-            moved_at=timezone.now(),
-        )
+        again = payment(donation, source)
         assert ledger._insert_with_donor_rows(again, donation) is None
         assert again.pk is None
     assert len(ledger._donor_rows("both@example.com", 0)) == 3
