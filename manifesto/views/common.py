@@ -34,9 +34,11 @@ def page_context(request, page, **extra):
 
 
 def amendment_or_404(request, page, pk) -> Amendment:
+    # The version it was written on is shown by its number: not its snapshot, the whole
+    # text as it stood, which would be read and decoded for every amendment page.
     amendment = get_object_or_404(
-        Amendment.objects.select_related(
-            "clause", "author", "author__party", "duplicate_of", "base_version"
+        Amendment.objects.select_related("clause", "author", "author__party", "base_version").defer(
+            "base_version__snapshot"
         ),
         page=page,
         pk=pk,
