@@ -31,6 +31,18 @@ def set_phase(page: ManifestoPage, phase: str) -> ManifestoPage:
     return page
 
 
+def manifesto_open_for_amendments(home, title: str, slug: str) -> ManifestoPage:
+    """A manifesto with CLAUSES under `home`, taking amendments without screening: for the
+    concurrency tests, whose transactional databases the `manifesto` fixture's factory
+    does not serve."""
+    from manifesto.merge import start_text
+
+    page = ManifestoPage(title=title, slug=slug, screening=False)
+    home.add_child(instance=page)
+    start_text(page, CLAUSES)
+    return set_phase(page, AMENDMENTS)
+
+
 @pytest.fixture
 def manifesto(home):
     return set_phase(ManifestoPageFactory(parent=home, clauses=CLAUSES), AMENDMENTS)

@@ -263,14 +263,9 @@ def test_a_vote_is_one_sql_statement(site, client, manifesto, clause, amendment,
 def test_concurrent_votes_through_the_lean_path_keep_counters_equal_to_a_recount(home):
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
-    from manifesto.merge import start_text
-    from manifesto.models import ManifestoPage
-    from tests.manifesto.conftest import CLAUSES, set_phase
+    from tests.manifesto.conftest import manifesto_open_for_amendments
 
-    page = ManifestoPage(title="Rush", slug="rush", screening=False)
-    home.add_child(instance=page)
-    start_text(page, CLAUSES)
-    set_phase(page, "amendments")
+    page = manifesto_open_for_amendments(home, "Rush", "rush")
     author = make_user("rush-author@example.com", "Supporters")
     amendments = [
         propose(page, page.live_clauses().first(), author, "replace", f"Text {n}.", "")

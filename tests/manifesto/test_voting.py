@@ -59,14 +59,9 @@ def test_daily_cap_counts_new_votes_but_not_changes(manifesto, clause, supporter
 @postgres_only
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_concurrent_votes_by_the_same_person_leave_one_vote(home):
-    from manifesto.merge import start_text
-    from manifesto.models import ManifestoPage
-    from tests.manifesto.conftest import CLAUSES, set_phase
+    from tests.manifesto.conftest import manifesto_open_for_amendments
 
-    page = ManifestoPage(title="Race", slug="race", screening=False)
-    home.add_child(instance=page)
-    start_text(page, CLAUSES)
-    set_phase(page, "amendments")
+    page = manifesto_open_for_amendments(home, "Race", "race")
     voter = make_user("racer@example.com", "Supporters")
     author = make_user("writer@example.com", "Supporters")
     amendment = propose(page, page.live_clauses().first(), author, "replace", "X.", "Y.")
@@ -123,14 +118,9 @@ def test_personal_data_export_includes_amendments_votes_and_comments(amendment, 
 @postgres_only
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_votes_by_many_people_keep_counters_equal_to_a_recount(home):
-    from manifesto.merge import start_text
-    from manifesto.models import ManifestoPage
-    from tests.manifesto.conftest import CLAUSES, set_phase
+    from tests.manifesto.conftest import manifesto_open_for_amendments
 
-    page = ManifestoPage(title="Crowd", slug="crowd", screening=False)
-    home.add_child(instance=page)
-    start_text(page, CLAUSES)
-    set_phase(page, "amendments")
+    page = manifesto_open_for_amendments(home, "Crowd", "crowd")
     author = make_user("crowd-author@example.com", "Supporters")
     amendment = propose(page, page.live_clauses().first(), author, "replace", "X.", "Y.")
     voters = [make_user(f"crowd{i}@example.com", "Supporters") for i in range(10)]
