@@ -7,7 +7,6 @@ report `rules.can`, and a status changes only through `set_status`, which asks
 from dataclasses import dataclass
 from datetime import timedelta
 
-import psycopg
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
@@ -15,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from cms import written_sql
 from cms.cache import purge_page_cache
 from manifesto import news, rules
 from manifesto.describe import amendment_full_url, clause_words
@@ -263,30 +263,10 @@ def _cast_vote_postgresql(page, amendment_id, voter, choice, allowed):
         "allowed": allowed,
         "amendment_type": ContentType.objects.get_for_model(Amendment).pk,
     }
-    if connection.queries_logged:  # a test counting queries, DEBUG: Django's own cursor
-        with connection.cursor() as cursor:
-            cursor.execute(CAST_VOTE_SQL, params)
-            row = cursor.fetchone()
-    else:
-        row = _execute_prepared(CAST_VOTE_SQL, params)
+    row = written_sql.fetch_one(CAST_VOTE_SQL, params)
     found = row[:3] if row[0] is not None else None
     counters = row[3:] if row[3] is not None else None
     return found, counters
-
-
-def _execute_prepared(sql: str, params) -> tuple:
-    """The first row of `sql` run as a prepared statement on Django's connection.
-
-    Django binds parameters in the client and sends each statement as new text, which
-    PostgreSQL parses and plans every time; for the busiest statement (a vote) the
-    statement is prepared once per connection and then only executed, with its
-    parameters sent apart (psycopg's server-side binding). Errors are Django's, as from
-    any cursor of Django's.
-    """
-    connection.ensure_connection()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, prepare=True)
-        return cursor.fetchone()
 
 
 STATUS_MESSAGES = {
