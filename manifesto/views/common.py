@@ -3,10 +3,9 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from manifesto import rules
+from manifesto import rules, written_reads
 from manifesto.models import Amendment
 from manifesto.rules import can
 from manifesto.vocabulary import words_for
@@ -34,15 +33,11 @@ def page_context(request, page, **extra):
 
 
 def amendment_or_404(request, page, pk) -> Amendment:
-    # The version it was written on is shown by its number: not its snapshot, the whole
-    # text as it stood, which would be read and decoded for every amendment page.
-    amendment = get_object_or_404(
-        Amendment.objects.select_related("clause", "author", "author__party", "base_version").defer(
-            "base_version__snapshot"
-        ),
-        page=page,
-        pk=pk,
-    )
+    """The amendment `pk` of `page` with its clause, author and version (its number, not
+    its snapshot of the whole text), if this visitor may see it."""
+    amendment = written_reads.amendment_on_page(page.pk, pk)
+    if amendment is None:
+        raise Http404("No such amendment")
     amendment.page = page
     return _visible_or_404(request, page, amendment)
 

@@ -6,8 +6,7 @@ Listings pre-load what they show, so their query count does not grow with the ro
 import functools
 
 from django.core.paginator import Paginator
-from django.db.models import Count, F, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F
 from django.utils import timezone
 from django.utils.http import urlencode
 
@@ -83,21 +82,6 @@ def ordered_amendments(request, page, queryset, sort, seed=None):
 
 def default_sort(page) -> str:
     return "random" if page.phase in (Phase.AMENDMENTS, Phase.VOTING) else "common"
-
-
-def numbered(clauses):
-    """Clauses annotated with `number` (as `clause_number` counts it), read in the same
-    query as the clauses themselves."""
-    earlier = (
-        Clause.objects.filter(
-            page=OuterRef("page"), is_deleted=False, position__lt=OuterRef("position")
-        )
-        .order_by()
-        .values("page")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return clauses.annotate(number=Coalesce(Subquery(earlier), Value(0)) + 1)
 
 
 def clause_number(clause) -> int:

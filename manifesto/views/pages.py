@@ -2,10 +2,11 @@
 
 import functools
 
-from django.db.models import Count, Q
+from django.db.models import Count
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
-from manifesto import agreement, rules
+from manifesto import agreement, rules, written_reads
 from manifesto import ranking_maths as ranking
 from manifesto.collisions import listed_collisions
 from manifesto.forms import CommentForm, ReportForm, StatusForm, UpdateAmendmentForm
@@ -13,7 +14,6 @@ from manifesto.models import (
     OPEN_STATUSES,
     PUBLIC_STATUSES,
     Amendment,
-    AmendmentComment,
     AmendmentStatus,
     Clause,
     ManifestoPage,
@@ -29,7 +29,6 @@ from manifesto.views.listing import (
     default_sort,
     listing_query,
     my_votes,
-    numbered,
     order_links,
     order_seed,
     shared_listing_part,
@@ -83,13 +82,9 @@ def clauses_with_leading_amendments(page: ManifestoPage) -> list[Clause]:
 
 def clause_view(request, page: ManifestoPage, key: str):
     require(request, "view", page)
-    clause = get_object_or_404(
-        numbered(
-            Clause.objects.select_related("provenance__amendment__author", "provenance__version")
-        ),
-        page=page,
-        key=key,
-    )
+    clause = written_reads.numbered_clause_on_page(page.pk, key)
+    if clause is None:
+        raise Http404("No such clause")
     sort = request.GET.get("sort") or default_sort(page)
     if sort not in SORTS:
         sort = default_sort(page)
@@ -136,11 +131,8 @@ def amendment_view(request, page, pk, comment_form=None, report_form=None):
     require(request, "view", page)
     amendment = amendment_or_404(request, page, pk)
     user = request.user
-    comments = AmendmentComment.objects.filter(amendment=amendment).select_related("author")
-    if user.is_authenticated:
-        comments = comments.filter(Q(status="approved") | Q(author=user))
-    else:
-        comments = comments.visible()
+    reader_id = user.pk if user.is_authenticated else None
+    comments = written_reads.comments_shown(amendment.pk, reader_id)
     groups = (amendment.common_ground_detail or {}).get("groups", {})
     amendment.my_vote = my_votes(request, [amendment.pk]).get(amendment.pk)
     can_vote = rules.can_vote(user, page, amendment)
