@@ -158,6 +158,44 @@ def cached_fragment(request, page, name: str, render, seconds: int | None = None
     return html
 
 
+class SiteChrome:
+    """The site's own menus and footer, rendered once per content generation in each process.
+
+    They are the same on every page of a site but for which link is the current page, and
+    change only when an editor changes what they show, which moves the content generation
+    on (`cms.sitewide`). Rendering them (the menu twice: see base.html) cost every page
+    rendered a good part of a millisecond; here they are kept in the process, not in the
+    shared cache, so a page pays neither a render nor a round trip for them. At most
+    CHROME_KEPT parts are kept (a part for each page it is shown on); past that the process
+    starts again with none.
+    """
+
+    CHROME_KEPT = 2000
+
+    def __init__(self):
+        self.forget()
+
+    def forget(self) -> None:
+        """Keep nothing (the tests' fresh start: their databases reuse ids)."""
+        self.generation = None
+        self.parts: dict[tuple, str] = {}
+
+    def get(self, key: tuple, render: Callable[[], str]) -> str:
+        generation = content_generation()
+        if generation != self.generation:
+            self.parts, self.generation = {}, generation
+        html = self.parts.get(key)
+        if html is None:
+            html = render()
+            if len(self.parts) >= self.CHROME_KEPT:
+                self.parts = {}
+            self.parts[key] = html
+        return html
+
+
+site_chrome = SiteChrome()
+
+
 # When a stored page or part passes its lifetime, the one request that claims the refresh
 # renders it again while the others are still given the stored copy, for at most
 # PAGE_CACHE_STALE_SECONDS: otherwise every worker renders the same costly page at once

@@ -75,6 +75,39 @@ class PageFragmentNode(template.Node):
         )
 
 
+@register.tag
+def sitechrome(parser, token):
+    """{% sitechrome "name" %}...{% endsitechrome %}: a part of the site's own menus or
+    footer, rendered once per content generation, site and current page (cms.cache.SiteChrome).
+
+    What is inside may depend only on the site's navigation and which page is shown:
+    nothing about the visitor, no CSRF token, no query string.
+    """
+    bits = token.split_contents()
+    if len(bits) != 2:
+        raise template.TemplateSyntaxError('usage: {% sitechrome "name" %}')
+    nodelist = parser.parse(("endsitechrome",))
+    parser.delete_first_token()
+    return SiteChromeNode(nodelist, parser.compile_filter(bits[1]))
+
+
+class SiteChromeNode(template.Node):
+    def __init__(self, nodelist, name):
+        self.nodelist = nodelist
+        self.name = name
+
+    def render(self, context):
+        from cms.cache import site_chrome
+
+        request = context.get("request")
+        site = getattr(request, "_wagtail_site", None)
+        if request is None or site is None or getattr(request, "is_preview", False):
+            return self.nodelist.render(context)
+        page = context.get("page")
+        key = (str(self.name.resolve(context)), site.pk, getattr(page, "pk", None))
+        return site_chrome.get(key, lambda: self.nodelist.render(context))
+
+
 # Fields a page type may have that say what it is about, in the order to try them.
 SUMMARY_FIELDS = ("search_description", "introduction", "intro", "summary", "hero_text")
 

@@ -345,3 +345,46 @@ def test_an_expired_part_is_shown_while_one_request_renders_it_again(
     cache.delete(f"{key}:refreshing")  # that worker gave up: the next request renders it
     client.get("/blog/news/")
     assert cache.get(key)[0] > clock.time()
+
+
+def test_the_menu_marks_the_page_shown_and_follows_every_change(client, settings, home, about):
+    # The menus and footer are rendered once per generation, site and page in each process
+    # (cms.cache.SiteChrome): each page still marks itself, and an edit shows at once.
+    settings.PAGE_CACHE_SECONDS = 0
+    contact = publish_child(
+        home, StandardPage(title="Contact", slug="contact", introduction="Mail.")
+    )
+    navigation = NavigationSettings.for_site(home.get_site())
+    MenuItem.objects.create(setting=navigation, label="About", page=about, sort_order=0)
+    MenuItem.objects.create(setting=navigation, label="Contact", page=contact, sort_order=1)
+    for _ in range(2):  # rendered, then kept
+        about_html = client.get("/about/").content.decode()
+        contact_html = client.get("/contact/").content.decode()
+        # Both copies of the menu (the phone menu and the wide-screen fallback).
+        assert about_html.count('href="/about/" aria-current="page"') == 2
+        assert 'href="/contact/" aria-current' not in about_html
+        assert contact_html.count('href="/contact/" aria-current="page"') == 2
+        assert 'href="/about/" aria-current' not in contact_html
+    MenuItem.objects.filter(label="Contact").update(label="Write to us")
+    navigation.save()  # an editor's save of the navigation setting
+    html = client.get("/about/").content.decode()
+    assert ">Write to us<" in html and ">Contact<" not in html
+
+
+def test_the_kept_menu_is_each_sites_own(client, settings, home, about):
+    settings.PAGE_CACHE_SECONDS = 0
+    MenuItem.objects.create(
+        setting=NavigationSettings.for_site(home.get_site()), label="Main site menu", page=about
+    )
+    other_root = publish_child(
+        Page.objects.get(depth=1), StandardPage(title="Local", slug="local", introduction="Here.")
+    )
+    other = Site.objects.create(hostname="local.example", root_page=other_root)
+    MenuItem.objects.create(
+        setting=NavigationSettings.for_site(other), label="Local menu", page=other_root
+    )
+    settings.ALLOWED_HOSTS = ["*"]
+    assert "Main site menu" in client.get("/").content.decode()
+    local = client.get("/", HTTP_HOST="local.example").content.decode()
+    assert "Local menu" in local and "Main site menu" not in local
+    assert "Main site menu" in client.get("/").content.decode()
