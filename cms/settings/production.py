@@ -22,7 +22,7 @@ if "postgresql" in DATABASES["default"]["ENGINE"]:
         "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
     )
 
-STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+STORAGES["staticfiles"] = {"BACKEND": "cms.static_storage.StaticFilesStorage"}
 WHITENOISE_MAX_AGE = 31536000
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
