@@ -136,6 +136,42 @@ def _purge_after_delete(sender, instance, **kwargs):
         purge_page_cache()
 
 
+class KeptInProcess:
+    """Values this process keeps for the current content generation only.
+
+    The first use under a new generation (a purge) empties it, so nothing kept here can
+    outlive a change the shared cache would have dropped; at most `most` values are kept
+    (past that it starts again with none).
+    """
+
+    def __init__(self, most: int):
+        self.most = most
+        self.forget()
+
+    def forget(self) -> None:
+        """Keep nothing (the tests' fresh start: their databases reuse ids)."""
+        self.generation = None
+        self.values: dict = {}
+
+    def get(self, key):
+        generation = content_generation()
+        if generation != self.generation:
+            self.values, self.generation = {}, generation
+        return self.values.get(key)
+
+    def keep(self, key, value) -> None:
+        if len(self.values) >= self.most:
+            self.values = {}
+        self.values[key] = value
+
+
+# Page parts as last read from the shared cache: (fresh until, html). A request that finds
+# its part here, still fresh, skips the cache round trip; the copy is the one the shared
+# cache holds as fresh until then (a part is only stored again once it has expired, and
+# a purge moves the key on), so what is shown is the same either way.
+fragments_kept = KeptInProcess(most=500)
+
+
 def cached_fragment(request, page, name: str, render, seconds: int | None = None) -> str:
     """A part of a page's HTML rendered once per content generation and shared by all.
 
@@ -150,11 +186,18 @@ def cached_fragment(request, page, name: str, render, seconds: int | None = None
     if lifetime <= 0 or request is None or getattr(request, "is_preview", False):
         return render()
     key = f"fragment:{content_generation()}:{getattr(page, 'pk', '-')}:{name}"
+    kept = fragments_kept.get(key)
+    if kept is not None and time.time() < kept[0]:
+        return kept[1]
     stored = cache.get(key)
-    if isinstance(stored, tuple) and (time.time() < stored[0] or not claim_refresh(key)):
-        return stored[1]
+    if isinstance(stored, tuple):
+        if time.time() < stored[0]:
+            fragments_kept.keep(key, stored)
+            return stored[1]
+        if not claim_refresh(key):
+            return stored[1]  # stale, while another request renders it again
     html = render()
-    store_for(key, html, lifetime)
+    fragments_kept.keep(key, store_for(key, html, lifetime))
     return html
 
 
@@ -166,30 +209,20 @@ class SiteChrome:
     on (`cms.sitewide`). Rendering them (the menu twice: see base.html) cost every page
     rendered a good part of a millisecond; here they are kept in the process, not in the
     shared cache, so a page pays neither a render nor a round trip for them. At most
-    CHROME_KEPT parts are kept (a part for each page it is shown on); past that the process
-    starts again with none.
+    2,000 parts are kept (a part for each page it is shown on).
     """
 
-    CHROME_KEPT = 2000
-
     def __init__(self):
-        self.forget()
+        self.kept = KeptInProcess(most=2000)
 
     def forget(self) -> None:
-        """Keep nothing (the tests' fresh start: their databases reuse ids)."""
-        self.generation = None
-        self.parts: dict[tuple, str] = {}
+        self.kept.forget()
 
     def get(self, key: tuple, render: Callable[[], str]) -> str:
-        generation = content_generation()
-        if generation != self.generation:
-            self.parts, self.generation = {}, generation
-        html = self.parts.get(key)
+        html = self.kept.get(key)
         if html is None:
             html = render()
-            if len(self.parts) >= self.CHROME_KEPT:
-                self.parts = {}
-            self.parts[key] = html
+            self.kept.keep(key, html)
         return html
 
 
@@ -206,9 +239,12 @@ def stale_seconds(lifetime: int) -> int:
     return max(0, min(lifetime, settings.PAGE_CACHE_STALE_SECONDS))
 
 
-def store_for(key: str, value, lifetime: int) -> None:
-    """Store `value` as fresh for `lifetime` seconds, then briefly stale (see above)."""
-    cache.set(key, (time.time() + lifetime, value), lifetime + stale_seconds(lifetime))
+def store_for(key: str, value, lifetime: int) -> tuple:
+    """Store `value` as fresh for `lifetime` seconds, then briefly stale (see above); the
+    entry stored, (fresh until, value)."""
+    entry = (time.time() + lifetime, value)
+    cache.set(key, entry, lifetime + stale_seconds(lifetime))
+    return entry
 
 
 def claim_refresh(key: str) -> bool:

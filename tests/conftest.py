@@ -33,17 +33,19 @@ def django_db_keepdb(request, django_db_modify_db_settings):
 @pytest.fixture(autouse=True)
 def _fresh_cache_and_media(settings, tmp_path):
     """Each test starts with an empty cache (rate limits, cached pages) and its own media folder."""
-    from cms.cache import site_chrome
+    from cms.cache import fragments_kept, site_chrome
     from manifesto.tasks import forget_queued_refreshes
 
     settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()
     forget_queued_refreshes()
     site_chrome.forget()
+    fragments_kept.forget()
     yield
     cache.clear()
     forget_queued_refreshes()
     site_chrome.forget()
+    fragments_kept.forget()
 
 
 @pytest.fixture

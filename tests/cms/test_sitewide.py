@@ -347,6 +347,27 @@ def test_an_expired_part_is_shown_while_one_request_renders_it_again(
     assert cache.get(key)[0] > clock.time()
 
 
+def test_a_part_is_kept_in_the_process_while_fresh_and_never_past_a_purge(
+    client, fragments_on, home, clock
+):
+    from cms.cache import content_generation
+
+    page = publish_child(home, BlogIndexPage(title="Blog", slug="blog"))
+    post = publish_child(page, BlogPostPage(title="News", slug="news", intro="First words."))
+    html = client.get("/blog/news/").content.decode()
+    key = f"fragment:{content_generation()}:{post.pk}:post"
+    cache.delete(key)  # this process's copy answers while it is fresh: no round trip
+    assert client.get("/blog/news/").content.decode() == html
+    assert cache.get(key) is None
+    clock.advance(601)  # past its lifetime: read again (here: rendered again and stored)
+    assert "First words." in client.get("/blog/news/").content.decode()
+    assert cache.get(key) is not None
+    post.intro = "Second words."
+    post.save_revision().publish()  # a purge: the kept copy is never shown again
+    html = client.get("/blog/news/").content.decode()
+    assert "Second words." in html and "First words." not in html
+
+
 def test_the_menu_marks_the_page_shown_and_follows_every_change(client, settings, home, about):
     # The menus and footer are rendered once per generation, site and page in each process
     # (cms.cache.SiteChrome): each page still marks itself, and an edit shows at once.
