@@ -150,16 +150,20 @@ def amendment_view(request, page, pk, comment_form=None, report_form=None):
             collisions=functools.cache(lambda: listed_collisions(amendment)),
             change_part=shared and f"{shared}-change",
             results_part=shared and f"{shared}-results",
-            comment_form=comment_form or CommentForm(),
-            report_form=report_form or ReportForm(words=words_for(page.is_consultation)),
-            update_form=UpdateAmendmentForm(initial={"text": amendment.clause.text}),
+            # The forms are built only if the page shows them (most visitors see none).
+            comment_form=comment_form or functools.cache(CommentForm),
+            report_form=report_form
+            or functools.cache(lambda: ReportForm(words=words_for(page.is_consultation))),
+            update_form=functools.cache(
+                lambda: UpdateAmendmentForm(initial={"text": amendment.clause.text})
+            ),
             can_vote=can_vote,
             can_discuss=can(user, "discuss", page, amendment),
             can_report=can(user, "report", page, amendment),
             can_withdraw=rules.can_withdraw(user, page, amendment),
             can_update=rules.can_rewrite(user, page, amendment),
             can_moderate=can(user, "moderate", page, amendment),
-            status_form=StatusForm(),
+            status_form=functools.cache(StatusForm),
             not_enough=ranking.NOT_ENOUGH_CROSS_PARTY,
         ),
     )
