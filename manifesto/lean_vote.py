@@ -55,6 +55,7 @@ from cms.auth_backends import (
 from cms.lean_path import HandToDjango
 from manifesto.models import live_manifesto_page, live_page_keys
 from manifesto.views import voting
+from manifesto.views.common import wants_json
 
 # The vote address (manifesto/urls.py), with ids that fit PostgreSQL's bigint.
 VOTE_PATH = re.compile(
@@ -104,7 +105,8 @@ def answer_vote(environ, page_id: int, amendment_id: int):
     if read_user is None and request.session.session_key:
         remember_session_user(request.session.session_key, user)
     request.user = user
-    request._messages = default_storage(request)
+    if not wants_json(request):  # a JSON answer carries no message: no storage to build
+        request._messages = default_storage(request)
     lean_path.close_if_obsolete()
     try:
         response = voting.record_vote(request, page, amendment_id)
