@@ -219,9 +219,14 @@ def fragments_on(settings):
     settings.PAGE_CACHE_SECONDS = 0
 
 
+def publish_news(home, intro: str) -> BlogPostPage:
+    """A blog post at /blog/news/ whose intro is in its shared part ("post")."""
+    blog = publish_child(home, BlogIndexPage(title="Blog", slug="blog"))
+    return publish_child(blog, BlogPostPage(title="News", slug="news", intro=intro))
+
+
 def test_a_cached_part_changes_when_the_page_is_published_again(client, fragments_on, home):
-    page = publish_child(home, BlogIndexPage(title="Blog", slug="blog"))
-    post = publish_child(page, BlogPostPage(title="News", slug="news", intro="First words."))
+    post = publish_news(home, "First words.")
     assert "First words." in client.get("/blog/news/").content.decode()
     assert "First words." in client.get("/blog/news/").content.decode()  # from the part cache
     post.intro = "Second words."
@@ -231,8 +236,7 @@ def test_a_cached_part_changes_when_the_page_is_published_again(client, fragment
 
 
 def test_a_preview_never_shows_or_stores_the_cached_part(client, fragments_on, home):
-    page = publish_child(home, BlogIndexPage(title="Blog", slug="blog"))
-    post = publish_child(page, BlogPostPage(title="News", slug="news", intro="Live words."))
+    post = publish_news(home, "Live words.")
     client.get("/blog/news/")
     post.intro = "Draft words."
     post.save_revision()
@@ -247,8 +251,7 @@ def test_a_preview_never_shows_or_stores_the_cached_part(client, fragments_on, h
 def test_signed_in_visitors_share_the_part_but_not_their_name(
     client, fragments_on, home, supporter
 ):
-    page = publish_child(home, BlogIndexPage(title="Blog", slug="blog"))
-    publish_child(page, BlogPostPage(title="News", slug="news", intro="Shared words."))
+    publish_news(home, "Shared words.")
     client.force_login(supporter)
     mine = client.get("/blog/news/").content.decode()
     assert supporter.public_name in mine and 'name="csrfmiddlewaretoken"' in mine
@@ -333,8 +336,7 @@ def test_an_expired_part_is_shown_while_one_request_renders_it_again(
 ):
     from cms.cache import claim_refresh, content_generation
 
-    page = publish_child(home, BlogIndexPage(title="Blog", slug="blog"))
-    post = publish_child(page, BlogPostPage(title="News", slug="news", intro="First words."))
+    post = publish_news(home, "First words.")
     html = client.get("/blog/news/").content.decode()
     key = f"fragment:{content_generation()}:{post.pk}:post"
     first_deadline = cache.get(key)[0]
@@ -352,8 +354,7 @@ def test_a_part_is_kept_in_the_process_while_fresh_and_never_past_a_purge(
 ):
     from cms.cache import content_generation
 
-    page = publish_child(home, BlogIndexPage(title="Blog", slug="blog"))
-    post = publish_child(page, BlogPostPage(title="News", slug="news", intro="First words."))
+    post = publish_news(home, "First words.")
     html = client.get("/blog/news/").content.decode()
     key = f"fragment:{content_generation()}:{post.pk}:post"
     cache.delete(key)  # this process's copy answers while it is fresh: no round trip
