@@ -45,6 +45,7 @@ class RowReader:
         self.model = model
         self.attnames = attnames
         self.width = len(attnames)
+        self._id_position = attnames.index("id")
         self._converters = None
 
     def converters(self) -> list:
@@ -68,7 +69,7 @@ class RowReader:
         """The instance from `row[start:start + width]`, or None when its id is NULL (a
         LEFT JOIN that found nothing)."""
         values = list(row[start : start + self.width])
-        if values[self.attnames.index("id")] is None:
+        if values[self._id_position] is None:
             return None
         for position, convert, column in self.converters():
             value = values[position]

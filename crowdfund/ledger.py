@@ -33,6 +33,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from cms import written_sql
 from crowdfund import emails, law
 from crowdfund.bookkeeping import (
     derive_status,
@@ -161,14 +162,8 @@ FOUND_SQL = (
     'FROM "crowdfund_donation" WHERE ({where}) ORDER BY "crowdfund_donation"."id" ASC LIMIT 1'
 )
 _found_sql_by_shape: dict[tuple, str] = {}
-_DONATION_ATTNAMES = [field.attname for field in Donation._meta.concrete_fields]
-
-
-@functools.cache
-def _donation_columns(table: str) -> str:
-    """The donation's columns in the model's order, for `Donation.from_db`."""
-    quote = connection.ops.quote_name
-    return ", ".join(f"{table}.{quote(f.column)}" for f in Donation._meta.concrete_fields)
+# A locked donation's row, read back as a queryset would load it.
+_DONATION_ROW = written_sql.RowReader(Donation, written_sql.columns(Donation, "donation")[1])
 
 
 @functools.lru_cache(maxsize=64)
@@ -176,10 +171,12 @@ def _lock_statement(found: str, in_a_batch: bool) -> str:
     """The lock statement for a found row's query, written out once per query shape."""
     if in_a_batch:
         return TRY_LOCK_DONOR_AND_DONATION_SQL.format(
-            found=found, donor_name=DONOR_NAME_SQL, columns=_donation_columns("locked")
+            found=found,
+            donor_name=DONOR_NAME_SQL,
+            columns=written_sql.columns(Donation, "locked")[0],
         )
     return LOCK_DONOR_AND_DONATION_SQL.format(
-        found=found, donor_name=DONOR_NAME_SQL, columns=_donation_columns("donation")
+        found=found, donor_name=DONOR_NAME_SQL, columns=written_sql.columns(Donation, "donation")[0]
     )
 
 
@@ -243,7 +240,7 @@ def lock_donation_where(query, found: tuple[str, list] | None = None):
     passed = getattr(_batch, "passed_donors", None)
     if passed is None:
         row = _fetch_one(_lock_statement(found, False), params)
-        return None if row is None else _donation_from_row(row)
+        return None if row is None else _DONATION_ROW.build(row)
     row = _fetch_one(_lock_statement(found, True), [*params, sorted(passed)])
     if row is None:
         return None
@@ -252,18 +249,13 @@ def lock_donation_where(query, found: tuple[str, list] | None = None):
         # Its later events in this batch wait too, so one donor's events keep their order.
         passed.add(donor_name)
         raise DonorBusy(donor_name)
-    return _donation_from_row(values)
+    return _DONATION_ROW.build(values)
 
 
 def _fetch_one(sql: str, params):
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()
-
-
-def _donation_from_row(values):
-    """A Donation from its columns in the model's order, as a queryset would load it."""
-    return Donation.from_db(connection.alias, _DONATION_ATTNAMES, values)
 
 
 # --- writers (call inside transaction.atomic with the donation locked as above) -----
