@@ -95,12 +95,16 @@ def read_session_and_user(session_cache_key: str, session_key: str, keys: list[s
     """(the cached values of the session and of `keys`, the session's cached user or None).
 
     One round trip on Redis; two on any other cache. The user is None unless the session's
-    data names them (`SESSION_KEY`).
+    data names them (`SESSION_KEY`). On Redis the user and the values of `keys` are shared
+    by every request that finds the same cached bytes (`cms.redis_cache.SharedUnpickled`):
+    read them, never change them. The session's data is the request's own.
     """
     reference = SESSION_USER_KEY.format(session_key)
     wanted = [session_cache_key, *keys, reference]
     if hasattr(cache, "get_many_and_referenced"):
-        found, user = cache.get_many_and_referenced(wanted, USER_KEY.format(""))
+        found, user = cache.get_many_and_referenced(
+            wanted, USER_KEY.format(""), shared=keys, share_referenced=True
+        )
     else:
         found = cache.get_many(wanted)
         user = cache.get(USER_KEY.format(found[reference])) if reference in found else None

@@ -145,6 +145,36 @@ return values
 """
 
 
+class SharedUnpickled:
+    """Values unpickled once per process and shared, for as long as Redis holds the same bytes.
+
+    Unpickling a cached model instance (a page, a user with their group names) costs more
+    than the round trip that read it. For a caller that only reads the value, every
+    request that finds the same bytes can be given the same object: a changed entry has
+    new bytes and so gets a new object, exactly as fresh as Redis. Bounded: emptied when
+    `limit` values are held.
+    """
+
+    def __init__(self, limit: int = 512):
+        self.limit = limit
+        self._held: dict[bytes, object] = {}
+
+    def loads(self, loads, raw: bytes):
+        value = self._held.get(raw, _NOT_HELD)
+        if value is _NOT_HELD:
+            if len(self._held) >= self.limit:
+                self._held.clear()
+            value = self._held[raw] = loads(raw)
+        return value
+
+    def forget(self) -> None:
+        self._held.clear()
+
+
+_NOT_HELD = object()
+shared_unpickled = SharedUnpickled()
+
+
 class ResilientRedisCache(RedisCache):
     """Django's RedisCache, except that an unreachable Redis behaves as an empty cache."""
 
@@ -154,7 +184,9 @@ class ResilientRedisCache(RedisCache):
         self.outage_key = server if isinstance(server, str) else ",".join(server)
         self._get_many_and_referenced = None
 
-    def get_many_and_referenced(self, keys, referenced_prefix):
+    def get_many_and_referenced(
+        self, keys, referenced_prefix, *, shared=(), share_referenced=False
+    ):
         """`get_many(keys)`, and the entry at `referenced_prefix` + the value stored at the
         last of `keys` (an id), in one round trip (a Lua script): (found, referenced or None).
 
@@ -162,6 +194,8 @@ class ResilientRedisCache(RedisCache):
         session's user id); the caller checks what it found. An unreachable Redis answers
         as an empty cache. The keys are the site's own (a session's, the page's), so they
         are not checked character by character for memcached as `get_many` checks them.
+        The values of the keys in `shared` (and the referenced entry's, with
+        `share_referenced`) are `shared_unpickled`'s objects: the caller must not change them.
         """
         if outage.skipping(self.outage_key):
             return {}, None
@@ -178,10 +212,16 @@ class ResilientRedisCache(RedisCache):
             return {}, None
         outage.succeeded(self.outage_key)
         loads = self._cache._serializer.loads
-        pairs = zip(keys, values[: len(keys)], strict=True)
-        found = {key: loads(value) for key, value in pairs if value is not None}
+        found = {}
+        for key, value in zip(keys, values[: len(keys)], strict=True):
+            if value is not None:
+                found[key] = shared_unpickled.loads(loads, value) if key in shared else loads(value)
         referenced = values[len(keys)]
-        return found, None if referenced is None else loads(referenced)
+        if referenced is None:
+            return found, None
+        if share_referenced:
+            return found, shared_unpickled.loads(loads, referenced)
+        return found, loads(referenced)
 
     get = degrades_to(_default)(RedisCache.get)
     get_many = degrades_to(_empty)(RedisCache.get_many)

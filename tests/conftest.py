@@ -34,6 +34,7 @@ def django_db_keepdb(request, django_db_modify_db_settings):
 def _fresh_cache_and_media(settings, tmp_path):
     """Each test starts with an empty cache (rate limits, cached pages) and its own media folder."""
     from cms.cache import fragments_kept, site_chrome
+    from cms.redis_cache import shared_unpickled
     from manifesto.tasks import forget_queued_refreshes
 
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -41,11 +42,13 @@ def _fresh_cache_and_media(settings, tmp_path):
     forget_queued_refreshes()
     site_chrome.forget()
     fragments_kept.forget()
+    shared_unpickled.forget()
     yield
     cache.clear()
     forget_queued_refreshes()
     site_chrome.forget()
     fragments_kept.forget()
+    shared_unpickled.forget()
 
 
 @pytest.fixture

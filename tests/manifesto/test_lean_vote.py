@@ -374,3 +374,43 @@ def test_a_fault_on_the_lean_path_leaves_the_vote_to_django(
     status, _, body, django_ran = vote(site, amendment, signed_in(client, supporter))
     assert (status, django_ran) == (200, True)
     assert counts(amendment) == (1, 0, 0)
+
+
+def test_votes_share_the_page_and_the_voter_while_the_cache_holds_the_same_bytes(
+    site, client, manifesto, clause, amendment, supporter, monkeypatch
+):
+    """On Redis the page and the voter are unpickled once per process and shared by later
+    votes (cms.redis_cache.SharedUnpickled); a change to either gives a new object, and
+    each vote's session data stays its own."""
+    from django.core.cache import cache
+
+    if not hasattr(cache, "get_many_and_referenced"):
+        pytest.skip("the shared values are read from Redis (set REDIS_URL)")
+    seen = []
+    record_vote = voting.record_vote
+
+    def recording(request, page, amendment_id):
+        seen.append((page, request.user, request.session._session_cache))
+        return record_vote(request, page, amendment_id)
+
+    monkeypatch.setattr(voting, "record_vote", recording)
+    second, third, fourth = (
+        propose(manifesto, clause, supporter, "replace", f"Text {n}.", "") for n in (2, 3, 4)
+    )
+    cookies = signed_in(client, supporter)
+    assert vote(site, amendment, cookies)[0] == 200  # the voter and the page now cached
+    for each in (second, third):
+        status, _, _, django_ran = vote(site, each, cookies)
+        assert (status, django_ran) == (200, False)
+    (page, voter, session), (same_page, same_voter, own_session) = seen[-2:]
+    assert same_page is page and same_voter is voter
+    assert own_session is not session and own_session == session
+
+    supporter.display_name = "Renamed"
+    supporter.save()  # drops the cached voter
+    manifesto.save_revision().publish()  # moves the content generation on: the page again
+    status, _, _, django_ran = vote(site, fourth, cookies)
+    assert (status, django_ran) == (200, False)
+    new_page, new_voter, _ = seen[-1]
+    assert new_page is not page and new_voter is not voter
+    assert new_voter.display_name == "Renamed"
