@@ -1,7 +1,11 @@
 """Supporters' accounts and the editor-managed list of parties they may declare."""
 
+import functools
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from cms import roles
@@ -61,6 +65,17 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
 
+@functools.lru_cache(maxsize=4096)
+def session_auth_hash(password: str, secret) -> str:
+    """`AbstractBaseUser._get_session_auth_hash`, for a password hash and a secret."""
+    return salted_hmac(
+        "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash",
+        password,
+        secret=secret,
+        algorithm="sha256",
+    ).hexdigest()
+
+
 class User(AbstractUser):
     """A person with an account: supporter, moderator or editor.
 
@@ -106,6 +121,12 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.public_name
+
+    def _get_session_auth_hash(self, secret=None):
+        """Django's HMAC of the password hash, which every signed-in request checks against
+        its session: the same for the same password hash and secret, so worked out once
+        for each in a process (`session_auth_hash`)."""
+        return session_auth_hash(self.password, settings.SECRET_KEY if secret is None else secret)
 
     @property
     def public_name(self) -> str:

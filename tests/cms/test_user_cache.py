@@ -101,3 +101,25 @@ def test_signing_in_with_a_password_still_works(client, supporter):
     )
     assert response.status_code == 302
     assert is_signed_in(client)
+
+
+def test_the_session_hash_is_djangos_own_for_each_password_and_secret(supporter, settings):
+    """`User._get_session_auth_hash` is worked out once per password hash and secret
+    (cms.models.users.session_auth_hash); it must stay Django's HMAC, so sessions signed
+    before keep working and a new password or secret still signs them out."""
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+    def djangos(user, secret=None):
+        return AbstractBaseUser._get_session_auth_hash(user, secret=secret)
+
+    first = supporter.get_session_auth_hash()
+    assert first == djangos(supporter) == supporter.get_session_auth_hash()
+    assert list(supporter.get_session_auth_fallback_hash()) == []
+    settings.SECRET_KEY_FALLBACKS = ["an-older-secret-" + "o" * 40]
+    assert list(supporter.get_session_auth_fallback_hash()) == [
+        djangos(supporter, secret=settings.SECRET_KEY_FALLBACKS[0])
+    ]
+    settings.SECRET_KEY = "a-rotated-secret-" + "r" * 40
+    assert supporter.get_session_auth_hash() == djangos(supporter) != first
+    supporter.set_password("a new password for the hash test")
+    assert supporter.get_session_auth_hash() == djangos(supporter) != first
