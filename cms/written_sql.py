@@ -23,7 +23,7 @@ Each written-out statement is held to the queryset it replaces by a test.
 """
 
 import psycopg
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 
 def columns(model, alias: str, only: tuple[str, ...] | None = None) -> tuple[str, list[str]]:
@@ -87,11 +87,12 @@ def fetch_one(sql: str, params) -> tuple | None:
 
 def fetch_all(sql: str, params, first_only: bool = False) -> list[tuple]:
     """The rows of `sql` (see the module docstring)."""
-    if connection.vendor != "postgresql" or connection.queries_logged:
-        with connection.cursor() as cursor:
+    database = connections[DEFAULT_DB_ALIAS]  # once: each `connection.x` looks it up again
+    if database.vendor != "postgresql" or database.queries_logged:
+        with database.cursor() as cursor:
             cursor.execute(sql, params)
             return [cursor.fetchone()] if first_only else cursor.fetchall()
-    connection.ensure_connection()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+    database.ensure_connection()
+    with database.wrap_database_errors, psycopg.Cursor(database.connection) as cursor:
         cursor.execute(sql, params, prepare=True)
         return [cursor.fetchone()] if first_only else cursor.fetchall()

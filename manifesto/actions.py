@@ -217,23 +217,31 @@ def _state_key(status: str, is_hidden: bool, is_author: bool) -> str:
 # rule reads the voter only through their roles (`rules.roles_of`, which adds the author's
 # role from `author_id`) and the page only through its phase, so its answer for all 36
 # states is worked out once per combination in each process, not on every vote.
-_ALLOWED_STATES: dict[tuple[frozenset, str], list[str]] = {}
+_ALLOWED_STATES: dict[tuple[frozenset, str], str] = {}
 
 
-def _allowed_states(voter, phase: str, refusal) -> list[str]:
+def _allowed_states(voter, phase: str, refusal) -> str:
     """The `_state_key`s of the states in which `refusal` (asked in `phase`) lets `voter`
-    vote."""
+    vote, as a PostgreSQL array literal ("" when there are none): the vote's statement
+    takes it as one text value, where a list would be adapted item by item on every vote."""
     memo_key = (frozenset(rules.roles_of(voter)), phase)
     allowed = _ALLOWED_STATES.get(memo_key)
     if allowed is None:
-        allowed = _ALLOWED_STATES[memo_key] = [
+        keys = [
             _state_key(status, is_hidden, is_author)
             for status in AmendmentStatus.values
             for is_hidden in (False, True)
             for is_author in (False, True)
             if refusal(AmendmentState(status, is_hidden, voter.pk if is_author else -1)) is None
         ]
+        allowed = _ALLOWED_STATES[memo_key] = _text_array(keys) if keys else ""
     return allowed
+
+
+def _text_array(values: list[str]) -> str:
+    """A PostgreSQL array literal of `values`, each quoted."""
+    quoted = (value.replace("\\", "\\\\").replace('"', '\\"') for value in values)
+    return "{" + ",".join(f'"{value}"' for value in quoted) + "}"
 
 
 # The vote on PostgreSQL: one statement, a call of the function `manifesto_cast_vote`
@@ -244,25 +252,18 @@ def _allowed_states(voter, phase: str, refusal) -> list[str]:
 # moderator's change), upsert the vote, follow the amendment for the voter and move the
 # counters by exactly the difference, returning them. Otherwise it changes nothing and
 # returns no counters.
+# Its parameters are positional (amendment, page, voter, choice, now, the allowed states'
+# array literal, the amendment content type), which psycopg passes on without reordering.
 CAST_VOTE_SQL = """
 SELECT state_status, state_hidden, state_author, agree, disagree, abstain
-FROM manifesto_cast_vote(
-    %(amendment)s, %(page)s, %(voter)s, %(choice)s, %(now)s, %(allowed)s, %(amendment_type)s
-)
+FROM manifesto_cast_vote(%s, %s, %s, %s, %s, %s::text[], %s)
 """
 
 
-def _cast_vote_postgresql(page, amendment_id, voter, choice, allowed):
+def _cast_vote_postgresql(page, amendment_id, voter, choice, allowed: str):
     """(the locked row's state or None, the new counters or None), in one round trip."""
-    params = {
-        "amendment": amendment_id,
-        "page": page.pk,
-        "voter": voter.pk,
-        "choice": choice,
-        "now": timezone.now(),
-        "allowed": allowed,
-        "amendment_type": ContentType.objects.get_for_model(Amendment).pk,
-    }
+    amendment_type = ContentType.objects.get_for_model(Amendment).pk
+    params = (amendment_id, page.pk, voter.pk, choice, timezone.now(), allowed, amendment_type)
     row = written_sql.fetch_one(CAST_VOTE_SQL, params)
     found = row[:3] if row[0] is not None else None
     counters = row[3:] if row[3] is not None else None

@@ -159,3 +159,22 @@ def test_status_change_on_a_stale_instance_keeps_the_vote_counters(amendment, su
     fresh = Amendment.objects.get(pk=amendment.pk)
     assert fresh.status == AmendmentStatus.ACCEPTED
     assert (fresh.agree_count, fresh.popular_score) == (1, 0.5)
+
+
+def test_the_allowed_states_reach_postgresql_as_one_quoted_array_literal():
+    """The vote's statement takes the states the rule allows as one text value."""
+    from manifesto.actions import _text_array
+
+    assert _text_array(["published|0|0", "published|0|1"]) == '{"published|0|0","published|0|1"}'
+    assert _text_array(['a "b"', "c\\d", "e,f"]) == '{"a \\"b\\"","c\\\\d","e,f"}'
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_postgresql_reads_the_array_literal_back_as_the_same_states():
+    from manifesto.actions import _text_array
+
+    states = ["published|0|0", 'odd "quoted" state', "back\\slash", "with,comma", "{braced}"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::text[]", [_text_array(states)])
+        assert cursor.fetchone()[0] == states
