@@ -13,7 +13,12 @@ RUN apt-get update \
 
 WORKDIR /app
 COPY requirements.lock ./
-RUN pip install --no-cache-dir --require-hashes -r requirements.lock
+# gunicorn-h1c (gunicorn's HTTP parser in C) is built from source: a compiler only for that.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends gcc libc6-dev \
+ && pip install --no-cache-dir --require-hashes -r requirements.lock \
+ && apt-get purge -y gcc libc6-dev && apt-get autoremove -y \
+ && rm -rf /var/lib/apt/lists/*
 COPY --chown=hub:hub . .
 # collectstatic needs a secret to import settings; this one never serves a request.
 RUN SECRET_KEY=collectstatic-only-not-a-runtime-secret-0123456789-abcdefghij ALLOWED_HOSTS=localhost \
@@ -21,4 +26,5 @@ RUN SECRET_KEY=collectstatic-only-not-a-runtime-secret-0123456789-abcdefghij ALL
 
 USER hub
 EXPOSE 8000
-CMD ["sh", "-c", "gunicorn cms.wsgi:application --bind 0.0.0.0:${PORT} --workers ${WEB_CONCURRENCY:-3} --access-logfile -"]
+# Workers: gunicorn.conf.py (one per core, or WEB_CONCURRENCY).
+CMD ["sh", "-c", "gunicorn cms.wsgi:application --bind 0.0.0.0:${PORT} --access-logfile -"]

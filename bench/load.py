@@ -572,7 +572,7 @@ def report(out: Outcomes, seconds: float, writes: dict) -> list[str]:
     load = " ".join(f"{value:.1f}" for value in os.getloadavg())
     print(
         f"\nLoad run ({'quick' if QUICK else 'full'}): {VISITORS} visitors, {seconds:.0f}s, "
-        f"gunicorn {run.WORKERS} workers, 1 Celery worker; "
+        f"gunicorn {run.WORKERS_SHOWN} workers, 1 Celery worker; "
         f"{os.cpu_count()} cores, load average now {load}\n"
     )
     header = (

@@ -66,7 +66,9 @@ BIN = Path(PYTHON).parent
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 DURATION = int(os.environ.get("BENCH_SECONDS", "3" if QUICK else "12"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
-WORKERS = os.environ.get("BENCH_WORKERS", "4")
+# gunicorn's processes: gunicorn.conf.py's (one per core) unless BENCH_WORKERS is set.
+WORKERS = os.environ.get("BENCH_WORKERS", "")
+WORKERS_SHOWN = WORKERS or f"{len(os.sched_getaffinity(0))} (one per core)"
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hub_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 PORT = int(os.environ.get("BENCH_PORT", "8790"))
@@ -164,8 +166,7 @@ def gunicorn(app: str, env: dict, chdir: Path):
         str(chdir),
         "--bind",
         f"127.0.0.1:{PORT}",
-        "--workers",
-        WORKERS,
+        *(["--workers", WORKERS] if WORKERS else []),
         "--backlog",
         "2048",
         "--log-level",
@@ -903,7 +904,7 @@ def main():
     ]
     print(
         f"\nPage benchmark ({'quick' if QUICK else 'full'}): wrk {CONNECTIONS} connections, "
-        f"{DURATION}s each, gunicorn {WORKERS} workers\n"
+        f"{DURATION}s each, gunicorn {WORKERS_SHOWN} workers\n"
     )
     header = (
         f"{'name':<28}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'queries':>9}"

@@ -79,7 +79,7 @@ def main():
     rows = [django_ok, wagtail, *measure()]
     print(
         f"\nSearch benchmark ({'quick' if run.QUICK else 'full'}): wrk {run.CONNECTIONS} "
-        f"connections, {run.DURATION}s each, gunicorn {run.WORKERS} workers\n"
+        f"connections, {run.DURATION}s each, gunicorn {run.WORKERS_SHOWN} workers\n"
     )
     for row in rows:
         row["vs_django"] = round(row["rps"] / django_ok["rps"], 3)

@@ -141,7 +141,8 @@ def main() -> None:
     cores = os.cpu_count() or 1
     ceiling = 1000 * cores / sum(per_vote.values())
     print(
-        f"\nVotes: {run.VOTERS} signed-in voters, {run.DURATION}s, gunicorn {run.WORKERS} workers"
+        f"\nVotes: {run.VOTERS} signed-in voters, {run.DURATION}s, "
+        f"gunicorn {run.WORKERS_SHOWN} workers"
     )
     print(f"  bare Django view: {baseline['rps']:,.0f} req/s")
     print(

@@ -15,7 +15,8 @@ cd "$(dirname "$0")/.."
 : "${REDIS_URL:?set REDIS_URL to a Redis database}"
 APP_PORT="${APP_PORT:-8000}"
 EDGE_PORT="${EDGE_PORT:-8080}"
-WORKERS="${WORKERS:-3}"
+# gunicorn's processes: gunicorn.conf.py's (one per core) unless WORKERS is set.
+WORKERS="${WORKERS:-}"
 VARNISH_SIZE="${VARNISH_SIZE:-256m}"
 VARNISHD="$(command -v varnishd || echo /usr/sbin/varnishd)"
 [ -x "$VARNISHD" ] || { echo "varnishd not found: apt-get install varnish" >&2; exit 1; }
@@ -46,8 +47,8 @@ stop() {
 }
 trap stop EXIT INT TERM
 
-.venv/bin/gunicorn cms.wsgi:application --bind "127.0.0.1:$APP_PORT" --workers "$WORKERS" \
-  --access-logfile - &
+.venv/bin/gunicorn cms.wsgi:application --bind "127.0.0.1:$APP_PORT" \
+  ${WORKERS:+--workers "$WORKERS"} --access-logfile - &
 pids+=($!)
 "$VARNISHD" -F -j none -n "$work/varnish" -a "127.0.0.1:$EDGE_PORT" -f "$work/edge.vcl" \
   -s "malloc,$VARNISH_SIZE" -p default_ttl=0 -p default_grace=0 &
