@@ -36,9 +36,16 @@ def test_requests_are_read_by_the_parser_in_c(monkeypatch):
     assert settings_with(monkeypatch)["http_parser"] == "fast"
 
 
-@pytest.mark.parametrize("timestamp", [0, 951782400.999, 1765152000.5, time.time()])
+@pytest.mark.parametrize("timestamp", [0, 951782400.999, 1765152000.5, None])
 def test_the_date_header_is_the_one_gunicorn_would_write(monkeypatch, timestamp):
     http_date = settings_with(monkeypatch)["_http_date"]
+    if timestamp is None:  # now, as gunicorn asks
+        started, answered, ended = time.time(), http_date(), time.time()
+        assert answered in {
+            email.utils.formatdate(moment, localtime=False, usegmt=True)
+            for moment in (started, ended)
+        }
+        return
     expected = email.utils.formatdate(timestamp, localtime=False, usegmt=True)
     assert http_date(timestamp) == expected
     assert http_date(timestamp) == expected  # the second time from what it kept
