@@ -33,6 +33,7 @@ def django_db_keepdb(request, django_db_modify_db_settings):
 @pytest.fixture(autouse=True)
 def _fresh_cache_and_media(settings, tmp_path):
     """Each test starts with an empty cache (rate limits, cached pages) and its own media folder."""
+    from cms.auth_backends import session_user_ids
     from cms.cache import fragments_kept, site_chrome
     from cms.redis_cache import shared_unpickled
     from manifesto.tasks import forget_queued_refreshes
@@ -43,12 +44,14 @@ def _fresh_cache_and_media(settings, tmp_path):
     site_chrome.forget()
     fragments_kept.forget()
     shared_unpickled.forget()
+    session_user_ids.forget()
     yield
     cache.clear()
     forget_queued_refreshes()
     site_chrome.forget()
     fragments_kept.forget()
     shared_unpickled.forget()
+    session_user_ids.forget()
 
 
 @pytest.fixture

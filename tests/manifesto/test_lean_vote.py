@@ -364,6 +364,39 @@ def test_a_session_is_never_given_a_user_it_does_not_name(client, supporter, oth
     assert user.pk == supporter.pk and found[session.cache_key]
 
 
+def test_a_session_read_again_is_one_mget_by_the_remembered_user_and_still_checked(
+    client, supporter, other_supporter, monkeypatch
+):
+    from django.core.cache import cache
+
+    from cms.auth_backends import (
+        cached_user,
+        read_session_and_user,
+        remember_session_user,
+        session_user_ids,
+    )
+
+    if not hasattr(cache, "get_many_shared"):
+        pytest.skip("the one MGET is Redis's (set REDIS_URL)")
+    client.force_login(supporter)
+    session = SessionStore(client.cookies[settings.SESSION_COOKIE_NAME].value)
+    cached_user(supporter.pk)
+    remember_session_user(session.session_key, supporter)
+    found, user = read_session_and_user(session.cache_key, session.session_key, [])
+    assert user.pk == supporter.pk and session_user_ids.get(session.session_key) == supporter.pk
+
+    def no_script(*args, **kwargs):
+        raise AssertionError("read by the script again")
+
+    monkeypatch.setattr(cache, "get_many_and_referenced", no_script, raising=False)
+    found, user = read_session_and_user(session.cache_key, session.session_key, [])
+    assert user.pk == supporter.pk and found[session.cache_key]
+    cached_user(other_supporter.pk)
+    session_user_ids.remember(session.session_key, other_supporter.pk)  # a wrong hint
+    found, user = read_session_and_user(session.cache_key, session.session_key, [])
+    assert user is None
+
+
 def test_a_fault_on_the_lean_path_leaves_the_vote_to_django(
     site, client, amendment, supporter, monkeypatch
 ):
