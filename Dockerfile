@@ -12,11 +12,12 @@ RUN apt-get update \
  && useradd --create-home --uid 1000 hub
 
 WORKDIR /app
-COPY requirements.lock ./
+COPY requirements.lock requirements-server.lock ./
 # gunicorn-h1c (gunicorn's HTTP parser in C) is built from source: a compiler only for that.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends gcc libc6-dev \
  && pip install --no-cache-dir --require-hashes -r requirements.lock \
+ && pip install --no-cache-dir --require-hashes -r requirements-server.lock \
  && apt-get purge -y gcc libc6-dev && apt-get autoremove -y \
  && rm -rf /var/lib/apt/lists/*
 COPY --chown=hub:hub . .

@@ -7,10 +7,14 @@ HOST ?= 127.0.0.1
 
 .PHONY: axe demo edge test install lint format check e2e bench bench-all bench-pages bench-manifesto bench-crowdfund bench-votes bench-search bench-load bench-rsvp bench-newsletter bench-digest clean
 
-$(BIN)/.installed: requirements.lock
+$(BIN)/.installed: requirements.lock requirements-server.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	@# gunicorn's HTTP parser in C, built from source: skipped (gunicorn parses in Python)
+	@# where no C compiler and Python headers are found.
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-server.lock \
+		|| echo "note: gunicorn-h1c was not built (no C compiler?): gunicorn will parse requests in Python"
 	touch $@
 
 install: $(BIN)/.installed

@@ -51,10 +51,10 @@ threads = 4
 # gunicorn), with every process's working set warmer in the cores' caches.
 workers = int(os.environ.get("WEB_CONCURRENCY") or len(os.sched_getaffinity(0)))
 
-# Requests are read by gunicorn_h1c, gunicorn's own parser in C (picohttpparser), rather
-# than in Python: the same limits and the same refusals, at a fraction of the CPU. "fast"
-# refuses to start without it rather than quietly parsing in Python.
-http_parser = "fast"
+# Requests are read by gunicorn-h1c, gunicorn's own parser in C (picohttpparser), where it
+# is installed (the Docker image; `make install` where a C compiler is found: it is built
+# from source), rather than in Python: the same limits and refusals, for less CPU.
+http_parser = "auto"
 
 # Each worker process listens on its own socket (SO_REUSEPORT), and the kernel shares new
 # connections out among them. With one shared socket the first process to wake takes
