@@ -79,8 +79,11 @@ def refresh_rankings_soon(page) -> None:
             else:
                 queued_at = cache.get(key, 0)
             # The recompute runs `seconds` after it was queued and reads every vote
-            # committed by then; stop relying on it a second early.
-            _covered_until[page.pk] = queued_at + seconds - 1
+            # committed by then; stop relying on it a second early. A queued time already
+            # that far past (another machine's clock behind this one, an entry kept longer
+            # under an earlier setting) covers nothing new, and no recompute can be queued
+            # while it stands: ask again in a second, not on every vote meanwhile.
+            _covered_until[page.pk] = max(queued_at + seconds - 1, now + 1)
         except Exception:  # the vote is stored; the periodic recompute will catch up
             logger.warning("Could not queue a ranking recompute", exc_info=True)
 

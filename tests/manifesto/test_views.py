@@ -390,3 +390,28 @@ def test_a_vote_moves_the_stored_ranking_soon_once_however_many_votes(
         client.post(f"{manifesto.url}amendment/{amendment.pk}/vote/", {"choice": "agree"})
     assert Amendment.objects.get(pk=amendment.pk).popular_score == first
     assert Amendment.objects.get(pk=amendment.pk).agree_count == 2
+
+
+def test_a_stale_queued_time_is_asked_about_once_a_second_not_on_every_vote(
+    manifesto, monkeypatch, django_capture_on_commit_callbacks
+):
+    """An entry that says the recompute was queued long ago (a clock behind this machine's,
+    a lifetime set under an earlier setting) must not cost two cache calls on every vote."""
+    import time
+
+    from django.core.cache import cache
+
+    from manifesto import tasks
+
+    cache.set(f"manifesto:rankings-queued:{manifesto.pk}", time.time() - 3600, timeout=600)
+    asked = []
+    real_add = cache.add
+    monkeypatch.setattr(cache, "add", lambda *a, **k: asked.append(a) or real_add(*a, **k))
+    for _ in range(5):
+        with django_capture_on_commit_callbacks(execute=True):
+            tasks.refresh_rankings_soon(manifesto)
+    assert len(asked) == 1
+    monkeypatch.setattr(time, "time", lambda: tasks._covered_until[manifesto.pk] + 0.5)
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.refresh_rankings_soon(manifesto)
+    assert len(asked) == 2  # a second later it asks again
