@@ -182,3 +182,27 @@ def test_tracking_parameters_share_the_kept_page(edge, about):
     get(edge, "/about/")
     shared = get(edge, "/about/?utm_source=newsletter&fbclid=IwAR0abc")
     assert shared.edge == "hit"
+
+
+def test_text_is_kept_compressed_and_sent_plain_to_a_client_that_does_not_ask(edge, about):
+    """Browsers ask for gzip and get the kept, compressed page (a fraction of the bytes);
+    a client that does not ask gets the same page uncompressed."""
+    import gzip
+
+    def fetch(headers):
+        address = urlsplit(edge)
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+        try:
+            connection.request("GET", "/about/", headers={"Host": "localhost", **headers})
+            response = connection.getresponse()
+            return response.headers, response.read()
+        finally:
+            connection.close()
+
+    plain_headers, plain = fetch({})
+    packed_headers, packed = fetch({"Accept-Encoding": "gzip, deflate, br"})
+    assert "Content-Encoding" not in plain_headers
+    assert packed_headers["Content-Encoding"] == "gzip"
+    assert packed_headers["X-Edge-Cache"] == "hit"
+    assert gzip.decompress(packed) == plain
+    assert b"Who we are." in plain and len(packed) < len(plain) / 2
