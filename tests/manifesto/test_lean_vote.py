@@ -447,3 +447,23 @@ def test_votes_share_the_page_and_the_voter_while_the_cache_holds_the_same_bytes
     new_page, new_voter, _ = seen[-1]
     assert new_page is not page and new_voter is not voter
     assert new_voter.display_name == "Renamed"
+
+
+def test_a_shared_page_still_closes_voting_when_its_closing_time_passes(
+    site, client, manifesto, clause, amendment, supporter, monkeypatch
+):
+    """The shared page is the same object while its bytes are unchanged, but its phase is
+    worked out at each vote: nothing about time is kept on it."""
+    manifesto.closed_at = timezone.now() + timedelta(days=1)
+    manifesto.save_revision().publish()
+    second, third, fourth = (
+        propose(manifesto, clause, supporter, "replace", f"Text {n}.", "") for n in (2, 3, 4)
+    )
+    cookies = signed_in(client, supporter)
+    for each in (amendment, second, third):
+        assert vote(site, each, cookies)[0] == 200
+    later = timezone.now() + timedelta(days=2)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    status, _, _, django_ran = vote(site, fourth, cookies)
+    assert (status, django_ran) == (403, True)
+    assert counts(fourth) == (0, 0, 0)
