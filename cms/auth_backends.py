@@ -27,6 +27,8 @@ from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
+from cms.kept import Bounded
+
 SEPARATOR = "\x1f"  # the ASCII unit separator: never part of a group's name
 USER_KEY = "auth:user:{}"
 
@@ -91,32 +93,12 @@ SESSION_USER_KEY = "auth:session-user:{}"
 _read_with_session = Local()
 
 
-class SessionUserIds:
-    """The user id each session named when this process last read it with its user.
-
-    With it, the next read is one MGET of the session, the other keys and that user's
-    entry, without the script that looks the id up in Redis (which costs Redis several
-    times an MGET). Only a hint: what is read is checked against the session's own data
-    as ever, and a session's user id never changes. Bounded: emptied when full.
-    """
-
-    def __init__(self, limit: int = 10_000):
-        self.limit = limit
-        self._ids: dict[str, object] = {}
-
-    def get(self, session_key: str):
-        return self._ids.get(session_key)
-
-    def remember(self, session_key: str, user_id) -> None:
-        if len(self._ids) >= self.limit:
-            self._ids.clear()
-        self._ids[session_key] = user_id
-
-    def forget(self) -> None:
-        self._ids.clear()
-
-
-session_user_ids = SessionUserIds()
+# The user id each session named when this process last read it with its user. With it,
+# the next read is one MGET of the session, the other keys and that user's entry, without
+# the script that looks the id up in Redis (which costs Redis several times an MGET). Only
+# a hint: what is read is checked against the session's own data as ever, and a session's
+# user id never changes.
+session_user_ids = Bounded(most=10_000)
 
 
 def read_session_and_user(session_cache_key: str, session_key: str, keys: list[str]):
@@ -148,7 +130,7 @@ def read_session_and_user(session_cache_key: str, session_key: str, keys: list[s
     if user is not None and (named is None or str(named) != str(user.pk)):
         user = None
     if user is not None and user_id is None:
-        session_user_ids.remember(session_key, user.pk)
+        session_user_ids.keep(session_key, user.pk)
     return found, user
 
 

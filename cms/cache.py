@@ -46,6 +46,7 @@ from cms.generation import (
     note_generation,
     purge_page_cache,
 )
+from cms.kept import Bounded
 
 EXCLUDED_PREFIXES = ("/admin/", "/django-admin/", "/accounts/", "/account/", "/documents/")
 
@@ -136,7 +137,7 @@ def _purge_after_delete(sender, instance, **kwargs):
         purge_page_cache()
 
 
-class KeptInProcess:
+class KeptInProcess(Bounded):
     """Values this process keeps for the current content generation only.
 
     The first use under a new generation (a purge) empties it, so nothing kept here can
@@ -145,24 +146,18 @@ class KeptInProcess:
     """
 
     def __init__(self, most: int):
-        self.most = most
-        self.forget()
+        super().__init__(most)
+        self.generation = None
 
     def forget(self) -> None:
-        """Keep nothing (the tests' fresh start: their databases reuse ids)."""
+        super().forget()
         self.generation = None
-        self.values: dict = {}
 
-    def get(self, key):
+    def get(self, key, default=None):
         generation = content_generation()
         if generation != self.generation:
             self.values, self.generation = {}, generation
-        return self.values.get(key)
-
-    def keep(self, key, value) -> None:
-        if len(self.values) >= self.most:
-            self.values = {}
-        self.values[key] = value
+        return super().get(key, default)
 
 
 # Page parts as last read from the shared cache: (fresh until, html). A request that finds

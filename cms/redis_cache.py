@@ -28,6 +28,8 @@ from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from cms.kept import Bounded
+
 logger = logging.getLogger(__name__)
 
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
@@ -145,34 +147,25 @@ return values
 """
 
 
-class SharedUnpickled:
+class SharedUnpickled(Bounded):
     """Values unpickled once per process and shared, for as long as Redis holds the same bytes.
 
     Unpickling a cached model instance (a page, a user with their group names) costs more
     than the round trip that read it. For a caller that only reads the value, every
     request that finds the same bytes can be given the same object: a changed entry has
-    new bytes and so gets a new object, exactly as fresh as Redis. Bounded: emptied when
-    `limit` values are held.
+    new bytes and so gets a new object, exactly as fresh as Redis. Keyed by the bytes.
     """
 
-    def __init__(self, limit: int = 512):
-        self.limit = limit
-        self._held: dict[bytes, object] = {}
-
     def loads(self, loads, raw: bytes):
-        value = self._held.get(raw, _NOT_HELD)
+        value = self.get(raw, _NOT_HELD)
         if value is _NOT_HELD:
-            if len(self._held) >= self.limit:
-                self._held.clear()
-            value = self._held[raw] = loads(raw)
+            value = loads(raw)
+            self.keep(raw, value)
         return value
-
-    def forget(self) -> None:
-        self._held.clear()
 
 
 _NOT_HELD = object()
-shared_unpickled = SharedUnpickled()
+shared_unpickled = SharedUnpickled(most=512)
 
 
 class ResilientRedisCache(RedisCache):

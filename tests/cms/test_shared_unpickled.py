@@ -15,7 +15,7 @@ class Counted:
 
 
 def test_the_same_bytes_give_the_same_object_and_new_bytes_a_new_one():
-    shared, loads = SharedUnpickled(), Counted()
+    shared, loads = SharedUnpickled(most=512), Counted()
     first = shared.loads(loads, pickle.dumps({"phase": "open"}))
     again = shared.loads(loads, pickle.dumps({"phase": "open"}))
     changed = shared.loads(loads, pickle.dumps({"phase": "closed"}))
@@ -24,7 +24,7 @@ def test_the_same_bytes_give_the_same_object_and_new_bytes_a_new_one():
 
 
 def test_it_holds_at_most_its_limit_then_starts_again():
-    shared, loads = SharedUnpickled(limit=3), Counted()
+    shared, loads = SharedUnpickled(most=3), Counted()
     for number in range(3):
         shared.loads(loads, pickle.dumps(number))
     shared.loads(loads, pickle.dumps(3))  # the fourth empties the store first
@@ -36,14 +36,14 @@ def test_it_holds_at_most_its_limit_then_starts_again():
 
 
 def test_a_value_that_unpickles_to_none_is_held_too():
-    shared, loads = SharedUnpickled(), Counted()
+    shared, loads = SharedUnpickled(most=512), Counted()
     assert shared.loads(loads, pickle.dumps(None)) is None
     assert shared.loads(loads, pickle.dumps(None)) is None
     assert loads.calls == 1
 
 
 def test_forget_empties_it():
-    shared, loads = SharedUnpickled(), Counted()
+    shared, loads = SharedUnpickled(most=512), Counted()
     shared.loads(loads, pickle.dumps("x"))
     shared.forget()
     shared.loads(loads, pickle.dumps("x"))

@@ -392,7 +392,7 @@ def test_a_session_read_again_is_one_mget_by_the_remembered_user_and_still_check
     found, user = read_session_and_user(session.cache_key, session.session_key, [])
     assert user.pk == supporter.pk and found[session.cache_key]
     cached_user(other_supporter.pk)
-    session_user_ids.remember(session.session_key, other_supporter.pk)  # a wrong hint
+    session_user_ids.keep(session.session_key, other_supporter.pk)  # a wrong hint
     found, user = read_session_and_user(session.cache_key, session.session_key, [])
     assert user is None
 
